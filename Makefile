@@ -1,0 +1,36 @@
+# Two commands do all set-up on a fresh Linux machine with Python >= 3.11, pip and make:
+#   make demo   runs the main job (the demo scenario)
+#   make test   runs the whole test suite
+# uv is installed into .tools/ (no root, nothing global); the project venv is .venv/.
+
+PYTHON ?= python3
+UV := .tools/bin/uv
+UV_VERSION := 0.13.9
+
+.PHONY: demo test lint bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	touch $@
+
+demo: .venv/.synced
+	$(UV) run --frozen followup demo
+
+test: .venv/.synced
+	$(UV) run --frozen pytest
+
+lint: .venv/.synced
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
+
+bench: .venv/.synced
+	$(UV) run --frozen python -m bench.sweep
+	$(UV) run --frozen python -m bench.dispatch
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

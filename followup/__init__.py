@@ -1,0 +1,1 @@
+"""followup: directives from government meetings, followed up until done."""

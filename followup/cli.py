@@ -1,0 +1,412 @@
+"""The `followup` command: set-up, loading, coordinator actions, sweep, dispatch, audit, status.
+
+Every error a person can cause is printed as one sentence with a non-zero exit, no traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import getpass
+import io
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from followup.config import Settings
+from followup.domain.errors import FollowupError
+from followup.domain.status import FourWay
+from followup.services.context import ServiceContext
+
+app = typer.Typer(
+    help="followup: theo dõi, đôn đốc thực hiện nhiệm vụ sau các buổi làm việc.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
+units_app = typer.Typer(help="Đơn vị.", no_args_is_help=True)
+meeting_app = typer.Typer(help="Cuộc họp và nhiệm vụ.", no_args_is_help=True)
+audit_app = typer.Typer(help="Nhật ký thay đổi.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(units_app, name="units")
+app.add_typer(meeting_app, name="meeting")
+app.add_typer(audit_app, name="audit")
+
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+class Failed(Exception):
+    """Raised inside a command to stop with one sentence and a non-zero exit."""
+
+
+def _default_actor() -> str:
+    return f"điều phối viên ({getpass.getuser()})"
+
+
+Actor = Annotated[str, typer.Option("--actor", help="Ai thực hiện (ghi vào nhật ký).")]
+DirectiveCode = Annotated[str, typer.Argument(help="Mã nhiệm vụ.")]
+UnitCode = Annotated[str, typer.Argument(help="Mã đơn vị.")]
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Failed(f"Ngày '{value}' không hợp lệ; dùng dạng YYYY-MM-DD.") from None
+
+
+@contextmanager
+def _context() -> Iterator[ServiceContext]:
+    ctx = ServiceContext.from_settings(Settings())
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def _run(action: Callable[[ServiceContext], T]) -> T:
+    with _context() as ctx:
+        return action(ctx)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Tạo hoặc nâng cấp lược đồ cơ sở dữ liệu."""
+    from followup.db.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings.database_url)
+    out.print(f"Cơ sở dữ liệu đã ở phiên bản mới nhất: {_safe_url(settings.database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@units_app.command("load")
+def units_load(
+    file: Annotated[Path, typer.Argument(help="Tệp TOML danh sách đơn vị.")],
+    actor: Actor = "",
+) -> None:
+    """Nạp (tạo mới hoặc cập nhật) đơn vị và người liên hệ từ tệp TOML."""
+    from followup.services.units import load_units_file
+
+    result = _run(lambda ctx: load_units_file(ctx, file, actor=actor or _default_actor()))
+    out.print(f"Đã nạp đơn vị: {result.created} mới, {result.updated} cập nhật.")
+
+
+@meeting_app.command("load")
+def meeting_load(
+    file: Annotated[Path, typer.Argument(help="Tệp TOML: cuộc họp và các nhiệm vụ.")],
+    actor: Actor = "",
+) -> None:
+    """Mở một cuộc họp: tạo nhiệm vụ, giao cho các đơn vị và gửi thông báo giao việc."""
+    from followup.services.meetings import open_meeting_file
+
+    opened = _run(lambda ctx: open_meeting_file(ctx, file, actor=actor or _default_actor()))
+    out.print(
+        f"Đã tạo {len(opened.directive_codes)} nhiệm vụ, {opened.assignments} phân công: "
+        + ", ".join(opened.directive_codes)
+    )
+
+
+@app.command("assign")
+def assign_cmd(directive: DirectiveCode, unit: UnitCode, actor: Actor = "") -> None:
+    """Giao thêm nhiệm vụ cho một đơn vị phối hợp."""
+    from followup.services.meetings import assign
+
+    _run(lambda ctx: assign(ctx, directive, unit, actor=actor or _default_actor()))
+    out.print(f"Đã giao nhiệm vụ {directive} cho {unit}.")
+
+
+def _act(verb: str, directive: str, unit: str, call: Callable[..., Any], **kwargs: Any) -> None:
+    from followup.services.loading import AssignmentRef
+
+    ref = AssignmentRef(directive, unit)
+    view = _run(lambda ctx: call(ctx, ref, **kwargs))
+    out.print(f"{verb}: {ref} → {view.state.label_vi}.")
+
+
+@app.command("ack")
+def ack_cmd(
+    directive: DirectiveCode,
+    unit: UnitCode,
+    note: Annotated[str, typer.Option(help="Ghi chú.")] = "",
+    actor: Actor = "",
+) -> None:
+    """Ghi nhận đơn vị đã tiếp nhận nhiệm vụ (thay mặt đơn vị)."""
+    from followup.services.actions import acknowledge
+
+    _act("Đã tiếp nhận", directive, unit, acknowledge, note=note, actor=actor or _default_actor())
+
+
+@app.command("progress")
+def progress_cmd(
+    directive: DirectiveCode,
+    unit: UnitCode,
+    percent: Annotated[int, typer.Option(help="Phần trăm hoàn thành (0–100).")],
+    note: Annotated[str, typer.Option(help="Nội dung báo cáo.")],
+    actor: Actor = "",
+) -> None:
+    """Ghi nhận báo cáo tiến độ của đơn vị."""
+    from followup.services.actions import report_progress
+
+    _act(
+        "Đã ghi tiến độ",
+        directive,
+        unit,
+        report_progress,
+        percent=percent,
+        note=note,
+        actor=actor or _default_actor(),
+    )
+
+
+@app.command("done")
+def done_cmd(
+    directive: DirectiveCode,
+    unit: UnitCode,
+    note: Annotated[str, typer.Option(help="Nội dung báo cáo hoàn thành.")],
+    actor: Actor = "",
+) -> None:
+    """Ghi nhận đơn vị báo cáo đã hoàn thành."""
+    from followup.services.actions import report_done
+
+    _act(
+        "Đã ghi báo cáo hoàn thành",
+        directive,
+        unit,
+        report_done,
+        note=note,
+        actor=actor or _default_actor(),
+    )
+
+
+@app.command("close")
+def close_cmd(
+    directive: DirectiveCode,
+    unit: UnitCode,
+    note: Annotated[str, typer.Option(help="Ghi chú.")] = "",
+    actor: Actor = "",
+) -> None:
+    """Xác nhận hoàn thành và kết thúc phân công."""
+    from followup.services.actions import close
+
+    _act("Đã kết thúc", directive, unit, close, note=note, actor=actor or _default_actor())
+
+
+@app.command("send-back")
+def send_back_cmd(
+    directive: DirectiveCode,
+    unit: UnitCode,
+    reason: Annotated[str, typer.Option(help="Lý do trả lại.")],
+    actor: Actor = "",
+) -> None:
+    """Trả lại báo cáo hoàn thành chưa đạt yêu cầu."""
+    from followup.services.actions import send_back
+
+    _act("Đã trả lại", directive, unit, send_back, reason=reason, actor=actor or _default_actor())
+
+
+@app.command("cancel")
+def cancel_cmd(
+    directive: DirectiveCode,
+    unit: UnitCode,
+    reason: Annotated[str, typer.Option(help="Lý do hủy.")],
+    actor: Actor = "",
+) -> None:
+    """Hủy phân công."""
+    from followup.services.actions import cancel
+
+    _act("Đã hủy", directive, unit, cancel, reason=reason, actor=actor or _default_actor())
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command("status")
+def status_cmd(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Tính đến ngày (YYYY-MM-DD).")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table, csv hoặc json.")] = Format.table,
+    output: Annotated[
+        Path | None, typer.Option(help="Ghi ra tệp (CSV có BOM để Excel hiển thị đúng dấu).")
+    ] = None,
+) -> None:
+    """Thống kê bốn loại tình trạng nhiệm vụ theo đơn vị."""
+    from followup.services.reports import status_by_unit
+
+    def compute(ctx: ServiceContext) -> tuple[date, list[Any]]:
+        day = _parse_date(as_of) or ctx.today()
+        return day, status_by_unit(ctx, day)
+
+    day, rows = _run(compute)
+    if fmt is Format.json:
+        text = json.dumps(
+            {
+                "as_of": day.isoformat(),
+                "units": [
+                    {"unit": r.unit_code, "name": r.unit_name, "total": r.total}
+                    | {k.value: v for k, v in r.counts.items()}
+                    for r in rows
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    elif fmt is Format.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["Mã đơn vị", "Đơn vị", *(k.label_vi for k in FourWay), "Tổng"])
+        for r in rows:
+            writer.writerow([r.unit_code, r.unit_name, *(r.counts[k] for k in FourWay), r.total])
+        text = buffer.getvalue()
+    else:
+        table = status_table(rows, title=f"Tình trạng nhiệm vụ đến ngày {day:%d/%m/%Y}")
+        if output is None:
+            out.print(table)
+            return
+        capture = Console(file=io.StringIO(), width=160)
+        capture.print(table)
+        text = capture.file.getvalue()  # type: ignore[attr-defined]
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        output.write_text(text, encoding="utf-8-sig" if fmt is Format.csv else "utf-8")
+        out.print(f"Đã ghi {output}")
+
+
+def status_table(rows: list[Any], *, title: str) -> Table:
+    table = Table(title=title)
+    table.add_column("Đơn vị")
+    for kind in FourWay:
+        table.add_column(kind.label_vi, justify="right")
+    table.add_column("Tổng", justify="right")
+    for r in rows:
+        table.add_row(r.unit_name, *(str(r.counts[k]) for k in FourWay), str(r.total))
+    return table
+
+
+@app.command("sweep")
+def sweep_cmd(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Ngày xét (YYYY-MM-DD).")] = None,
+) -> None:
+    """Tìm các bước bị chậm và đôn đốc theo thang (nhắc, báo chủ tịch, báo lãnh đạo)."""
+    from followup.services.sweep import sweep
+
+    result = _run(lambda ctx: sweep(ctx, as_of=_parse_date(as_of)))
+    out.print(
+        f"Ngày {result.as_of:%d/%m/%Y}: đã xét {result.examined} phân công, "
+        f"{result.total} việc đôn đốc"
+        + (
+            ": " + ", ".join(f"{k} {v}" for k, v in sorted(result.actions.items()))
+            if result.actions
+            else "."
+        )
+    )
+
+
+@app.command("dispatch")
+def dispatch_cmd() -> None:
+    """Gửi các thông báo đang chờ qua SMTP."""
+    from followup.notifications.dispatcher import dispatch
+
+    settings = Settings()
+    with _context() as ctx:
+        report = asyncio.run(dispatch(ctx.session_factory, smtp_config(settings), clock=ctx.clock))
+    out.print(f"Đã gửi {report.sent}, chờ gửi lại {report.retrying}, thất bại {report.failed}.")
+    for line in report.errors[:10]:
+        err.print(f"  {line}")
+    if report.failed or report.retrying:
+        raise typer.Exit(1)
+
+
+def smtp_config(settings: Settings) -> Any:
+    from followup.notifications.dispatcher import SmtpConfig
+
+    return SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        security=settings.smtp_security,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        ca_file=settings.smtp_ca_file,
+        timeout=settings.smtp_timeout_seconds,
+        concurrency=settings.smtp_concurrency,
+        sender_email=settings.mail_from,
+        sender_name=settings.mail_from_name,
+        batch_size=settings.smtp_batch_size,
+        max_attempts=settings.smtp_max_attempts,
+        retry_base_seconds=settings.smtp_retry_base_seconds,
+    )
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Kiểm tra chuỗi nhật ký không bị sửa, xóa, chèn hay đảo thứ tự."""
+    from followup.services.reports import verify_audit
+
+    result = _run(verify_audit)
+    if result.ok:
+        out.print(f"Nhật ký nguyên vẹn: {result.checked} sự kiện.")
+        return
+    raise Failed(f"Nhật ký bị can thiệp: {result.reason} (đã kiểm {result.checked} sự kiện).")
+
+
+@audit_app.command("timeline")
+def audit_timeline(directive: DirectiveCode) -> None:
+    """Lịch sử một nhiệm vụ."""
+    from followup.domain.clock import LOCAL_TZ
+    from followup.services.reports import timeline
+
+    found, entries = _run(lambda ctx: timeline(ctx, directive))
+    # One line per event, not a table: timelines get long, and people grep and paste them.
+    out.print(f"{found.code}: {found.title}", highlight=False)
+    for e in entries:
+        extra = {k: v for k, v in e.details.items() if k not in ("directive", "unit")}
+        when = e.occurred_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+        out.print(
+            f"#{e.seq:<5} {when}  {e.action:<30} {e.unit or '-':<16} {e.actor}  "
+            + json.dumps(extra, ensure_ascii=False),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+def main() -> None:
+    """Entry point: turn every expected failure into one sentence and exit code 1."""
+    try:
+        app()
+    except (FollowupError, Failed) as exc:
+        err.print(f"[bold red]Lỗi:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except (OperationalError, ProgrammingError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        err.print(
+            "[bold red]Lỗi:[/] không dùng được cơ sở dữ liệu "
+            f"({reason}); kiểm tra FOLLOWUP_DATABASE_URL và chạy 'followup db upgrade'.",
+            highlight=False,
+        )
+        sys.exit(1)

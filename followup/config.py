@@ -1,0 +1,79 @@
+"""All configuration, read once from the environment (prefix FOLLOWUP_) and passed down.
+
+Nothing else in followup reads os.environ.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from followup.domain.calendar import CalendarAdjustments, WorkingCalendar, parse_adjustments
+from followup.domain.policy import EscalationPolicy
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FOLLOWUP_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///followup.db",
+        description="SQLAlchemy URL; default a SQLite file in the working directory.",
+    )
+    language: Literal["vi", "en"] = "vi"
+    org_name: str = "Văn phòng HĐND và UBND thành phố Móng Cái"
+
+    mail_from: str = "theodoi-nhiemvu@mongcai.example"
+    mail_from_name: str = "Theo dõi nhiệm vụ - UBND thành phố Móng Cái"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_ca_file: Path | None = None
+    smtp_timeout_seconds: float = 30.0
+    smtp_concurrency: int = Field(default=4, ge=1, le=64)
+    smtp_batch_size: int = Field(default=200, ge=1)
+    smtp_max_attempts: int = Field(default=8, ge=1)
+    smtp_retry_base_seconds: float = Field(default=30.0, ge=0)
+
+    calendar_dir: Path | None = Field(
+        default=None, description="Folder of per-year TOML files adding days off / working days."
+    )
+    ack_within_days: int = 2
+    progress_every_days: int = 10
+    progress_grace_days: int = 2
+    reminder_before_days: int = 2
+    ladder_delays: list[int] = Field(default_factory=lambda: [0, 2, 3])
+
+    @field_validator("org_name", "mail_from_name")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+    def policy(self) -> EscalationPolicy:
+        return EscalationPolicy.with_delays(
+            self.ladder_delays,
+            ack_within_days=self.ack_within_days,
+            progress_every_days=self.progress_every_days,
+            progress_grace_days=self.progress_grace_days,
+            reminder_before_days=self.reminder_before_days,
+        )
+
+    def calendar(self) -> WorkingCalendar:
+        adjustments = CalendarAdjustments()
+        for path in _calendar_files(self.calendar_dir):
+            adjustments = adjustments.merge(
+                parse_adjustments(path.read_text(encoding="utf-8"), source=str(path))
+            )
+        return WorkingCalendar(adjustments)
+
+
+def _calendar_files(folder: Path | None) -> list[Path]:
+    shipped = sorted((Path(__file__).parent / "data" / "calendar").glob("*.toml"))
+    own = sorted(folder.glob("*.toml")) if folder else []
+    return shipped + own

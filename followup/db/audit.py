@@ -1,0 +1,183 @@
+"""The audit chain: every event's hash covers the previous hash and a canonical encoding of
+the event, so changing, removing, adding or reordering events breaks the chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from followup.db.models import AuditEvent, AuditHead
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+
+
+@dataclass(frozen=True)
+class AuditDraft:
+    occurred_at: datetime
+    actor: str
+    action: str
+    directive_id: int | None
+    assignment_id: int | None
+    details: dict[str, Any]
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {_nfc(k): _nfc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    return value
+
+
+def normalise_details(details: dict[str, Any]) -> dict[str, Any]:
+    """JSON-native, NFC details: what is stored is exactly what was hashed."""
+    plain = json.loads(json.dumps(details, default=_json_default, ensure_ascii=False))
+    result: dict[str, Any] = _nfc(plain)
+    return result
+
+
+def canonical(
+    *,
+    seq: int,
+    occurred_at: datetime,
+    actor: str,
+    action: str,
+    directive_id: int | None,
+    assignment_id: int | None,
+    details: dict[str, Any],
+) -> str:
+    return json.dumps(
+        {
+            "seq": seq,
+            "at": occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor": actor,
+            "action": action,
+            "directive_id": directive_id,
+            "assignment_id": assignment_id,
+            "details": details,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def chain_hash(prev_hash: str, encoded: str) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{encoded}".encode()).hexdigest()
+
+
+def event_hash(event: AuditEvent, prev_hash: str) -> str:
+    return chain_hash(
+        prev_hash,
+        canonical(
+            seq=event.seq,
+            occurred_at=event.occurred_at,
+            actor=event.actor,
+            action=event.action,
+            directive_id=event.directive_id,
+            assignment_id=event.assignment_id,
+            details=event.details,
+        ),
+    )
+
+
+def append_events(session: Session, drafts: list[AuditDraft]) -> None:
+    """Append drafts to the chain. Locks the head row: appenders queue here, briefly, at the
+    very end of their transaction (after every other lock they take, so no deadlock)."""
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
+    ).scalar_one()
+    for draft in drafts:
+        event = AuditEvent(
+            seq=head.seq + 1,
+            occurred_at=draft.occurred_at.astimezone(UTC),
+            actor=unicodedata.normalize("NFC", draft.actor),
+            action=draft.action,
+            directive_id=draft.directive_id,
+            assignment_id=draft.assignment_id,
+            details=normalise_details(draft.details),
+            prev_hash=head.hash,
+        )
+        event.hash = event_hash(event, head.hash)
+        session.add(event)
+        session.flush()  # ids follow seq: verify relies on it to see reordering
+        head.seq = event.seq
+        head.hash = event.hash
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    bad_seq: int | None = None
+    bad_id: int | None = None
+    reason: str = ""
+
+
+def _events(session: Session) -> Iterator[AuditEvent]:
+    yield from session.execute(
+        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000)
+    ).scalars()
+
+
+def verify_chain(session: Session) -> VerifyResult:
+    """Walk the chain in order and report the first event that does not fit."""
+    prev_hash = GENESIS_HASH
+    expected_seq = 1
+    last_id = 0
+    checked = 0
+    for event in _events(session):
+
+        def bad(reason: str, ev: AuditEvent = event, done: int = checked) -> VerifyResult:
+            return VerifyResult(False, done, ev.seq, ev.id, reason)
+
+        if event.seq != expected_seq:
+            return bad(
+                f"cần sự kiện #{expected_seq} nhưng gặp #{event.seq}: có sự kiện đã bị xóa"
+                if event.seq > expected_seq
+                else f"sự kiện #{event.seq} lặp lại hoặc sai thứ tự"
+            )
+        if event.id <= last_id:
+            return bad(f"sự kiện #{event.seq} được lưu trước sự kiện đứng trước nó: thứ tự bị đảo")
+        if event.prev_hash != prev_hash:
+            return bad(
+                f"sự kiện #{event.seq} không nối với sự kiện trước nó: có sự kiện bị chèn hoặc xóa"
+            )
+        if event_hash(event, prev_hash) != event.hash:
+            return bad(f"sự kiện #{event.seq} đã bị sửa sau khi ghi")
+        prev_hash = event.hash
+        last_id = event.id
+        expected_seq += 1
+        checked += 1
+    head = session.get(AuditHead, HEAD_ID)
+    if head is None:
+        return VerifyResult(False, checked, None, None, "mất đầu chuỗi nhật ký (audit_head)")
+    if head.seq != checked or head.hash != prev_hash:
+        missing_from = checked + 1
+        if head.seq > checked:
+            reason = f"các sự kiện từ #{missing_from} đến #{head.seq} ở cuối chuỗi đã bị xóa"
+        else:
+            reason = f"sự kiện #{head.seq + 1} trở đi được thêm ngoài chuỗi"
+        return VerifyResult(
+            False, checked, head.seq + 1 if head.seq < checked else missing_from, None, reason
+        )
+    return VerifyResult(True, checked)

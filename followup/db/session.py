@@ -1,0 +1,94 @@
+"""Engines and the unit of work: one transaction per fact, audit events written with it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from followup.db.audit import AuditDraft, append_events
+from followup.domain.clock import Clock
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine whose transactions behave alike on SQLite and PostgreSQL.
+
+    SQLite: foreign keys on, WAL, a busy timeout, and BEGIN IMMEDIATE so that two writers
+    queue for the lock instead of failing half-way with "database is locked".
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+class UnitOfWork:
+    """Owns one transaction. `record()` collects audit events; `commit()` chains and writes them
+    in the same transaction as the change, or nothing at all is written."""
+
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+        self._factory = session_factory
+        self.clock = clock
+        self._events: list[AuditDraft] = []
+
+    def __enter__(self) -> Self:
+        self.session = self._factory()
+        self._events = []
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()  # a no-op after commit; undoes everything otherwise
+        self.session.close()
+        self._events = []
+
+    def record(
+        self,
+        action: str,
+        *,
+        actor: str,
+        directive_id: int | None = None,
+        assignment_id: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self._events.append(
+            AuditDraft(
+                occurred_at=self.clock.now(),
+                actor=actor,
+                action=action,
+                directive_id=directive_id,
+                assignment_id=assignment_id,
+                details=details or {},
+            )
+        )
+
+    def commit(self) -> None:
+        self.session.flush()
+        if self._events:
+            append_events(self.session, self._events)
+        self.session.commit()
+        self._events = []

@@ -1,0 +1,1 @@
+"""Pure rules of followup: states, working days, escalation, status. No I/O, `now` passed in."""

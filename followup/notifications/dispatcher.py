@@ -1,0 +1,200 @@
+"""Send pending notices over SMTP with aiosmtplib.
+
+A few connections are opened and reused (bounded concurrency); each send has a timeout;
+STARTTLS, implicit TLS and AUTH come from config. A notice is marked sent only after the
+server accepted it. A temporary failure (4xx, dropped connection, timeout) puts the notice
+back with exponential backoff; a permanent refusal (5xx) or too many attempts marks it
+failed for a person to look at. Nothing is sent twice by two dispatchers: each works only on
+the notices it leased.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import aiosmtplib
+from sqlalchemy.orm import Session, sessionmaker
+
+from followup.domain.clock import Clock
+from followup.notifications import outbox
+from followup.notifications.message import build_message
+from followup.notifications.outbox import OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    security: str = "none"  # none | starttls | ssl
+    username: str | None = None
+    password: str | None = None
+    ca_file: Path | None = None
+    timeout: float = 30.0
+    concurrency: int = 4
+    sender_email: str = "theodoi-nhiemvu@mongcai.example"
+    sender_name: str = "Theo dõi nhiệm vụ"
+    batch_size: int = 200
+    max_attempts: int = 8
+    retry_base_seconds: float = 30.0
+
+    def tls_context(self) -> ssl.SSLContext | None:
+        if self.security == "none":
+            return None
+        return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class _PermanentError(Exception):
+    pass
+
+
+def backoff(attempts: int, base_seconds: float) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at 6 h: a short outage heals fast, a long one is not
+    hammered."""
+    return timedelta(seconds=min(base_seconds * (2 ** max(attempts - 1, 0)), 6 * 3600))
+
+
+class _Connection:
+    """One reusable SMTP connection, reopened after a failure."""
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+        self.smtp: aiosmtplib.SMTP | None = None
+
+    async def _open(self) -> aiosmtplib.SMTP:
+        cfg = self.config
+        smtp = aiosmtplib.SMTP(
+            hostname=cfg.host,
+            port=cfg.port,
+            timeout=cfg.timeout,
+            use_tls=cfg.security == "ssl",
+            start_tls=cfg.security == "starttls",
+            tls_context=cfg.tls_context(),
+            username=cfg.username,
+            password=cfg.password,
+        )
+        await smtp.connect()
+        return smtp
+
+    async def send(self, message: OutgoingMessage, *, clock: Clock) -> None:
+        if self.smtp is None or not self.smtp.is_connected:
+            self.smtp = await self._open()
+        mime = build_message(
+            message,
+            sender_name=self.config.sender_name,
+            sender_email=self.config.sender_email,
+            now=clock.now(),
+        )
+        try:
+            errors, _response = await self.smtp.send_message(mime)
+        except aiosmtplib.SMTPResponseException as exc:
+            if 500 <= exc.code < 600:
+                raise _PermanentError(f"{exc.code} {exc.message}") from exc
+            raise
+        if errors:  # a single recipient: a refusal arrives as an exception, but be safe
+            raise _PermanentError(f"refused: {errors}")
+
+    async def close(self) -> None:
+        if self.smtp is not None and self.smtp.is_connected:
+            try:
+                await self.smtp.quit()
+            except aiosmtplib.SMTPException:
+                self.smtp.close()
+        self.smtp = None
+
+    def drop(self) -> None:
+        if self.smtp is not None:
+            self.smtp.close()
+        self.smtp = None
+
+
+async def dispatch(
+    session_factory: sessionmaker[Session], config: SmtpConfig, *, clock: Clock
+) -> DispatchReport:
+    """Send every notice that is due now, then return what happened."""
+    report = DispatchReport()
+    lease = timedelta(seconds=max(config.timeout * 4, 120))
+    while True:
+        batch = await asyncio.to_thread(
+            outbox.claim, session_factory, now=clock.now(), limit=config.batch_size, lease=lease
+        )
+        if not batch:
+            return report
+        await _send_batch(session_factory, config, clock, batch, report)
+
+
+async def _send_batch(
+    session_factory: sessionmaker[Session],
+    config: SmtpConfig,
+    clock: Clock,
+    batch: list[OutgoingMessage],
+    report: DispatchReport,
+) -> None:
+    queue: asyncio.Queue[OutgoingMessage] = asyncio.Queue()
+    for message in batch:
+        queue.put_nowait(message)
+
+    async def worker() -> None:
+        connection = _Connection(config)
+        try:
+            while not queue.empty():
+                message = queue.get_nowait()
+                await _send_one(session_factory, config, clock, connection, message, report)
+        finally:
+            await connection.close()
+
+    workers = min(config.concurrency, len(batch))
+    await asyncio.gather(*(worker() for _ in range(workers)))
+
+
+async def _send_one(
+    session_factory: sessionmaker[Session],
+    config: SmtpConfig,
+    clock: Clock,
+    connection: _Connection,
+    message: OutgoingMessage,
+    report: DispatchReport,
+) -> None:
+    # No immediate resend: a connection dropped after the data went out may still have
+    # delivered, and a resend would double the notice. The backoff gives a person time too.
+    try:
+        await connection.send(message, clock=clock)
+    except _PermanentError as exc:
+        connection.drop()
+        await asyncio.to_thread(
+            outbox.mark_failed, session_factory, message, error=str(exc), retry_at=None
+        )
+        report.failed += 1
+        report.errors.append(f"notice {message.id}: {exc}")
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        connection.drop()
+        attempts = message.attempts + 1
+        error = f"{type(exc).__name__}: {exc}"
+        retry_at = None
+        if attempts < config.max_attempts:
+            retry_at = clock.now() + backoff(attempts, config.retry_base_seconds)
+            report.retrying += 1
+        else:
+            report.failed += 1
+        report.errors.append(f"notice {message.id}: {error}")
+        log.warning("notice %s not sent (attempt %s): %s", message.id, attempts, error)
+        await asyncio.to_thread(
+            outbox.mark_failed, session_factory, message, error=error, retry_at=retry_at
+        )
+    else:
+        await asyncio.to_thread(outbox.mark_sent, session_factory, message, clock.now())
+        report.sent += 1

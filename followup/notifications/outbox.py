@@ -1,0 +1,198 @@
+"""The transactional outbox: notices are rows written with the change that caused them.
+
+A notice's `dedupe_key` is unique: asking twice for the same notice (a retried action, two
+sweeps at once) stores it once. Dispatchers *claim* pending rows with a lease (row locks with
+SKIP LOCKED on PostgreSQL; SQLite's single writer does the same job), send, and mark each one
+sent only once the SMTP server has accepted it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from followup.db.models import Notice
+from followup.notifications.render import NoticeKind, RenderedEmail, nfc
+
+
+@dataclass(frozen=True)
+class Recipient:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """What a dispatcher needs to send one notice, detached from any session."""
+
+    id: int
+    claim_token: str
+    attempts: int
+    recipient: Recipient
+    subject: str
+    text: str
+    html: str
+    message_id: str
+
+
+def message_id_for(dedupe_key: str, domain: str) -> str:
+    """Stable per notice: a resend after a crash carries the same Message-ID, so mail systems
+    that deduplicate on it show the notice once."""
+    digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
+
+
+def enqueue(
+    session: Session,
+    *,
+    dedupe_key: str,
+    kind: NoticeKind,
+    language: str,
+    recipient: Recipient,
+    rendered: RenderedEmail,
+    now: datetime,
+    message_id_domain: str,
+    directive_id: int | None = None,
+    assignment_id: int | None = None,
+) -> bool:
+    """Add a notice in the caller's transaction. False when that notice already exists."""
+    values = {
+        "dedupe_key": dedupe_key,
+        "kind": kind.value,
+        "language": language,
+        "directive_id": directive_id,
+        "assignment_id": assignment_id,
+        "recipient_name": nfc(recipient.name),
+        "recipient_email": recipient.email,
+        "subject": rendered.subject,
+        "body_text": rendered.text,
+        "body_html": rendered.html,
+        "message_id": message_id_for(dedupe_key, message_id_domain),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Notice)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Notice.id)
+    )
+    return session.execute(statement).scalar_one_or_none() is not None
+
+
+def _claimable(now: datetime, limit: int) -> Select[int]:
+    return (
+        select(Notice.id)
+        .where(
+            Notice.status == "pending",
+            Notice.next_attempt_at <= now,
+            or_(Notice.claimed_until.is_(None), Notice.claimed_until < now),
+        )
+        .order_by(Notice.next_attempt_at, Notice.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def claim(
+    session_factory: sessionmaker[Session], *, now: datetime, limit: int, lease: timedelta
+) -> list[OutgoingMessage]:
+    """Lease up to `limit` due notices to this dispatcher; nobody else sends them meanwhile."""
+    token = uuid.uuid4().hex
+    with session_factory() as session, session.begin():
+        ids = list(session.execute(_claimable(now, limit)).scalars())
+        if not ids:
+            return []
+        session.execute(
+            update(Notice)
+            .where(Notice.id.in_(ids))
+            .values(claim_token=token, claimed_until=now + lease)
+        )
+        rows = session.execute(
+            select(Notice).where(Notice.claim_token == token).order_by(Notice.id)
+        ).scalars()
+        return [
+            OutgoingMessage(
+                id=row.id,
+                claim_token=token,
+                attempts=row.attempts,
+                recipient=Recipient(row.recipient_name, row.recipient_email),
+                subject=row.subject,
+                text=row.body_text,
+                html=row.body_html,
+                message_id=row.message_id,
+            )
+            for row in rows
+        ]
+
+
+def _owned(message: OutgoingMessage) -> object:
+    return and_(
+        Notice.id == message.id,
+        Notice.claim_token == message.claim_token,
+        Notice.status == "pending",
+    )
+
+
+def mark_sent(
+    session_factory: sessionmaker[Session], message: OutgoingMessage, at: datetime
+) -> None:
+    with session_factory() as session, session.begin():
+        session.execute(
+            update(Notice)
+            .where(_owned(message))  # type: ignore[arg-type]
+            .values(
+                status="sent",
+                sent_at=at,
+                attempts=message.attempts + 1,
+                claimed_until=None,
+                last_error=None,
+            )
+        )
+
+
+def mark_failed(
+    session_factory: sessionmaker[Session],
+    message: OutgoingMessage,
+    *,
+    error: str,
+    retry_at: datetime | None,
+) -> None:
+    """Record a failed attempt: retry later, or give up (`retry_at` None) for a person to see."""
+    with session_factory() as session, session.begin():
+        session.execute(
+            update(Notice)
+            .where(_owned(message))  # type: ignore[arg-type]
+            .values(
+                status="pending" if retry_at else "failed",
+                attempts=message.attempts + 1,
+                next_attempt_at=retry_at or Notice.next_attempt_at,
+                claimed_until=None,
+                claim_token=None,
+                last_error=error[:2000],
+            )
+        )
+
+
+def release(session_factory: sessionmaker[Session], messages: list[OutgoingMessage]) -> None:
+    """Give back leases of messages not attempted (a dispatcher stopping early)."""
+    if not messages:
+        return
+    with session_factory() as session, session.begin():
+        for message in messages:
+            session.execute(
+                update(Notice)
+                .where(_owned(message))  # type: ignore[arg-type]
+                .values(claimed_until=None, claim_token=None)
+            )

@@ -1,0 +1,85 @@
+"""Render a notice into subject, plain text and HTML. Pure: no database, no network."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from followup.domain.clock import LOCAL_TZ
+
+
+class NoticeKind(StrEnum):
+    ASSIGNMENT = "assignment"
+    ACK_RECEIPT = "ack_receipt"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    PROGRESS_REQUEST = "progress_request"
+    CLOSURE = "closure"
+    SEND_BACK = "send_back"
+
+
+LANGUAGES = ("vi", "en")
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def nfc(value: str) -> str:
+    return unicodedata.normalize("NFC", value)
+
+
+def _format_date(value: date | datetime | None, lang: str = "vi") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        local = value.astimezone(LOCAL_TZ)
+        return (
+            local.strftime("%H:%M %d/%m/%Y") if lang == "vi" else local.strftime("%H:%M %Y-%m-%d")
+        )
+    return value.strftime("%d/%m/%Y") if lang == "vi" else value.isoformat()
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("followup.notifications", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["vndate"] = _format_date
+    env.filters["isodate"] = lambda v: _format_date(v, "en")
+    return env
+
+
+def _nfc_all(value: Any) -> Any:
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, dict):
+        return {k: _nfc_all(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_nfc_all(v) for v in value)
+    return value
+
+
+def render(kind: NoticeKind, language: str, context: dict[str, Any]) -> RenderedEmail:
+    """Render one notice. Every text is NFC; the subject is one line."""
+    lang = language if language in LANGUAGES else "vi"
+    env = environment()
+    ctx = _nfc_all(context)
+    subject = env.get_template(f"{lang}/{kind.value}.subject").render(ctx)
+    text = env.get_template(f"{lang}/{kind.value}.txt").render(ctx)
+    html = env.get_template(f"{lang}/{kind.value}.html").render(ctx)
+    return RenderedEmail(subject=nfc(" ".join(subject.split())), text=nfc(text), html=nfc(html))

@@ -1,0 +1,1 @@
+"""The service layer: every action is one transaction (state + audit event + notices)."""

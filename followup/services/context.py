@@ -1,0 +1,50 @@
+"""What every service needs, wired once from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from followup.config import Settings
+from followup.db.session import UnitOfWork, make_engine, make_session_factory
+from followup.domain.calendar import WorkingCalendar
+from followup.domain.clock import Clock, SystemClock, local_date
+from followup.domain.policy import EscalationPolicy
+
+
+@dataclass
+class ServiceContext:
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock
+    calendar: WorkingCalendar
+    policy: EscalationPolicy
+    org_name: str
+    default_language: str
+    message_id_domain: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> ServiceContext:
+        engine = make_engine(settings.database_url)
+        return cls(
+            engine=engine,
+            session_factory=make_session_factory(engine),
+            clock=clock or SystemClock(),
+            calendar=settings.calendar(),
+            policy=settings.policy(),
+            org_name=settings.org_name,
+            default_language=settings.language,
+            message_id_domain=settings.mail_from.rpartition("@")[2] or "localhost",
+        )
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self.clock)
+
+    def today(self) -> date:
+        return local_date(self.clock.now())
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,129 @@
+"""Reading people's files (units, meetings) into validated inputs, with errors that say where."""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
+from pydantic.functional_validators import BeforeValidator
+
+from followup.domain.errors import ValidationError
+
+
+def _nfc(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
+
+
+Text = Annotated[str, BeforeValidator(_nfc), StringConstraints(min_length=1, max_length=500)]
+LongText = Annotated[str, BeforeValidator(_nfc), StringConstraints(min_length=1, max_length=20000)]
+Code = Annotated[
+    str,
+    BeforeValidator(_nfc),
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"),
+]
+
+
+# Intranet domains (`.local`, a ministry's own) are normal here, so no public-DNS rules.
+EmailAddress = Annotated[
+    str,
+    BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
+    StringConstraints(
+        max_length=320,
+        pattern=r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$",
+    ),
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ContactInput(_Strict):
+    role: Literal["officer", "head", "leader"]
+    name: Text
+    title: Annotated[str, BeforeValidator(_nfc)] = ""
+    email: EmailAddress
+
+
+class UnitInput(_Strict):
+    code: Code
+    name: Text
+    kind: Literal["commune", "department", "leadership"]
+    parent: Code | None = None
+    language: Literal["vi", "en"] = "vi"
+    contacts: list[ContactInput] = Field(min_length=1)
+
+
+class UnitsFile(_Strict):
+    unit: list[UnitInput] = Field(min_length=1)
+
+
+class DirectiveInput(_Strict):
+    code: Code
+    title: Text
+    text: LongText
+    field: Annotated[str, BeforeValidator(_nfc)] = ""
+    priority: Literal["normal", "high", "urgent"] = "normal"
+    lead: Code
+    support: list[Code] = Field(default_factory=list)
+    deadline: Annotated[
+        str, BeforeValidator(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+    ]
+
+
+class MeetingInput(_Strict):
+    code: Code
+    title: Text
+    held_on: Any  # a TOML date; checked below, so the message can name it
+    chair: Annotated[str, BeforeValidator(_nfc)] = ""
+    notice_number: Annotated[str, BeforeValidator(_nfc)] = ""
+    source_text: Annotated[str, BeforeValidator(_nfc)] = ""
+
+
+class MeetingFile(_Strict):
+    meeting: MeetingInput
+    directives: list[DirectiveInput] = Field(min_length=1)
+
+
+def _where(loc: tuple[int | str, ...], data: Any) -> str:
+    """'đơn vị thứ 3 (xa-hai-tien), trường email' from a pydantic error location."""
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            code = (
+                node[item].get("code")
+                if isinstance(node, list) and item < len(node) and isinstance(node[item], dict)
+                else None
+            )
+            parts.append(f"mục thứ {item + 1}" + (f" ({code})" if code else ""))
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+        else:
+            parts.append(f"'{item}'")
+            node = node.get(item) if isinstance(node, dict) else None
+    return ", ".join(parts) if parts else "tệp"
+
+
+def parse_toml_file(path: Path, model: type[_Strict]) -> Any:
+    """Read and validate one TOML file; any problem is one sentence naming file and place."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"Không đọc được tệp {path}: {exc.strerror}.") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"Tệp {path} không phải UTF-8 (byte {exc.start}).") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError(f"Tệp {path} không đúng định dạng TOML: {exc}.") from exc
+    try:
+        return TypeAdapter(model).validate_python(data)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        raise ValidationError(
+            f"Tệp {path}: {_where(tuple(first['loc']), data)}: {first['msg']}."
+        ) from exc

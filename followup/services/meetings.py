@@ -1,0 +1,212 @@
+"""Opening a meeting: the meeting, its directives and their assignments, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+from followup.db.models import Assignment, Directive, Meeting, Unit
+from followup.db.session import UnitOfWork
+from followup.domain.calendar import parse_deadline
+from followup.domain.clock import local_date
+from followup.domain.errors import ValidationError
+from followup.domain.policy import Role
+from followup.notifications.render import NoticeKind
+from followup.services.context import ServiceContext
+from followup.services.inputs import MeetingFile, parse_toml_file
+from followup.services.loading import get_directive, get_unit, unit_options
+from followup.services.notices import notify
+from followup.services.tracking import reschedule
+
+
+@dataclass(frozen=True)
+class OpenedMeeting:
+    meeting_id: int
+    directive_codes: tuple[str, ...]
+    assignments: int
+
+
+def open_meeting_file(ctx: ServiceContext, path: Path, *, actor: str) -> OpenedMeeting:
+    parsed: MeetingFile = parse_toml_file(path, MeetingFile)
+    return open_meeting(ctx, parsed, actor=actor, source=str(path))
+
+
+def open_meeting(
+    ctx: ServiceContext, parsed: MeetingFile, *, actor: str, source: str = "cuộc họp"
+) -> OpenedMeeting:
+    """Create the meeting with every directive and assignment, queue the assignment notices."""
+    held_on = parsed.meeting.held_on
+    if not isinstance(held_on, date):
+        raise ValidationError(f"{source}: 'held_on' của cuộc họp phải là ngày YYYY-MM-DD.")
+    codes = [d.code for d in parsed.directives]
+    repeated = sorted({c for c in codes if codes.count(c) > 1})
+    if repeated:
+        raise ValidationError(f"{source}: mã nhiệm vụ '{repeated[0]}' xuất hiện hai lần.")
+
+    with ctx.uow() as uow:
+        session = uow.session
+        now = ctx.clock.now()
+        today = local_date(now)
+        if session.execute(select(Meeting.id).where(Meeting.code == parsed.meeting.code)).first():
+            raise ValidationError(f"{source}: đã có cuộc họp mã '{parsed.meeting.code}'.")
+        meeting = Meeting(
+            code=parsed.meeting.code,
+            title=parsed.meeting.title,
+            held_on=held_on,
+            chair=parsed.meeting.chair,
+            notice_number=parsed.meeting.notice_number,
+            source_text=parsed.meeting.source_text,
+            created_at=now,
+        )
+        session.add(meeting)
+        session.flush()
+        uow.record(
+            "meeting.opened",
+            actor=actor,
+            details={
+                "meeting": meeting.code,
+                "title": meeting.title,
+                "held_on": held_on,
+                "directives": codes,
+            },
+        )
+        count = 0
+        for index, item in enumerate(parsed.directives, start=1):
+            where = f"{source}: nhiệm vụ thứ {index} ({item.code})"
+            if session.execute(select(Directive.id).where(Directive.code == item.code)).first():
+                raise ValidationError(f"{where}: mã nhiệm vụ đã tồn tại.")
+            due_on = parse_deadline(item.deadline, where=f"{where}, hạn").resolve(
+                today, ctx.calendar
+            )
+            if due_on < today:
+                raise ValidationError(
+                    f"{where}: hạn {due_on:%d/%m/%Y} đã qua (hôm nay {today:%d/%m/%Y})."
+                )
+            if item.lead in item.support:
+                raise ValidationError(f"{where}: đơn vị '{item.lead}' vừa chủ trì vừa phối hợp.")
+            units = [_unit(uow, code, where) for code in (item.lead, *item.support)]
+            directive = Directive(
+                code=item.code,
+                meeting_id=meeting.id,
+                title=item.title,
+                text=item.text,
+                field=item.field,
+                priority=item.priority,
+                lead_unit_id=units[0].id,
+                due_on=due_on,
+                original_due_on=due_on,
+                version=1,
+                created_at=now,
+            )
+            directive.meeting = meeting
+            session.add(directive)
+            session.flush()
+            uow.record(
+                "directive.created",
+                actor=actor,
+                directive_id=directive.id,
+                details={
+                    "directive": directive.code,
+                    "title": directive.title,
+                    "due_on": due_on,
+                    "lead": item.lead,
+                    "support": list(item.support),
+                    "deadline": item.deadline,
+                },
+            )
+            for unit in units:
+                _assign(ctx, uow, directive, unit, is_lead=unit.code == item.lead, actor=actor)
+                count += 1
+        uow.commit()
+        return OpenedMeeting(meeting.id, tuple(codes), count)
+
+
+def _unit(uow: UnitOfWork, code: str, where: str) -> Unit:
+    unit = uow.session.execute(
+        select(Unit).where(Unit.code == code).options(*unit_options())  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    if unit is None:
+        raise ValidationError(f"{where}: không có đơn vị mã '{code}'.")
+    return unit
+
+
+def _assign(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    directive: Directive,
+    unit: Unit,
+    *,
+    is_lead: bool,
+    actor: str,
+) -> Assignment:
+    now = uow.clock.now()
+    assignment = Assignment(
+        directive_id=directive.id,
+        unit_id=unit.id,
+        is_lead=is_lead,
+        state="assigned",
+        due_on=directive.due_on,
+        original_due_on=directive.original_due_on,
+        assigned_at=now,
+        escalation_level=0,
+    )
+    assignment.directive = directive
+    assignment.unit = unit
+    uow.session.add(assignment)
+    uow.session.flush()
+    today = local_date(now)
+    reschedule(ctx, assignment, today)
+    uow.record(
+        "assignment.assigned",
+        actor=actor,
+        directive_id=directive.id,
+        assignment_id=assignment.id,
+        details={
+            "directive": directive.code,
+            "unit": unit.code,
+            "role": "lead" if is_lead else "support",
+            "due_on": directive.due_on,
+        },
+    )
+    ack_due = ctx.calendar.add_working_days(today, ctx.policy.ack_within_days)
+    recipient = notify(
+        ctx,
+        uow,
+        assignment,
+        NoticeKind.ASSIGNMENT,
+        role=Role.OFFICER,
+        occasion="assigned",
+        extra={
+            "ack_due_on": ack_due,
+            "progress_every_days": ctx.policy.progress_every_days,
+        },
+    )
+    if recipient is None:
+        raise ValidationError(f"Đơn vị '{unit.code}' chưa có địa chỉ e-mail để nhận thông báo.")
+    return assignment
+
+
+def assign(ctx: ServiceContext, directive_code: str, unit_code: str, *, actor: str) -> int:
+    """Give an existing directive to one more (supporting) unit."""
+    with ctx.uow() as uow:
+        directive = get_directive(uow.session, directive_code, for_update=True)
+        unit = get_unit(uow.session, unit_code)
+        exists = uow.session.execute(
+            select(Assignment.id).where(
+                Assignment.directive_id == directive.id, Assignment.unit_id == unit.id
+            )
+        ).first()
+        if exists:
+            raise ValidationError(f"Đơn vị '{unit_code}' đã được giao nhiệm vụ '{directive_code}'.")
+        if directive.due_on < local_date(uow.clock.now()):
+            raise ValidationError(
+                f"Nhiệm vụ '{directive_code}' đã quá hạn {directive.due_on:%d/%m/%Y}; "
+                "hãy gia hạn trước khi giao thêm."
+            )
+        directive.version += 1
+        assignment = _assign(ctx, uow, directive, unit, is_lead=False, actor=actor)
+        uow.commit()
+        return assignment.id

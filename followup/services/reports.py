@@ -1,0 +1,109 @@
+"""Answers coordinators ask of the trail: four-way status by unit, one directive's history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from followup.db.audit import VerifyResult, verify_chain
+from followup.db.models import Assignment, AuditEvent, Directive, Unit
+from followup.domain.clock import local_date
+from followup.domain.status import AssignmentDates, FourWay, assignment_status
+from followup.services.context import ServiceContext
+from followup.services.loading import get_directive
+
+
+@dataclass
+class UnitStatus:
+    unit_code: str
+    unit_name: str
+    counts: dict[FourWay, int] = field(default_factory=lambda: dict.fromkeys(FourWay, 0))
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _local(value: datetime | None) -> date | None:
+    return local_date(value) if value is not None else None
+
+
+def status_by_unit(ctx: ServiceContext, as_of: date) -> list[UnitStatus]:
+    """Four-way counts of every unit's assignments as of a day (units with none are left out)."""
+    rows: dict[str, UnitStatus] = {}
+    with ctx.session_factory() as session:
+        query = (
+            select(
+                Unit.code,
+                Unit.name,
+                Assignment.assigned_at,
+                Assignment.original_due_on,
+                Assignment.due_on,
+                Assignment.extension_approved,
+                Assignment.completed_on,
+                Assignment.closed_at,
+                Assignment.cancelled_at,
+            )
+            .join(Unit, Unit.id == Assignment.unit_id)
+            .order_by(Unit.code)
+        )
+        for (
+            code,
+            name,
+            assigned_at,
+            original,
+            due,
+            extended,
+            completed,
+            closed,
+            cancelled,
+        ) in session.execute(query):
+            status = assignment_status(
+                AssignmentDates(
+                    assigned_on=local_date(assigned_at),
+                    original_due_on=original,
+                    due_on=due,
+                    extension_approved=extended,
+                    completed_on=completed,
+                    closed_on=_local(closed),
+                    cancelled_on=_local(cancelled),
+                ),
+                as_of,
+            )
+            if status is None:
+                continue
+            row = rows.setdefault(code, UnitStatus(code, name))
+            row.counts[status] += 1
+    return list(rows.values())
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    seq: int
+    occurred_at: datetime
+    actor: str
+    action: str
+    unit: str | None
+    details: dict[str, Any]
+
+
+def timeline(ctx: ServiceContext, directive_code: str) -> tuple[Directive, list[TimelineEntry]]:
+    with ctx.session_factory() as session:
+        directive = get_directive(session, directive_code)
+        events = session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.directive_id == directive.id)
+            .order_by(AuditEvent.seq)
+        ).scalars()
+        return directive, [
+            TimelineEntry(e.seq, e.occurred_at, e.actor, e.action, e.details.get("unit"), e.details)
+            for e in events
+        ]
+
+
+def verify_audit(ctx: ServiceContext) -> VerifyResult:
+    with ctx.session_factory() as session:
+        return verify_chain(session)

@@ -1,0 +1,158 @@
+"""The escalation sweep: find stalled steps in our database and apply what is due, once.
+
+Index-backed: every open assignment carries `next_check_on`, the first day anything could be
+due for it, so the sweep reads only the rows that need a look. Safe to run twice at once:
+rows are locked with SKIP LOCKED on PostgreSQL (SQLite's single writer serialises), each
+action moves the assignment's schedule past `as_of`, and every notice has a unique key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from followup.db.models import Assignment
+from followup.db.session import UnitOfWork
+from followup.domain.clock import local_date
+from followup.domain.escalation import DueAction, DueKind, after, plan
+from followup.domain.policy import Role
+from followup.notifications.render import NoticeKind
+from followup.services.context import ServiceContext
+from followup.services.loading import assignment_options
+from followup.services.notices import notify, recipient_for
+from followup.services.tracking import snapshot
+
+log = logging.getLogger(__name__)
+
+SWEEP_ACTOR = "hệ thống: đôn đốc tự động"
+
+
+@dataclass
+class SweepResult:
+    as_of: date
+    examined: int = 0
+    actions: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.actions.values())
+
+
+def sweep(
+    ctx: ServiceContext, *, as_of: datetime | date | None = None, batch_size: int = 500
+) -> SweepResult:
+    """Apply everything due on `as_of` (default: the clock's today), one batch per transaction."""
+    if isinstance(as_of, datetime):
+        today = local_date(as_of)
+    elif isinstance(as_of, date):
+        today = as_of
+    else:
+        today = local_date(ctx.clock.now())
+    result = SweepResult(as_of=today)
+    while True:
+        with ctx.uow() as uow:
+            rows = list(
+                uow.session.execute(
+                    select(Assignment)
+                    .where(Assignment.next_check_on <= today)
+                    .order_by(Assignment.next_check_on, Assignment.id)
+                    .limit(batch_size)
+                    .with_for_update(skip_locked=True, of=Assignment)
+                    .options(*assignment_options())  # type: ignore[arg-type]
+                ).scalars()
+            )
+            if not rows:
+                return result
+            for assignment in rows:
+                _apply_due(ctx, uow, assignment, today, result)
+            uow.commit()
+        result.examined += len(rows)
+
+
+def _apply_due(
+    ctx: ServiceContext, uow: UnitOfWork, a: Assignment, today: date, result: SweepResult
+) -> None:
+    snap = snapshot(a)
+    due = plan(snap, today, ctx.policy, ctx.calendar)
+    for action in due.actions:
+        _carry_out(ctx, uow, a, action, today)
+        snap = after(snap, action, today)
+        result.actions[_label(action)] += 1
+    if due.actions:
+        a.escalation_step = snap.escalation_step
+        a.escalation_level = snap.escalation_level
+        a.escalated_on = snap.escalated_on
+        a.reminder_sent_for = snap.reminder_sent_for
+        a.progress_requested_for = snap.progress_requested_for
+        a.directive.version += 1
+    later = plan(snap, today, ctx.policy, ctx.calendar)
+    if later.actions:  # cannot happen with a valid policy; never loop on it
+        log.error("assignment %s still has actions due after the sweep: %s", a.id, later.actions)
+        a.next_check_on = today + timedelta(days=1)
+    else:
+        a.next_check_on = later.next_check_on
+
+
+def _label(action: DueAction) -> str:
+    return f"escalation_L{action.level}" if action.kind is DueKind.ESCALATION else action.kind.value
+
+
+def _carry_out(
+    ctx: ServiceContext, uow: UnitOfWork, a: Assignment, action: DueAction, today: date
+) -> None:
+    common = {"directive": a.directive.code, "unit": a.unit.code, "about": action.about}
+    if action.kind is DueKind.REMINDER:
+        sent_to = notify(
+            ctx,
+            uow,
+            a,
+            NoticeKind.REMINDER,
+            role=Role.OFFICER,
+            occasion=action.key,
+            extra={"working_days_left": ctx.calendar.working_days_between(today, a.due_on)},
+        )
+        event, details = "assignment.reminded", common
+    elif action.kind is DueKind.PROGRESS_REQUEST:
+        sent_to = notify(
+            ctx,
+            uow,
+            a,
+            NoticeKind.PROGRESS_REQUEST,
+            role=Role.OFFICER,
+            occasion=action.key,
+            extra={"progress_due_on": action.about},
+        )
+        event, details = "assignment.progress_requested", common
+    else:
+        if action.level is None or action.step_kind is None:
+            raise ValueError(f"escalation without level or step: {action}")
+        role = ctx.policy.level(action.level).recipient
+        officer = recipient_for(a.unit, Role.OFFICER)
+        sent_to = notify(
+            ctx,
+            uow,
+            a,
+            NoticeKind.ESCALATION,
+            role=role,
+            occasion=action.key,
+            extra={
+                "level": action.level,
+                "step_kind": action.step_kind.value,
+                "step_due_on": action.about,
+                "days_late": ctx.calendar.working_days_between(action.about, today),
+                "officer_name": officer.name if officer else "",
+            },
+        )
+        event = "assignment.escalated"
+        details = common | {"level": action.level, "step": action.step, "role": role.value}
+    uow.record(
+        event,
+        actor=SWEEP_ACTOR,
+        directive_id=a.directive_id,
+        assignment_id=a.id,
+        details=details | {"recipient": sent_to.email if sent_to else None},
+    )

@@ -1,0 +1,173 @@
+"""The service layer on a real SQLite file and a real PostgreSQL database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from followup.db.models import Assignment, AuditEvent, Notice, ProgressReport
+from followup.domain.clock import ManualClock
+from followup.domain.errors import FollowupError, IllegalTransitionError
+from followup.domain.states import AssignmentState
+from followup.services import actions
+from followup.services.context import ServiceContext
+from followup.services.loading import AssignmentRef
+from followup.services.meetings import assign
+from followup.services.reports import status_by_unit, timeline, verify_audit
+from tests.helpers import row_counts
+
+HT = AssignmentRef("T-01", "xa-hai-tien")
+
+
+def _notices(ctx: ServiceContext) -> list[Notice]:
+    with ctx.session_factory() as session:
+        return list(session.execute(select(Notice).order_by(Notice.id)).scalars())
+
+
+def test_opening_a_meeting_assigns_and_queues_one_notice_per_unit(loaded: ServiceContext) -> None:
+    notices = _notices(loaded)
+    assert [(n.kind, n.recipient_email) for n in notices] == [
+        ("assignment", "vanphong.haitien@mongcai.local"),
+        ("assignment", "nn.officer@mongcai.local"),
+        ("assignment", "vanphong.haixuan@mongcai.local"),
+    ]
+    # The department reads English; the communes Vietnamese, diacritics intact.
+    assert notices[1].language == "en"
+    assert "Sửa chữa kênh mương, đê biển" in notices[0].subject
+    assert "&lt;trước&gt;" in notices[0].body_html
+    assert "<trước>" in notices[0].body_text
+    # "5 ngày làm việc" from Tue 9 Mar 2021 is Tue 16 Mar.
+    with loaded.session_factory() as session:
+        due = session.execute(
+            select(Assignment.due_on).where(Assignment.unit.has(code="xa-hai-xuan"))
+        ).scalar_one()
+    assert due.isoformat() == "2021-03-16"
+
+
+def test_full_lifecycle_writes_state_audit_and_notices(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    clock.advance(timedelta(days=1))
+    assert actions.acknowledge(loaded, HT, actor="xã").state is AssignmentState.ACKNOWLEDGED
+    view = actions.report_progress(loaded, HT, percent=40, note="Đã nạo vét 2 km", actor="xã")
+    assert (view.state, view.last_percent) == (AssignmentState.IN_PROGRESS, 40)
+    actions.report_done(loaded, HT, note="Xong", actor="xã")
+    sent_back = actions.send_back(loaded, HT, reason="Thiếu ảnh nghiệm thu", actor="vp")
+    assert sent_back.state is AssignmentState.SENT_BACK
+    clock.advance(timedelta(days=2))
+    actions.report_done(loaded, HT, note="Bổ sung ảnh", actor="xã")
+    closed = actions.close(loaded, HT, actor="vp")
+    assert closed.state is AssignmentState.CLOSED
+
+    _, events = timeline(loaded, "T-01")
+    ours = [e.action for e in events if e.unit == "xa-hai-tien"]
+    assert ours == [
+        "assignment.assigned",
+        "assignment.acknowledged",
+        "assignment.progress_reported",
+        "assignment.reported_done",
+        "assignment.sent_back",
+        "assignment.reported_done",
+        "assignment.closed",
+    ]
+    kinds = [n.kind for n in _notices(loaded) if n.recipient_email.startswith("vanphong.haitien")]
+    assert kinds == ["assignment", "ack_receipt", "send_back", "closure"]
+    with loaded.session_factory() as session:
+        reports = session.execute(select(ProgressReport.kind)).scalars().all()
+    assert sorted(reports) == ["done", "done", "progress"]
+    assert verify_audit(loaded).ok
+    # Closed on 12 Mar for a 31 Mar deadline: done on time.
+    by_unit = {r.unit_code: r for r in status_by_unit(loaded, loaded.today())}
+    assert by_unit["xa-hai-tien"].counts["done_on_time"] == 1  # type: ignore[index]
+
+
+def test_directive_version_moves_with_every_change(loaded: ServiceContext) -> None:
+    first = actions.acknowledge(loaded, HT, actor="xã").directive_version
+    second = actions.report_progress(loaded, HT, percent=10, note="a", actor="xã")
+    assert second.directive_version == first + 1
+
+
+BAD_ACTIONS = [
+    (
+        "unknown unit",
+        lambda c: actions.acknowledge(c, AssignmentRef("T-01", "xa-khong-co"), actor="x"),
+        "Không có đơn vị mã 'xa-khong-co'",
+    ),
+    (
+        "unknown directive",
+        lambda c: actions.acknowledge(c, AssignmentRef("T-99", "xa-hai-tien"), actor="x"),
+        "Không có nhiệm vụ mã 'T-99'",
+    ),
+    (
+        "unit not on directive",
+        lambda c: actions.acknowledge(c, AssignmentRef("T-02", "xa-hai-tien"), actor="x"),
+        "không được giao",
+    ),
+    (
+        "percent too high",
+        lambda c: actions.report_progress(c, HT, percent=150, note="a", actor="x"),
+        "từ 0 đến 100",
+    ),
+    (
+        "percent negative",
+        lambda c: actions.report_progress(c, HT, percent=-1, note="a", actor="x"),
+        "từ 0 đến 100",
+    ),
+    (
+        "empty progress note",
+        lambda c: actions.report_progress(c, HT, percent=10, note="  ", actor="x"),
+        "Cần nhập",
+    ),
+    ("close before done", lambda c: actions.close(c, HT, actor="x"), "'assigned' sang 'closed'"),
+    (
+        "done before ack",
+        lambda c: actions.report_done(c, HT, note="x", actor="x"),
+        "'assigned' sang 'reported_done'",
+    ),
+    ("send back without reason", lambda c: actions.send_back(c, HT, reason="", actor="x"), "lý do"),
+    ("cancel without reason", lambda c: actions.cancel(c, HT, reason=" ", actor="x"), "lý do"),
+    ("note too long", lambda c: actions.acknowledge(c, HT, note="x" * 5000, actor="x"), "dài quá"),
+    ("assign twice", lambda c: assign(c, "T-01", "xa-hai-tien", actor="x"), "đã được giao"),
+    ("assign unknown unit", lambda c: assign(c, "T-01", "nope", actor="x"), "Không có đơn vị"),
+]
+
+
+@pytest.mark.parametrize(
+    ("label", "call", "expected"), BAD_ACTIONS, ids=[b[0] for b in BAD_ACTIONS]
+)
+def test_bad_input_is_one_clear_sentence_and_writes_nothing(
+    loaded: ServiceContext, label: str, call: object, expected: str
+) -> None:
+    before = row_counts(loaded)
+    with pytest.raises(FollowupError) as info:
+        call(loaded)  # type: ignore[operator]
+    message = str(info.value)
+    assert expected in message
+    assert message.count("\n") == 0
+    assert row_counts(loaded) == before
+
+
+def test_an_action_on_a_closed_assignment_is_refused(loaded: ServiceContext) -> None:
+    actions.acknowledge(loaded, HT, actor="x")
+    actions.report_done(loaded, HT, note="xong", actor="x")
+    actions.close(loaded, HT, actor="x")
+    before = row_counts(loaded)
+    with pytest.raises(IllegalTransitionError, match="'closed' sang 'cancelled'"):
+        actions.cancel(loaded, HT, reason="nhầm", actor="x")
+    assert row_counts(loaded) == before
+
+
+def test_assigning_a_supporting_unit_later(loaded: ServiceContext) -> None:
+    assign(loaded, "T-02", "xa-hai-tien", actor="vp")
+    with loaded.session_factory() as session:
+        actions_logged = (
+            session.execute(
+                select(AuditEvent.action).where(AuditEvent.action == "assignment.assigned")
+            )
+            .scalars()
+            .all()
+        )
+    assert len(actions_logged) == 4
+    assert [n.kind for n in _notices(loaded)].count("assignment") == 4

@@ -1,0 +1,172 @@
+"""The audit trail: written with every change, hash-chained, tamper-evident, append-only."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
+
+from followup.services import actions
+from followup.services.context import ServiceContext
+from followup.services.loading import AssignmentRef
+from followup.services.reports import verify_audit
+
+HT = AssignmentRef("T-01", "xa-hai-tien")
+
+
+@contextmanager
+def tampering(ctx: ServiceContext) -> Iterator[Connection]:
+    """A raw connection that bypasses our code (and, on PostgreSQL, the append-only trigger,
+    as a superuser could)."""
+    with ctx.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        yield conn
+
+
+@pytest.fixture
+def trail(loaded: ServiceContext) -> ServiceContext:
+    actions.acknowledge(loaded, HT, actor="xã Hải Tiến")
+    actions.report_progress(loaded, HT, percent=30, note="Đang làm", actor="xã Hải Tiến")
+    result = verify_audit(loaded)
+    assert result.ok
+    assert result.checked == 12  # 4 units, meeting, 2 directives, 3 assignments, 2 actions
+    return loaded
+
+
+def run_cli(ctx: ServiceContext, *args: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {
+        "FOLLOWUP_DATABASE_URL": ctx.engine.url.render_as_string(hide_password=False)
+    }
+    return subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        [sys.executable, "-m", "followup", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+
+
+def _expect_broken(ctx: ServiceContext, seq: int | None, words: str) -> None:
+    result = verify_audit(ctx)
+    assert not result.ok
+    assert result.bad_seq == seq
+    assert words in result.reason
+
+
+def test_modified_event_is_named(trail: ServiceContext) -> None:
+    with tampering(trail) as conn:
+        conn.execute(
+            text("UPDATE audit_events SET details = :d WHERE seq = 11"),
+            {"d": json.dumps({"directive": "T-01", "note": "sửa lén"})},
+        )
+    _expect_broken(trail, 11, "đã bị sửa")
+    cli = run_cli(trail, "audit", "verify")
+    assert cli.returncode == 1
+    assert "#11" in cli.stderr
+    assert "Traceback" not in cli.stderr
+
+
+def test_modified_actor_is_named(trail: ServiceContext) -> None:
+    with tampering(trail) as conn:
+        conn.execute(text("UPDATE audit_events SET actor = 'ai đó' WHERE seq = 5"))
+    _expect_broken(trail, 5, "đã bị sửa")
+
+
+def test_deleted_event_is_named(trail: ServiceContext) -> None:
+    with tampering(trail) as conn:
+        conn.execute(text("DELETE FROM audit_events WHERE seq = 7"))
+    _expect_broken(trail, 8, "bị xóa")
+
+
+def test_deleted_last_event_is_found(trail: ServiceContext) -> None:
+    with tampering(trail) as conn:
+        conn.execute(text("DELETE FROM audit_events WHERE seq = 12"))
+    _expect_broken(trail, 12, "cuối chuỗi")
+
+
+def test_inserted_event_is_named(trail: ServiceContext) -> None:
+    with tampering(trail) as conn:
+        # Make room in the middle, as a forger would, and slip an event in at #10.
+        conn.execute(text("UPDATE audit_events SET seq = seq + 1000 WHERE seq >= 10"))
+        conn.execute(text("UPDATE audit_events SET seq = seq - 999 WHERE seq >= 1000"))
+        row = conn.execute(text("SELECT * FROM audit_events WHERE seq = 9")).mappings().one()
+        conn.execute(
+            text(
+                "INSERT INTO audit_events (seq, occurred_at, actor, action, directive_id, "
+                "assignment_id, details, prev_hash, hash) VALUES (10, :at, 'giả', "
+                "'assignment.closed', :d, :a, :details, :prev, :h)"
+            ),
+            {
+                "at": row["occurred_at"],
+                "d": row["directive_id"],
+                "a": row["assignment_id"],
+                "details": "{}",
+                "prev": row["hash"],
+                "h": "f" * 64,
+            },
+        )
+    _expect_broken(trail, 10, "")
+
+
+def test_appended_event_outside_the_chain_is_found(trail: ServiceContext) -> None:
+    with tampering(trail) as conn:
+        row = conn.execute(text("SELECT * FROM audit_events WHERE seq = 12")).mappings().one()
+        conn.execute(
+            text(
+                "INSERT INTO audit_events (seq, occurred_at, actor, action, directive_id, "
+                "assignment_id, details, prev_hash, hash) VALUES (13, :at, 'giả', "
+                "'assignment.closed', NULL, NULL, '{}', :prev, :h)"
+            ),
+            {"at": row["occurred_at"], "prev": row["hash"], "h": "e" * 64},
+        )
+    assert not verify_audit(trail).ok
+
+
+def test_reordered_events_are_named(trail: ServiceContext) -> None:
+    with tampering(trail) as conn:
+        conn.execute(text("UPDATE audit_events SET seq = -1 WHERE seq = 10"))
+        conn.execute(text("UPDATE audit_events SET seq = 10 WHERE seq = 11"))
+        conn.execute(text("UPDATE audit_events SET seq = 11 WHERE seq = -1"))
+    _expect_broken(trail, 10, "")
+
+
+def test_intact_trail_verifies_from_the_cli(trail: ServiceContext) -> None:
+    cli = run_cli(trail, "audit", "verify")
+    assert cli.returncode == 0, cli.stderr
+    assert "12 sự kiện" in cli.stdout
+    timeline = run_cli(trail, "audit", "timeline", "T-01")
+    assert timeline.returncode == 0, timeline.stderr
+    assert "assignment.acknowledged" in timeline.stdout
+    assert "xã Hải Tiến" in timeline.stdout
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events", "TRUNCATE audit_events"],
+)
+def test_postgres_refuses_to_change_the_trail(
+    postgres_url: str, statement: str, clock: object
+) -> None:
+    from followup.db.migrate import upgrade
+    from followup.services.units import load_units_file
+    from tests.conftest import DATA, make_context
+
+    upgrade(postgres_url)
+    ctx = make_context(postgres_url, clock)  # type: ignore[arg-type]
+    try:
+        load_units_file(ctx, DATA / "units.toml", actor="test")
+        with pytest.raises(DBAPIError, match="append-only"), ctx.engine.begin() as conn:
+            conn.execute(text(statement))
+        assert verify_audit(ctx).checked == 4
+    finally:
+        ctx.close()

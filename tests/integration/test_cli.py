@@ -1,0 +1,190 @@
+"""The `followup` command as a person runs it: real process, real database, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from followup.services.context import ServiceContext
+from tests.conftest import DATA
+from tests.helpers import row_counts
+
+
+def cli(url: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"FOLLOWUP_DATABASE_URL": url, "COLUMNS": "200"}
+    return subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "followup", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+def _url(ctx: ServiceContext) -> str:
+    return ctx.engine.url.render_as_string(hide_password=False)
+
+
+def test_upgrade_load_act_and_report(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert cli(url, "db", "upgrade").returncode == 0
+    loaded = cli(url, "units", "load", str(DATA / "units.toml"))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "4 mới" in loaded.stdout
+    # Loading again updates, it does not duplicate.
+    assert "4 cập nhật" in cli(url, "units", "load", str(DATA / "units.toml")).stdout
+    # The meeting's deadlines must be in the future of the real clock: use dates far ahead.
+    meeting = (DATA / "meeting.toml").read_text(encoding="utf-8")
+    future = tmp_path / "meeting.toml"
+    future.write_text(meeting.replace("2021-03-31", "2099-03-31"), encoding="utf-8")
+    opened = cli(url, "meeting", "load", str(future))
+    assert opened.returncode == 0, opened.stderr
+    assert "T-01, T-02" in opened.stdout
+    ack = cli(url, "ack", "T-01", "xa-hai-tien", "--actor", "Lê Thị Hồng")
+    assert ack.returncode == 0, ack.stderr
+    assert "đã tiếp nhận" in ack.stdout
+    progress = cli(url, "progress", "T-01", "xa-hai-tien", "--percent", "50", "--note", "Nửa")
+    assert progress.returncode == 0, progress.stderr
+
+    as_json = json.loads(cli(url, "status", "--format", "json").stdout)
+    units = {u["unit"]: u for u in as_json["units"]}
+    assert units["xa-hai-tien"]["open_on_time"] == 1
+    assert units["xa-hai-tien"]["name"] == "UBND xã Hải Tiến"
+
+    out_file = tmp_path / "status.csv"
+    assert cli(url, "status", "--format", "csv", "--output", str(out_file)).returncode == 0
+    raw = out_file.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel shows the diacritics
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Mã đơn vị", "Đơn vị", "Hoàn thành đúng hạn"]
+    assert rows[[r[0] for r in rows].index("xa-hai-tien")][:2] == [
+        "xa-hai-tien",
+        "UBND xã Hải Tiến",
+    ]
+
+    table = cli(url, "status")
+    assert "Đang thực hiện trong hạn" in table.stdout
+    assert cli(url, "audit", "verify").returncode == 0
+    swept = cli(url, "sweep", "--as-of", "2099-03-20")
+    assert swept.returncode == 0, swept.stderr
+    assert "việc đôn đốc" in swept.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ack", "T-01", "xa-khong-co"], "Không có đơn vị mã 'xa-khong-co'"),
+        (["progress", "T-01", "xa-hai-tien", "--percent", "101", "--note", "x"], "từ 0 đến 100"),
+        (["close", "T-01", "xa-hai-tien"], "'assigned' sang 'closed'"),
+        (["status", "--as-of", "31/02/2021"], "Ngày '31/02/2021' không hợp lệ"),
+        (["audit", "timeline", "KHONG"], "Không có nhiệm vụ mã 'KHONG'"),
+    ],
+)
+def test_cli_errors_are_one_sentence_without_traceback(
+    loaded: ServiceContext, args: list[str], message: str
+) -> None:
+    before = row_counts(loaded)
+    result = cli(_url(loaded), *args)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert row_counts(loaded) == before
+
+
+BAD_UNIT_FILES = {
+    "not TOML": ("[[unit]\ncode = 'x'", "không đúng định dạng TOML"),
+    "missing name": (
+        '[[unit]]\ncode = "a"\nkind = "commune"\n'
+        '[[unit.contacts]]\nrole = "officer"\nname = "A"\nemail = "a@x.vn"\n',
+        "'unit', mục thứ 1 (a), 'name'",
+    ),
+    "bad email": (
+        '[[unit]]\ncode = "a"\nname = "A"\nkind = "commune"\n'
+        '[[unit.contacts]]\nrole = "officer"\nname = "A"\nemail = "không phải e-mail"\n',
+        "'email'",
+    ),
+    "unknown parent": (
+        '[[unit]]\ncode = "a"\nname = "A"\nkind = "commune"\nparent = "khong-co"\n'
+        '[[unit.contacts]]\nrole = "officer"\nname = "A"\nemail = "a@x.vn"\n',
+        "'khong-co' không tồn tại",
+    ),
+    "duplicate code": (
+        '[[unit]]\ncode = "a"\nname = "A"\nkind = "leadership"\n'
+        '[[unit.contacts]]\nrole = "head"\nname = "A"\nemail = "a@x.vn"\n'
+        '[[unit]]\ncode = "a"\nname = "B"\nkind = "leadership"\n'
+        '[[unit.contacts]]\nrole = "head"\nname = "B"\nemail = "b@x.vn"\n',
+        "'a' xuất hiện hai lần",
+    ),
+    "cycle": (
+        '[[unit]]\ncode = "a"\nname = "A"\nkind = "commune"\nparent = "b"\n'
+        '[[unit.contacts]]\nrole = "officer"\nname = "A"\nemail = "a@x.vn"\n'
+        '[[unit]]\ncode = "b"\nname = "B"\nkind = "commune"\nparent = "a"\n'
+        '[[unit.contacts]]\nrole = "officer"\nname = "B"\nemail = "b@x.vn"\n',
+        "vòng cấp trên",
+    ),
+    "no contact to reach": (
+        '[[unit]]\ncode = "a"\nname = "A"\nkind = "commune"\n'
+        '[[unit.contacts]]\nrole = "leader"\nname = "A"\nemail = "a@x.vn"\n',
+        "cần e-mail",
+    ),
+    "unknown field": (
+        '[[unit]]\ncode = "a"\nname = "A"\nkind = "commune"\ncolour = "red"\n'
+        '[[unit.contacts]]\nrole = "officer"\nname = "A"\nemail = "a@x.vn"\n',
+        "'colour'",
+    ),
+    "not UTF-8": ("[[unit]]\ncode = 'H\xe0i'\n", "không phải UTF-8"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_UNIT_FILES), ids=list(BAD_UNIT_FILES))
+def test_bad_unit_files_write_nothing(loaded: ServiceContext, tmp_path: Path, case: str) -> None:
+    content, message = BAD_UNIT_FILES[case]
+    path = tmp_path / "units.toml"
+    if case == "not UTF-8":
+        path.write_bytes(content.encode("latin-1"))
+    else:
+        path.write_text(content, encoding="utf-8")
+    before = row_counts(loaded)
+    result = cli(_url(loaded), "units", "load", str(path))
+    assert result.returncode == 1
+    assert message in result.stderr, result.stderr
+    assert str(path) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert row_counts(loaded) == before
+
+
+def test_missing_file_and_past_deadline(loaded: ServiceContext, tmp_path: Path) -> None:
+    missing = cli(_url(loaded), "units", "load", str(tmp_path / "khong-co.toml"))
+    assert missing.returncode == 1
+    assert "Không đọc được tệp" in missing.stderr
+    past = tmp_path / "past.toml"
+    past.write_text(
+        (DATA / "meeting.toml")
+        .read_text(encoding="utf-8")
+        .replace('code = "MC-TEST"', 'code = "MC-2"')
+        .replace("T-0", "P-0"),
+        encoding="utf-8",
+    )
+    before = row_counts(loaded)
+    result = cli(_url(loaded), "meeting", "load", str(past))  # real clock: 2021 is past
+    assert result.returncode == 1
+    assert "đã qua" in result.stderr
+    assert "nhiệm vụ thứ 1 (P-01)" in result.stderr
+    assert row_counts(loaded) == before
+
+
+def test_unreachable_database_is_one_sentence(tmp_path: Path) -> None:
+    result = cli("postgresql+psycopg://nobody@127.0.0.1:1/none", "status")
+    assert result.returncode == 1
+    assert "không dùng được cơ sở dữ liệu" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,156 @@
+"""The escalation sweep on real databases: once per level, even when run twice at once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from followup.db.models import AuditEvent, Notice
+from followup.domain.clock import ManualClock, start_of_local_day
+from followup.services import actions
+from followup.services.context import ServiceContext
+from followup.services.loading import AssignmentRef
+from followup.services.meetings import open_meeting_file
+from followup.services.reports import verify_audit
+from followup.services.sweep import sweep
+from followup.services.units import load_units_file
+from tests.conftest import DATA, make_context
+
+
+def _escalations(ctx: ServiceContext) -> list[tuple[str, str]]:
+    with ctx.session_factory() as session:
+        return [
+            (n.dedupe_key.split(":", 1)[1], n.recipient_email)
+            for n in session.execute(
+                select(Notice).where(Notice.kind == "escalation").order_by(Notice.id)
+            ).scalars()
+        ]
+
+
+def _walk(ctx: ServiceContext, clock: ManualClock, until: date) -> None:
+    day = ctx.today()
+    while day <= until:
+        clock.set(start_of_local_day(day))
+        sweep(ctx)
+        day += timedelta(days=1)
+
+
+def test_a_silent_unit_climbs_officer_head_leader(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    # Everyone but Hải Xuân acknowledges on day 1.
+    clock.advance(timedelta(days=1))
+    actions.acknowledge(loaded, AssignmentRef("T-01", "xa-hai-tien"), actor="xã")
+    actions.acknowledge(loaded, AssignmentRef("T-01", "phong-nn"), actor="phòng")
+    _walk(loaded, clock, date(2021, 3, 15))
+    hai_xuan = [
+        e
+        for e in _escalations(loaded)
+        if "haixuan" in e[1] or "chutich@" in e[1] or "phochutich" in e[1]
+    ]
+    assert hai_xuan == [
+        ("escalation:escalation:ack:2021-03-11:L1:officer", "vanphong.haixuan@mongcai.local"),
+    ]
+    _walk(loaded, clock, date(2021, 3, 19))
+    keys = [k for k, _ in _escalations(loaded)]
+    # T-02 is due 16 Mar: its deadline step starts its own ladder on the 17th.
+    assert "escalation:escalation:ack:2021-03-11:L2:head" in keys
+    assert "escalation:escalation:deadline:2021-03-16:L1:officer" in keys
+    assert "escalation:escalation:deadline:2021-03-16:L3:leader" not in keys
+    _walk(loaded, clock, date(2021, 3, 24))
+    recipients = dict(_escalations(loaded))
+    assert recipients["escalation:escalation:deadline:2021-03-16:L3:leader"] == (
+        "phochutich@mongcai.local"
+    )
+    assert verify_audit(loaded).ok
+
+
+def test_running_the_sweep_twice_changes_nothing_the_second_time(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    clock.set(start_of_local_day(date(2021, 3, 12)))
+    first = sweep(loaded)
+    assert first.total > 0
+    with loaded.session_factory() as session:
+        events = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+    second = sweep(loaded)
+    assert second.total == 0
+    assert second.examined == 0  # index-backed: nothing due, nothing read
+    with loaded.session_factory() as session:
+        assert session.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == events
+
+
+def test_sweep_as_of_a_day_without_moving_the_clock(loaded: ServiceContext) -> None:
+    result = sweep(loaded, as_of=date(2021, 3, 12))
+    assert result.as_of == date(2021, 3, 12)
+    assert result.actions["escalation_L1"] == 3
+
+
+def test_nothing_fires_on_a_weekend(loaded: ServiceContext) -> None:
+    assert sweep(loaded, as_of=date(2021, 3, 13)).total == 0  # Saturday
+    assert sweep(loaded, as_of=date(2021, 3, 15)).total > 0  # Monday
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_two_sweeps_at_once_escalate_each_step_exactly_once(
+    postgres_url: str, clock: ManualClock
+) -> None:
+    from followup.db.migrate import upgrade
+
+    upgrade(postgres_url)
+    setup = make_context(postgres_url, clock)
+    load_units_file(setup, DATA / "units.toml", actor="test")
+    # Many assignments so the two sweeps really overlap: 60 directives × 3 units.
+    meeting = (DATA / "meeting.toml").read_text(encoding="utf-8")
+    head, _, _ = meeting.partition("[[directives]]")
+    blocks = [
+        f'[[directives]]\ncode = "C-{i:03d}"\ntitle = "Nhiệm vụ {i}"\ntext = "Nội dung {i}"\n'
+        f'lead = "xa-hai-tien"\nsupport = ["xa-hai-xuan", "phong-nn"]\ndeadline = "2021-04-30"\n'
+        for i in range(60)
+    ]
+    path = DATA.parent / "_many.toml"
+    try:
+        path.write_text(head + "\n".join(blocks), encoding="utf-8")
+        open_meeting_file(setup, path, actor="test")
+    finally:
+        path.unlink()
+    setup.close()
+
+    contexts = [make_context(postgres_url, clock) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run(ctx: ServiceContext) -> None:
+        barrier.wait()
+        results.append(sweep(ctx, as_of=date(2021, 3, 12), batch_size=7))
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in contexts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    ctx = contexts[0]
+    try:
+        assert len(results) == 2
+        assert sum(r.total for r in results) == 180
+        assert all(r.total > 0 for r in results), "both sweeps should have taken a share"
+        with ctx.session_factory() as session:
+            escalated = session.execute(
+                select(AuditEvent.assignment_id, func.count())
+                .where(AuditEvent.action == "assignment.escalated")
+                .group_by(AuditEvent.assignment_id)
+            ).all()
+            notices = session.execute(
+                select(func.count()).select_from(Notice).where(Notice.kind == "escalation")
+            ).scalar_one()
+        assert len(escalated) == 180
+        assert {count for _, count in escalated} == {1}
+        assert notices == 180
+        assert verify_audit(ctx).ok
+    finally:
+        for c in contexts:
+            c.close()
