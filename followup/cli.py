@@ -43,8 +43,9 @@ app.add_typer(units_app, name="units")
 app.add_typer(meeting_app, name="meeting")
 app.add_typer(audit_app, name="audit")
 
-out = Console()
-err = Console(stderr=True)
+# Piped output (CI logs, files) gets room for the status table instead of 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 T = TypeVar("T")
 
 
@@ -393,6 +394,41 @@ def audit_timeline(directive: DirectiveCode) -> None:
             markup=False,
             soft_wrap=True,
         )
+
+
+@app.command("demo")
+def demo_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="In bản tóm tắt dạng JSON.")] = False,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Thư mục kết quả (bị xóa và tạo lại).")
+    ] = Path("demo-output"),
+) -> None:
+    """Chạy thử: một tháng theo dõi các nhiệm vụ của buổi làm việc ngày 09/03/2021."""
+    from followup.demo.scenario import run_demo
+
+    summary = run_demo(out_dir, progress=None if as_json else out.print)
+    if as_json:
+        payload = {k: v for k, v in summary.__dict__.items() if k != "log"} | {"ok": summary.ok}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        from followup.services.reports import UnitStatus
+
+        rows = []
+        for item in summary.status_by_unit:
+            row = UnitStatus(item["unit"], item["name"])
+            row.counts = {k: item[k.value] for k in FourWay}
+            rows.append(row)
+        out.print(status_table(rows, title="Tình trạng nhiệm vụ sau 31 ngày (đến 09/04/2021)"))
+        out.print("E-mail đã gửi theo loại: " + ", ".join(
+            f"{k} {v}" for k, v in summary.emails_by_kind.items()) + f" (tổng {summary.emails_sent})")
+        out.print(f"Thư mục e-mail (.eml): {summary.mail_folder}")
+        out.print(f"Cơ sở dữ liệu: {summary.database}")
+        out.print(
+            f"Nhật ký: {'nguyên vẹn' if summary.audit_ok else 'BỊ CAN THIỆP: ' + summary.audit_problem}"
+            f" ({summary.audit_events} sự kiện)"
+        )
+    if not summary.ok:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ def build_message(
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = message.message_id
     msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Followup-Kind"] = message.kind  # lets mail rules and the demo sort notices
     msg.set_content(message.text, charset="utf-8", cte="quoted-printable")
     msg.add_alternative(message.html, subtype="html", charset="utf-8", cte="quoted-printable")
     return msg

@@ -33,6 +33,7 @@ class OutgoingMessage:
     """What a dispatcher needs to send one notice, detached from any session."""
 
     id: int
+    kind: str
     claim_token: str
     attempts: int
     recipient: Recipient
@@ -125,6 +126,7 @@ def claim(
         return [
             OutgoingMessage(
                 id=row.id,
+                kind=row.kind,
                 claim_token=token,
                 attempts=row.attempts,
                 recipient=Recipient(row.recipient_name, row.recipient_email),

@@ -1,0 +1,242 @@
+"""The demo scenario: the 9 March 2021 working session, followed for a month in seconds.
+
+Most units acknowledge on day 1; Vạn Ninh never does (reminder, then its chairman, then the
+city leader hear about it); progress reports arrive; most directives close on time, one closes
+late, one is sent back once, and the ones Vạn Ninh shares stay overdue. The clock moves a day
+at a time without sleeping; each morning the sweep runs and the outbox is sent to a local
+SMTP server that saves every message as an .eml file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from followup.config import Settings
+from followup.db.migrate import upgrade
+from followup.db.models import Assignment, Directive, Notice, Unit
+from followup.domain.clock import ManualClock, start_of_local_day
+from followup.domain.states import AssignmentState
+from followup.domain.status import FourWay
+from followup.notifications.dispatcher import SmtpConfig, dispatch
+from followup.services import actions
+from followup.services.context import ServiceContext
+from followup.services.meetings import open_meeting_file
+from followup.services.reports import UnitStatus, status_by_unit, verify_audit
+from followup.services.sweep import sweep
+from followup.services.units import load_units_file
+
+DATA = Path(__file__).parent / "data"
+START = date(2021, 3, 9)
+DAYS = 31
+SILENT_UNIT = "xa-van-ninh"
+COORDINATOR = "Văn phòng HĐND và UBND thành phố"
+
+
+@dataclass
+class DemoSummary:
+    days: int
+    directives: int
+    assignments: int
+    status_by_unit: list[dict[str, Any]]
+    totals: dict[str, int]
+    emails_by_kind: dict[str, int]
+    emails_sent: int
+    emails_failed: int
+    mail_folder: str
+    database: str
+    audit_ok: bool
+    audit_events: int
+    audit_problem: str
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.audit_ok and self.emails_failed == 0
+
+
+@dataclass(frozen=True)
+class _Track:
+    assignment_id: int
+    directive_code: str
+    unit_code: str
+    due_on: date
+    fate: str  # on_time | late | sent_back | overdue | silent
+
+
+def _fate(index: int, unit_code: str) -> str:
+    if unit_code == SILENT_UNIT:
+        return "silent"
+    if index == 1:
+        return "late"
+    if index == 2:
+        return "sent_back"
+    if index % 4 == 3:
+        return "overdue"
+    return "on_time"
+
+
+def _tracks(ctx: ServiceContext) -> list[_Track]:
+    with ctx.session_factory() as session:
+        rows = session.execute(
+            select(Assignment.id, Directive.code, Unit.code, Assignment.due_on)
+            .join(Directive, Directive.id == Assignment.directive_id)
+            .join(Unit, Unit.id == Assignment.unit_id)
+            .order_by(Directive.code, Assignment.id)
+        ).all()
+    codes = sorted({r[1] for r in rows})
+    return [
+        _Track(aid, code, unit, due, _fate(codes.index(code), unit))
+        for aid, code, unit, due in rows
+    ]
+
+
+def _actions_for(
+    track: _Track, day: date, ctx: ServiceContext
+) -> list[tuple[str, Callable[[], object]]]:
+    """What the unit and the coordinator do about one assignment on one day."""
+    cal = ctx.calendar
+    if track.fate == "silent" or not cal.is_working_day(day):
+        return []
+    ref = track.assignment_id
+    unit_actor = f"cán bộ {track.unit_code}"
+    todo: list[tuple[str, Callable[[], object]]] = []
+    first_day = cal.add_working_days(START, 1)
+    if day == first_day:
+        todo.append(("tiếp nhận", lambda: actions.acknowledge(ctx, ref, actor=unit_actor)))
+    elapsed = cal.working_days_between(first_day, day)
+    # Units whose work will overrun also fall silent on progress: they get requests, then
+    # escalations for the missing reports.
+    if elapsed > 0 and elapsed % 5 == 0 and day < track.due_on and track.fate != "overdue":
+        percent = min(90, 20 * elapsed // 5 + 10)
+        todo.append((f"báo cáo tiến độ {percent}%", lambda: actions.report_progress(
+            ctx, ref, percent=percent, note=f"Đã thực hiện khoảng {percent}% khối lượng.",
+            actor=unit_actor)))
+    if track.fate == "overdue":
+        return todo
+    done_on = (
+        cal.add_working_days(track.due_on, 2) if track.fate == "late"
+        else cal.add_working_days(track.due_on, -2 if track.fate == "on_time" else -4)
+    )
+    done_on = max(done_on, cal.add_working_days(first_day, 1))
+    if day == done_on:
+        todo.append(("báo cáo hoàn thành", lambda: actions.report_done(
+            ctx, ref, note="Đơn vị đã hoàn thành nhiệm vụ, có biên bản kèm theo.",
+            actor=unit_actor)))
+    if track.fate == "sent_back":
+        if day == cal.add_working_days(done_on, 1):
+            todo.append(("bị trả lại", lambda: actions.send_back(
+                ctx, ref, reason="Thiếu biên bản nghiệm thu; đề nghị bổ sung.",
+                actor=COORDINATOR)))
+        elif day == cal.add_working_days(done_on, 2):
+            todo.append(("báo cáo hoàn thành lần 2", lambda: actions.report_done(
+                ctx, ref, note="Đã bổ sung biên bản nghiệm thu.", actor=unit_actor)))
+        elif day == cal.add_working_days(done_on, 3):
+            todo.append(("kết thúc", lambda: actions.close(ctx, ref, actor=COORDINATOR)))
+    elif day == cal.add_working_days(done_on, 1):
+        todo.append(("kết thúc", lambda: actions.close(ctx, ref, actor=COORDINATOR)))
+    return todo
+
+
+def run_demo(
+    out_dir: Path, *, progress: Callable[[str], None] | None = None
+) -> DemoSummary:
+    """Run the whole scenario in `out_dir` (wiped first) and summarise it."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    db_path = out_dir / "followup.db"
+    mail_dir = out_dir / "mail"
+    say = progress or (lambda _line: None)
+    log: list[str] = []
+
+    from followup.demo.mailsink import MailSink
+
+    with MailSink(mail_dir) as sink:
+        settings = Settings(
+            database_url=f"sqlite:///{db_path}", smtp_host="127.0.0.1", smtp_port=sink.port,
+        )
+        smtp = SmtpConfig(host="127.0.0.1", port=sink.port, sender_email=settings.mail_from,
+                          sender_name=settings.mail_from_name, timeout=10)
+        upgrade(settings.database_url)
+        clock = ManualClock(start_of_local_day(START))
+        ctx = ServiceContext.from_settings(settings, clock=clock)
+        failed = 0
+        try:
+            load_units_file(ctx, DATA / "units.toml", actor=COORDINATOR)
+            opened = open_meeting_file(ctx, DATA / "meeting-2021-03-09.toml", actor=COORDINATOR)
+            tracks = _tracks(ctx)
+            for offset in range(DAYS + 1):
+                day = START + timedelta(days=offset)
+                clock.set(start_of_local_day(day))
+                done = Counter[str]()
+                for track in tracks:
+                    for label, act in _actions_for(track, day, ctx):
+                        act()
+                        done[label] += 1
+                swept = sweep(ctx)
+                sent = asyncio.run(dispatch(ctx.session_factory, smtp, clock=clock))
+                failed += sent.failed + sent.retrying
+                parts = [f"{k} {v}" for k, v in sorted(done.items())]
+                parts += [f"{k} {v}" for k, v in sorted(swept.actions.items())]
+                line = (f"{day:%d/%m/%Y}: " + (", ".join(parts) or "không có việc mới")
+                        + f" — gửi {sent.sent} e-mail")
+                log.append(line)
+                say(line)
+            summary = _summarise(ctx, opened.directive_codes, mail_dir, db_path, failed, log)
+        finally:
+            ctx.close()
+    return summary
+
+
+def _summarise(
+    ctx: ServiceContext, codes: tuple[str, ...], mail_dir: Path, db_path: Path, failed: int,
+    log: list[str],
+) -> DemoSummary:
+    rows: list[UnitStatus] = status_by_unit(ctx, ctx.today())
+    totals = Counter[str]()
+    for row in rows:
+        for kind, count in row.counts.items():
+            totals[kind.value] += count
+    with ctx.session_factory() as session:
+        by_kind = dict(
+            session.execute(
+                select(Notice.kind, func.count()).where(Notice.status == "sent")
+                .group_by(Notice.kind)
+            ).all()
+        )
+        open_states = session.execute(
+            select(func.count()).select_from(Assignment)
+            .where(Assignment.state != AssignmentState.CLOSED.value)
+        ).scalar_one()
+        assignments = session.execute(select(func.count()).select_from(Assignment)).scalar_one()
+    audit = verify_audit(ctx)
+    del open_states
+    return DemoSummary(
+        days=DAYS,
+        directives=len(codes),
+        assignments=assignments,
+        status_by_unit=[
+            {"unit": r.unit_code, "name": r.unit_name, "total": r.total}
+            | {k.value: r.counts[k] for k in FourWay}
+            for r in rows
+        ],
+        totals={k.value: totals[k.value] for k in FourWay},
+        emails_by_kind=dict(sorted(by_kind.items())),
+        emails_sent=sum(by_kind.values()),
+        emails_failed=failed,
+        mail_folder=str(mail_dir),
+        database=str(db_path),
+        audit_ok=audit.ok,
+        audit_events=audit.checked,
+        audit_problem=audit.reason,
+        log=log,
+    )

@@ -1,0 +1,66 @@
+"""Templates: every kind in both languages, escaped, NFC, one-line subjects."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from followup.notifications.render import LANGUAGES, NoticeKind, render
+
+EXTRA: dict[NoticeKind, dict[str, Any]] = {
+    NoticeKind.ASSIGNMENT: {"ack_due_on": date(2021, 3, 11), "progress_every_days": 10},
+    NoticeKind.ACK_RECEIPT: {"acknowledged_at": datetime(2021, 3, 10, 2, tzinfo=UTC)},
+    NoticeKind.REMINDER: {"working_days_left": 2},
+    NoticeKind.ESCALATION: {"level": 2, "step_kind": "ack", "step_due_on": date(2021, 3, 11),
+                            "days_late": 3, "officer_name": "Lê Thị Hồng"},
+    NoticeKind.PROGRESS_REQUEST: {"progress_due_on": date(2021, 3, 24)},
+    NoticeKind.CLOSURE: {"completed_on": date(2021, 3, 30), "on_time": True},
+    NoticeKind.SEND_BACK: {"reason": "Thiếu <b>biên bản</b> & ảnh"},
+}
+
+
+def context(text: str) -> dict[str, Any]:
+    return {
+        "org_name": "Văn phòng HĐND và UBND thành phố Móng Cái",
+        "recipient_name": "Lê Thị Hồng", "unit_name": "UBND xã Hải Tiến", "unit_code": "xa-hai-tien",
+        "is_lead": True, "percent": 40,
+        "directive": {
+            "code": "MC-01", "title": "Sửa chữa kênh mương", "text": text,
+            "due_on": date(2021, 3, 31), "original_due_on": date(2021, 3, 31),
+            "meeting_title": "Buổi làm việc", "meeting_held_on": date(2021, 3, 9),
+            "notice_number": "45/TB-UBND",
+        },
+    }
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", list(NoticeKind))
+def test_every_notice_renders_escaped_and_nfc(kind: NoticeKind, language: str) -> None:
+    # Decomposed input (NFD), as some keyboards and PDFs produce: it must come out NFC.
+    text = unicodedata.normalize("NFD", "<script>alert(1)</script> kênh mương loại I & II")
+    mail = render(kind, language, context(text) | EXTRA[kind])
+    assert mail.subject
+    assert "\n" not in mail.subject
+    assert "MC-01" in mail.subject
+    for part in (mail.subject, mail.text, mail.html):
+        assert unicodedata.is_normalized("NFC", part)
+    assert "<script>alert" not in mail.html
+    assert "&lt;script&gt;" in mail.html
+    assert "kênh mương loại I & II" in mail.text
+    if kind is NoticeKind.SEND_BACK:
+        assert "&lt;b&gt;biên bản&lt;/b&gt;" in mail.html
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_each_escalation_level_reads_differently(level: int) -> None:
+    mail = render(NoticeKind.ESCALATION, "vi", context("x") | EXTRA[NoticeKind.ESCALATION]
+                  | {"level": level})
+    assert f"cấp {level}" in mail.subject
+
+
+def test_a_missing_variable_is_an_error_not_a_blank() -> None:
+    with pytest.raises(Exception, match="undefined"):
+        render(NoticeKind.REMINDER, "vi", context("x"))
