@@ -41,40 +41,100 @@ def _load(ctx: ServiceContext, total: int, due: int) -> None:
     now = datetime(2021, 3, 9, 1, tzinfo=UTC)
     units_per_directive = 5
     with ctx.engine.begin() as conn:
-        conn.execute(insert(Unit), [
-            {"id": 1, "code": "city", "name": "UBND thành phố", "kind": "leadership",
-             "language": "vi", "created_at": now},
-            *({"id": i, "code": f"u{i}", "name": f"UBND xã {i}", "kind": "commune", "parent_id": 1,
-               "language": "vi", "created_at": now} for i in range(2, 2 + units_per_directive)),
-        ])
-        conn.execute(insert(UnitContact), [
-            {"unit_id": i, "role": role, "name": f"Người {role} {i}", "title": "",
-             "email": f"{role}{i}@bench.example"}
-            for i in range(1, 2 + units_per_directive) for role in ("officer", "head")
-        ])
-        conn.execute(insert(Meeting), [{"id": 1, "code": "M", "title": "Họp", "held_on": now.date(),
-                                        "chair": "", "notice_number": "", "source_text": "",
-                                        "created_at": now}])
+        conn.execute(
+            insert(Unit),
+            [
+                {
+                    "id": 1,
+                    "code": "city",
+                    "name": "UBND thành phố",
+                    "kind": "leadership",
+                    "language": "vi",
+                    "created_at": now,
+                },
+                *(
+                    {
+                        "id": i,
+                        "code": f"u{i}",
+                        "name": f"UBND xã {i}",
+                        "kind": "commune",
+                        "parent_id": 1,
+                        "language": "vi",
+                        "created_at": now,
+                    }
+                    for i in range(2, 2 + units_per_directive)
+                ),
+            ],
+        )
+        conn.execute(
+            insert(UnitContact),
+            [
+                {
+                    "unit_id": i,
+                    "role": role,
+                    "name": f"Người {role} {i}",
+                    "title": "",
+                    "email": f"{role}{i}@bench.example",
+                }
+                for i in range(1, 2 + units_per_directive)
+                for role in ("officer", "head")
+            ],
+        )
+        conn.execute(
+            insert(Meeting),
+            [
+                {
+                    "id": 1,
+                    "code": "M",
+                    "title": "Họp",
+                    "held_on": now.date(),
+                    "chair": "",
+                    "notice_number": "",
+                    "source_text": "",
+                    "created_at": now,
+                }
+            ],
+        )
         directives = total // units_per_directive
-        conn.execute(insert(Directive), [
-            {"id": d, "code": f"D{d}", "meeting_id": 1, "title": f"Nhiệm vụ {d}",
-             "text": "Nội dung nhiệm vụ", "field": "", "priority": "normal", "lead_unit_id": 2,
-             "due_on": date(2021, 4, 30), "original_due_on": date(2021, 4, 30), "version": 1,
-             "created_at": now}
-            for d in range(1, directives + 1)
-        ])
+        conn.execute(
+            insert(Directive),
+            [
+                {
+                    "id": d,
+                    "code": f"D{d}",
+                    "meeting_id": 1,
+                    "title": f"Nhiệm vụ {d}",
+                    "text": "Nội dung nhiệm vụ",
+                    "field": "",
+                    "priority": "normal",
+                    "lead_unit_id": 2,
+                    "due_on": date(2021, 4, 30),
+                    "original_due_on": date(2021, 4, 30),
+                    "version": 1,
+                    "created_at": now,
+                }
+                for d in range(1, directives + 1)
+            ],
+        )
         rows = []
         for n in range(total):
             d = n // units_per_directive + 1
             is_due = n < due
-            rows.append({
-                "directive_id": d, "unit_id": 2 + n % units_per_directive, "is_lead": n % 5 == 0,
-                "state": "assigned" if is_due else "acknowledged",
-                "due_on": date(2021, 4, 30), "original_due_on": date(2021, 4, 30),
-                "extension_approved": False, "assigned_at": now,
-                "acknowledged_at": None if is_due else now, "escalation_level": 0,
-                "next_check_on": date(2021, 3, 12) if is_due else date(2021, 3, 23),
-            })
+            rows.append(
+                {
+                    "directive_id": d,
+                    "unit_id": 2 + n % units_per_directive,
+                    "is_lead": n % 5 == 0,
+                    "state": "assigned" if is_due else "acknowledged",
+                    "due_on": date(2021, 4, 30),
+                    "original_due_on": date(2021, 4, 30),
+                    "extension_approved": False,
+                    "assigned_at": now,
+                    "acknowledged_at": None if is_due else now,
+                    "escalation_level": 0,
+                    "next_check_on": date(2021, 3, 12) if is_due else date(2021, 3, 23),
+                }
+            )
             if len(rows) == 10_000:
                 conn.execute(insert(Assignment), rows)
                 rows = []
@@ -113,9 +173,11 @@ def main() -> None:
 
         def bare_due() -> str:
             with ctx.session_factory() as s:
-                rows = s.execute(
-                    select(Assignment).where(Assignment.next_check_on <= AS_OF)
-                ).scalars().all()
+                rows = (
+                    s.execute(select(Assignment).where(Assignment.next_check_on <= AS_OF))
+                    .scalars()
+                    .all()
+                )
                 return f"{len(rows):,} rows"
 
         def sweep_idle() -> str:
@@ -134,7 +196,9 @@ def main() -> None:
         print("ratios:")
         print(f"  idle sweep / bare SELECT of all open rows      {idle / base_all:8.4f}")
         print(f"  busy sweep / bare SELECT of the same due rows  {busy / base_due:8.1f}")
-        print(f"  busy sweep per escalation                      {busy / max(args.due, 1) * 1e3:8.3f} ms")
+        print(
+            f"  busy sweep per escalation                      {busy / max(args.due, 1) * 1e3:8.3f} ms"
+        )
         ctx.close()
     finally:
         with _admin() as conn:

@@ -419,8 +419,11 @@ def demo_cmd(
             row.counts = {k: item[k.value] for k in FourWay}
             rows.append(row)
         out.print(status_table(rows, title="Tình trạng nhiệm vụ sau 31 ngày (đến 09/04/2021)"))
-        out.print("E-mail đã gửi theo loại: " + ", ".join(
-            f"{k} {v}" for k, v in summary.emails_by_kind.items()) + f" (tổng {summary.emails_sent})")
+        out.print(
+            "E-mail đã gửi theo loại: "
+            + ", ".join(f"{k} {v}" for k, v in summary.emails_by_kind.items())
+            + f" (tổng {summary.emails_sent})"
+        )
         out.print(f"Thư mục e-mail (.eml): {summary.mail_folder}")
         out.print(f"Cơ sở dữ liệu: {summary.database}")
         out.print(

@@ -17,7 +17,10 @@ def test_demo_json_summary(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     result = subprocess.run(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "followup", "demo", "--json", "--out", str(out)],
-        capture_output=True, text=True, check=False, timeout=600,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
         env=os.environ | {"COLUMNS": "200"},
     )
     assert result.returncode == 0, result.stderr
@@ -27,13 +30,21 @@ def test_demo_json_summary(tmp_path: Path) -> None:
     assert summary["directives"] >= 10
     # Every kind of notice was sent at least once.
     assert set(summary["emails_by_kind"]) == {
-        "assignment", "ack_receipt", "reminder", "escalation", "progress_request", "closure",
+        "assignment",
+        "ack_receipt",
+        "reminder",
+        "escalation",
+        "progress_request",
+        "closure",
         "send_back",
     }
     assert summary["emails_failed"] == 0
     # The scenario is deterministic: these are its four-way counts on 9 April 2021.
     assert summary["totals"] == {
-        "done_on_time": 30, "done_late": 5, "open_on_time": 7, "overdue": 11,
+        "done_on_time": 30,
+        "done_late": 5,
+        "open_on_time": 7,
+        "overdue": 11,
     }
     assert sum(summary["totals"].values()) == summary["assignments"]
     van_ninh = next(u for u in summary["status_by_unit"] if u["unit"] == "xa-van-ninh")
@@ -45,7 +56,8 @@ def test_demo_json_summary(tmp_path: Path) -> None:
     assert len(files) == summary["emails_sent"]
     escalations = [
         message_from_bytes(f.read_bytes(), policy=policy.default)
-        for f in files if f.name.endswith("-escalation.eml")
+        for f in files
+        if f.name.endswith("-escalation.eml")
     ]
     to_leader = [m for m in escalations if "[Đôn đốc cấp 3]" in str(m["Subject"])]
     assert to_leader, "the silent commune reaches the city leader"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from followup.db.audit import AuditDraft, append_events
 from followup.domain.clock import Clock
+from followup.notifications.outbox import insert_notices
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -43,17 +44,20 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 class UnitOfWork:
-    """Owns one transaction. `record()` collects audit events; `commit()` chains and writes them
-    in the same transaction as the change, or nothing at all is written."""
+    """Owns one transaction. `record()` collects audit events and `notify()` outbox rows;
+    `commit()` writes them in the same transaction as the change, or nothing at all is written.
+    Collecting them keeps a batch (the sweep's) to a few statements instead of one per row."""
 
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
         self._factory = session_factory
         self.clock = clock
         self._events: list[AuditDraft] = []
+        self._notices: list[dict[str, Any]] = []
 
     def __enter__(self) -> Self:
         self.session = self._factory()
         self._events = []
+        self._notices = []
         return self
 
     def __exit__(
@@ -65,6 +69,7 @@ class UnitOfWork:
         self.session.rollback()  # a no-op after commit; undoes everything otherwise
         self.session.close()
         self._events = []
+        self._notices = []
 
     def record(
         self,
@@ -86,9 +91,15 @@ class UnitOfWork:
             )
         )
 
+    def notify(self, notice: dict[str, Any]) -> None:
+        """Queue an outbox row (see `followup.notifications.outbox.notice_row`)."""
+        self._notices.append(notice)
+
     def commit(self) -> None:
         self.session.flush()
+        insert_notices(self.session, self._notices)
         if self._events:
             append_events(self.session, self._events)
         self.session.commit()
         self._events = []
+        self._notices = []

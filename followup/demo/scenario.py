@@ -117,28 +117,60 @@ def _actions_for(
     # escalations for the missing reports.
     if elapsed > 0 and elapsed % 5 == 0 and day < track.due_on and track.fate != "overdue":
         percent = min(90, 20 * elapsed // 5 + 10)
-        todo.append((f"báo cáo tiến độ {percent}%", lambda: actions.report_progress(
-            ctx, ref, percent=percent, note=f"Đã thực hiện khoảng {percent}% khối lượng.",
-            actor=unit_actor)))
+        todo.append(
+            (
+                f"báo cáo tiến độ {percent}%",
+                lambda: actions.report_progress(
+                    ctx,
+                    ref,
+                    percent=percent,
+                    note=f"Đã thực hiện khoảng {percent}% khối lượng.",
+                    actor=unit_actor,
+                ),
+            )
+        )
     if track.fate == "overdue":
         return todo
     done_on = (
-        cal.add_working_days(track.due_on, 2) if track.fate == "late"
+        cal.add_working_days(track.due_on, 2)
+        if track.fate == "late"
         else cal.add_working_days(track.due_on, -2 if track.fate == "on_time" else -4)
     )
     done_on = max(done_on, cal.add_working_days(first_day, 1))
     if day == done_on:
-        todo.append(("báo cáo hoàn thành", lambda: actions.report_done(
-            ctx, ref, note="Đơn vị đã hoàn thành nhiệm vụ, có biên bản kèm theo.",
-            actor=unit_actor)))
+        todo.append(
+            (
+                "báo cáo hoàn thành",
+                lambda: actions.report_done(
+                    ctx,
+                    ref,
+                    note="Đơn vị đã hoàn thành nhiệm vụ, có biên bản kèm theo.",
+                    actor=unit_actor,
+                ),
+            )
+        )
     if track.fate == "sent_back":
         if day == cal.add_working_days(done_on, 1):
-            todo.append(("bị trả lại", lambda: actions.send_back(
-                ctx, ref, reason="Thiếu biên bản nghiệm thu; đề nghị bổ sung.",
-                actor=COORDINATOR)))
+            todo.append(
+                (
+                    "bị trả lại",
+                    lambda: actions.send_back(
+                        ctx,
+                        ref,
+                        reason="Thiếu biên bản nghiệm thu; đề nghị bổ sung.",
+                        actor=COORDINATOR,
+                    ),
+                )
+            )
         elif day == cal.add_working_days(done_on, 2):
-            todo.append(("báo cáo hoàn thành lần 2", lambda: actions.report_done(
-                ctx, ref, note="Đã bổ sung biên bản nghiệm thu.", actor=unit_actor)))
+            todo.append(
+                (
+                    "báo cáo hoàn thành lần 2",
+                    lambda: actions.report_done(
+                        ctx, ref, note="Đã bổ sung biên bản nghiệm thu.", actor=unit_actor
+                    ),
+                )
+            )
         elif day == cal.add_working_days(done_on, 3):
             todo.append(("kết thúc", lambda: actions.close(ctx, ref, actor=COORDINATOR)))
     elif day == cal.add_working_days(done_on, 1):
@@ -146,9 +178,7 @@ def _actions_for(
     return todo
 
 
-def run_demo(
-    out_dir: Path, *, progress: Callable[[str], None] | None = None
-) -> DemoSummary:
+def run_demo(out_dir: Path, *, progress: Callable[[str], None] | None = None) -> DemoSummary:
     """Run the whole scenario in `out_dir` (wiped first) and summarise it."""
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -162,10 +192,17 @@ def run_demo(
 
     with MailSink(mail_dir) as sink:
         settings = Settings(
-            database_url=f"sqlite:///{db_path}", smtp_host="127.0.0.1", smtp_port=sink.port,
+            database_url=f"sqlite:///{db_path}",
+            smtp_host="127.0.0.1",
+            smtp_port=sink.port,
         )
-        smtp = SmtpConfig(host="127.0.0.1", port=sink.port, sender_email=settings.mail_from,
-                          sender_name=settings.mail_from_name, timeout=10)
+        smtp = SmtpConfig(
+            host="127.0.0.1",
+            port=sink.port,
+            sender_email=settings.mail_from,
+            sender_name=settings.mail_from_name,
+            timeout=10,
+        )
         upgrade(settings.database_url)
         clock = ManualClock(start_of_local_day(START))
         ctx = ServiceContext.from_settings(settings, clock=clock)
@@ -187,8 +224,11 @@ def run_demo(
                 failed += sent.failed + sent.retrying
                 parts = [f"{k} {v}" for k, v in sorted(done.items())]
                 parts += [f"{k} {v}" for k, v in sorted(swept.actions.items())]
-                line = (f"{day:%d/%m/%Y}: " + (", ".join(parts) or "không có việc mới")
-                        + f" — gửi {sent.sent} e-mail")
+                line = (
+                    f"{day:%d/%m/%Y}: "
+                    + (", ".join(parts) or "không có việc mới")
+                    + f" — gửi {sent.sent} e-mail"
+                )
                 log.append(line)
                 say(line)
             summary = _summarise(ctx, opened.directive_codes, mail_dir, db_path, failed, log)
@@ -198,7 +238,11 @@ def run_demo(
 
 
 def _summarise(
-    ctx: ServiceContext, codes: tuple[str, ...], mail_dir: Path, db_path: Path, failed: int,
+    ctx: ServiceContext,
+    codes: tuple[str, ...],
+    mail_dir: Path,
+    db_path: Path,
+    failed: int,
     log: list[str],
 ) -> DemoSummary:
     rows: list[UnitStatus] = status_by_unit(ctx, ctx.today())
@@ -209,12 +253,14 @@ def _summarise(
     with ctx.session_factory() as session:
         by_kind = dict(
             session.execute(
-                select(Notice.kind, func.count()).where(Notice.status == "sent")
+                select(Notice.kind, func.count())
+                .where(Notice.status == "sent")
                 .group_by(Notice.kind)
             ).all()
         )
         open_states = session.execute(
-            select(func.count()).select_from(Assignment)
+            select(func.count())
+            .select_from(Assignment)
             .where(Assignment.state != AssignmentState.CLOSED.value)
         ).scalar_one()
         assignments = session.execute(select(func.count()).select_from(Assignment)).scalar_one()

@@ -12,6 +12,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -50,8 +51,7 @@ def message_id_for(dedupe_key: str, domain: str) -> str:
     return f"<{digest}@{domain}>"
 
 
-def enqueue(
-    session: Session,
+def notice_row(
     *,
     dedupe_key: str,
     kind: NoticeKind,
@@ -62,9 +62,9 @@ def enqueue(
     message_id_domain: str,
     directive_id: int | None = None,
     assignment_id: int | None = None,
-) -> bool:
-    """Add a notice in the caller's transaction. False when that notice already exists."""
-    values = {
+) -> dict[str, Any]:
+    """The outbox row for one notice (written by the unit of work at commit)."""
+    return {
         "dedupe_key": dedupe_key,
         "kind": kind.value,
         "language": language,
@@ -81,15 +81,16 @@ def enqueue(
         "next_attempt_at": now,
         "created_at": now,
     }
+
+
+def insert_notices(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add notices in the caller's transaction, in one statement; a notice whose dedupe key
+    already exists is skipped (asked for twice, stored once)."""
+    if not rows:
+        return
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(Notice)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Notice.id)
-    )
-    return session.execute(statement).scalar_one_or_none() is not None
+    session.execute(insert(Notice).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
 
 
 def _claimable(now: datetime, limit: int) -> Select[int]:

@@ -7,7 +7,7 @@ from typing import Any
 from followup.db.models import Assignment, Unit, UnitContact
 from followup.db.session import UnitOfWork
 from followup.domain.policy import Role
-from followup.notifications.outbox import Recipient, enqueue
+from followup.notifications.outbox import Recipient, notice_row
 from followup.notifications.render import NoticeKind, render
 from followup.services.context import ServiceContext
 
@@ -72,23 +72,24 @@ def notify(
     """Queue one notice about `assignment`; `occasion` makes its dedupe key unique.
 
     Returns the recipient, or None when the unit has nobody for that role (the caller audits
-    it) or the same notice was already queued.
+    it). A notice already queued under the same key is not queued again.
     """
     recipient = recipient_for(assignment.unit, role)
     if recipient is None:
         return None
     language = assignment.unit.language or ctx.default_language
     rendered = render(kind, language, base_context(ctx, assignment, recipient) | (extra or {}))
-    inserted = enqueue(
-        uow.session,
-        dedupe_key=f"a{assignment.id}:{kind.value}:{occasion}:{role.value}",
-        kind=kind,
-        language=language,
-        recipient=recipient,
-        rendered=rendered,
-        now=uow.clock.now(),
-        message_id_domain=ctx.message_id_domain,
-        directive_id=assignment.directive_id,
-        assignment_id=assignment.id,
+    uow.notify(
+        notice_row(
+            dedupe_key=f"a{assignment.id}:{kind.value}:{occasion}:{role.value}",
+            kind=kind,
+            language=language,
+            recipient=recipient,
+            rendered=rendered,
+            now=uow.clock.now(),
+            message_id_domain=ctx.message_id_domain,
+            directive_id=assignment.directive_id,
+            assignment_id=assignment.id,
+        )
     )
-    return recipient if inserted else None
+    return recipient

@@ -14,8 +14,13 @@ EXTRA: dict[NoticeKind, dict[str, Any]] = {
     NoticeKind.ASSIGNMENT: {"ack_due_on": date(2021, 3, 11), "progress_every_days": 10},
     NoticeKind.ACK_RECEIPT: {"acknowledged_at": datetime(2021, 3, 10, 2, tzinfo=UTC)},
     NoticeKind.REMINDER: {"working_days_left": 2},
-    NoticeKind.ESCALATION: {"level": 2, "step_kind": "ack", "step_due_on": date(2021, 3, 11),
-                            "days_late": 3, "officer_name": "Lê Thị Hồng"},
+    NoticeKind.ESCALATION: {
+        "level": 2,
+        "step_kind": "ack",
+        "step_due_on": date(2021, 3, 11),
+        "days_late": 3,
+        "officer_name": "Lê Thị Hồng",
+    },
     NoticeKind.PROGRESS_REQUEST: {"progress_due_on": date(2021, 3, 24)},
     NoticeKind.CLOSURE: {"completed_on": date(2021, 3, 30), "on_time": True},
     NoticeKind.SEND_BACK: {"reason": "Thiếu <b>biên bản</b> & ảnh"},
@@ -25,12 +30,19 @@ EXTRA: dict[NoticeKind, dict[str, Any]] = {
 def context(text: str) -> dict[str, Any]:
     return {
         "org_name": "Văn phòng HĐND và UBND thành phố Móng Cái",
-        "recipient_name": "Lê Thị Hồng", "unit_name": "UBND xã Hải Tiến", "unit_code": "xa-hai-tien",
-        "is_lead": True, "percent": 40,
+        "recipient_name": "Lê Thị Hồng",
+        "unit_name": "UBND xã Hải Tiến",
+        "unit_code": "xa-hai-tien",
+        "is_lead": True,
+        "percent": 40,
         "directive": {
-            "code": "MC-01", "title": "Sửa chữa kênh mương", "text": text,
-            "due_on": date(2021, 3, 31), "original_due_on": date(2021, 3, 31),
-            "meeting_title": "Buổi làm việc", "meeting_held_on": date(2021, 3, 9),
+            "code": "MC-01",
+            "title": "Sửa chữa kênh mương",
+            "text": text,
+            "due_on": date(2021, 3, 31),
+            "original_due_on": date(2021, 3, 31),
+            "meeting_title": "Buổi làm việc",
+            "meeting_held_on": date(2021, 3, 9),
             "notice_number": "45/TB-UBND",
         },
     }
@@ -56,8 +68,9 @@ def test_every_notice_renders_escaped_and_nfc(kind: NoticeKind, language: str) -
 
 @pytest.mark.parametrize("level", [1, 2, 3])
 def test_each_escalation_level_reads_differently(level: int) -> None:
-    mail = render(NoticeKind.ESCALATION, "vi", context("x") | EXTRA[NoticeKind.ESCALATION]
-                  | {"level": level})
+    mail = render(
+        NoticeKind.ESCALATION, "vi", context("x") | EXTRA[NoticeKind.ESCALATION] | {"level": level}
+    )
     assert f"cấp {level}" in mail.subject
 
 
