@@ -197,7 +197,8 @@ def main() -> None:
         print(f"  idle sweep / bare SELECT of all open rows      {idle / base_all:8.4f}")
         print(f"  busy sweep / bare SELECT of the same due rows  {busy / base_due:8.1f}")
         print(
-            f"  busy sweep per escalation                      {busy / max(args.due, 1) * 1e3:8.3f} ms"
+            f"  busy sweep per escalation                      {busy / max(args.due, 1) * 1e3:8.3f}"
+            " ms"
         )
         ctx.close()
     finally:

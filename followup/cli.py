@@ -427,8 +427,9 @@ def demo_cmd(
         out.print(f"Thư mục e-mail (.eml): {summary.mail_folder}")
         out.print(f"Cơ sở dữ liệu: {summary.database}")
         out.print(
-            f"Nhật ký: {'nguyên vẹn' if summary.audit_ok else 'BỊ CAN THIỆP: ' + summary.audit_problem}"
-            f" ({summary.audit_events} sự kiện)"
+            "Nhật ký: "
+            + ("nguyên vẹn" if summary.audit_ok else f"BỊ CAN THIỆP: {summary.audit_problem}")
+            + f" ({summary.audit_events} sự kiện)"
         )
     if not summary.ok:
         raise typer.Exit(1)
