@@ -51,18 +51,22 @@ class SmtpServer:
         *,
         tls_context: ssl.SSLContext | None = None,
         credentials: tuple[str, str] | None = None,
+        implicit_tls: bool = False,
     ) -> None:
         self.handler = Handler()
         self.port = free_port()
         self.credentials = credentials
         kwargs: dict[str, Any] = {}
-        if tls_context is not None:
+        if tls_context is not None and implicit_tls:
+            kwargs.update(ssl_context=tls_context)
+        elif tls_context is not None:
             kwargs.update(tls_context=tls_context, require_starttls=True)
         if credentials is not None:
             kwargs.update(
                 authenticator=self._authenticate,
                 auth_required=True,
-                auth_require_tls=tls_context is not None,
+                # aiosmtpd counts only STARTTLS as TLS here; an implicit-TLS socket is TLS too.
+                auth_require_tls=tls_context is not None and not implicit_tls,
             )
         self.controller = Controller(
             self.handler,

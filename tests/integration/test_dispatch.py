@@ -182,6 +182,33 @@ def test_starttls_with_auth(loaded: ServiceContext, tls_server: tuple[SmtpServer
     assert len(server.messages) == 3
 
 
+# The socket is TLS from the first byte; aiosmtpd's warning only knows STARTTLS.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_implicit_tls_with_auth(loaded: ServiceContext, tmp_path: Path) -> None:
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost", "127.0.0.1").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    server = SmtpServer(tls_context=context, credentials=("theodoi", "bí-mật"), implicit_tls=True)
+    server.start()
+    try:
+        report = _dispatch(
+            loaded,
+            _config(
+                server,
+                security="ssl",
+                username="theodoi",
+                password="bí-mật",
+                ca_file=ca_file,
+            ),
+        )
+    finally:
+        server.stop()
+    assert report.sent == 3, report.errors
+    assert len(server.messages) == 3
+
+
 def test_wrong_password_is_not_sent_and_says_why(
     loaded: ServiceContext, tls_server: tuple[SmtpServer, Path]
 ) -> None:
