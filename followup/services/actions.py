@@ -4,8 +4,11 @@ change, its audit event and its notices are written together, or nothing is."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from followup.db.models import Assignment, ProgressReport
 from followup.db.session import UnitOfWork
@@ -66,28 +69,62 @@ def _check_percent(percent: int) -> int:
     return percent
 
 
-def _audit(
-    uow: UnitOfWork,
-    a: Assignment,
-    action: str,
-    *,
-    actor: str,
-    previous: str,
-    **details: object,
-) -> None:
-    uow.record(
-        action,
-        actor=actor,
-        directive_id=a.directive_id,
-        assignment_id=a.id,
-        details={
-            "directive": a.directive.code,
-            "unit": a.unit.code,
-            "from": previous,
-            "to": a.state,
-            **details,
-        },
-    )
+@dataclass
+class _Change:
+    """One action in progress: the locked assignment, the state it left, the moment."""
+
+    ctx: ServiceContext
+    uow: UnitOfWork
+    a: Assignment
+    previous: str
+    now: datetime
+
+    def audit(self, action: str, *, actor: str, **details: object) -> None:
+        a = self.a
+        self.uow.record(
+            action,
+            actor=actor,
+            directive_id=a.directive_id,
+            assignment_id=a.id,
+            details={
+                "directive": a.directive.code,
+                "unit": a.unit.code,
+                "from": self.previous,
+                "to": a.state,
+                **details,
+            },
+        )
+
+    def notify(self, kind: NoticeKind, *, occasion: str, extra: dict[str, Any]) -> None:
+        notify(self.ctx, self.uow, self.a, kind, role=Role.OFFICER, occasion=occasion, extra=extra)
+
+    def reschedule(self) -> None:
+        reschedule(self.ctx, self.a, local_date(self.now))
+
+    def report(self, kind: str, percent: int, note: str, actor: str) -> None:
+        self.uow.session.add(
+            ProgressReport(
+                assignment_id=self.a.id,
+                kind=kind,
+                percent=percent,
+                note=note,
+                actor=actor,
+                reported_at=self.now,
+            )
+        )
+
+
+@contextmanager
+def _changing(
+    ctx: ServiceContext, ref: AssignmentRef | int, target: AssignmentState
+) -> Iterator[_Change]:
+    """Lock the assignment, move it to `target`, let the caller record what else changed,
+    then commit it all in one transaction (or nothing, if anything raised)."""
+    with ctx.uow() as uow:
+        a = lock_assignment(uow.session, ref)
+        previous = move(a, target)
+        yield _Change(ctx, uow, a, previous, ctx.clock.now())
+        uow.commit()
 
 
 def acknowledge(
@@ -95,24 +132,12 @@ def acknowledge(
 ) -> AssignmentView:
     """The unit confirms it received the directive and takes it on."""
     note = clean_text(note, field="ghi chú")
-    with ctx.uow() as uow:
-        a = lock_assignment(uow.session, ref)
-        now = ctx.clock.now()
-        previous = move(a, AssignmentState.ACKNOWLEDGED)
-        a.acknowledged_at = now
-        reschedule(ctx, a, local_date(now))
-        _audit(uow, a, "assignment.acknowledged", actor=actor, previous=previous, note=note)
-        notify(
-            ctx,
-            uow,
-            a,
-            NoticeKind.ACK_RECEIPT,
-            role=Role.OFFICER,
-            occasion="ack",
-            extra={"acknowledged_at": now},
-        )
-        uow.commit()
-        return _view(a)
+    with _changing(ctx, ref, AssignmentState.ACKNOWLEDGED) as change:
+        change.a.acknowledged_at = change.now
+        change.reschedule()
+        change.audit("assignment.acknowledged", actor=actor, note=note)
+        change.notify(NoticeKind.ACK_RECEIPT, occasion="ack", extra={"acknowledged_at": change.now})
+    return _view(change.a)
 
 
 def report_progress(
@@ -121,34 +146,13 @@ def report_progress(
     """A progress report: percent done and what was done."""
     percent = _check_percent(percent)
     note = clean_text(note, field="nội dung báo cáo tiến độ", required=True)
-    with ctx.uow() as uow:
-        a = lock_assignment(uow.session, ref)
-        now = ctx.clock.now()
-        previous = move(a, AssignmentState.IN_PROGRESS)
-        a.last_progress_at = now
-        a.last_percent = percent
-        uow.session.add(
-            ProgressReport(
-                assignment_id=a.id,
-                kind="progress",
-                percent=percent,
-                note=note,
-                actor=actor,
-                reported_at=now,
-            )
-        )
-        reschedule(ctx, a, local_date(now))
-        _audit(
-            uow,
-            a,
-            "assignment.progress_reported",
-            actor=actor,
-            previous=previous,
-            percent=percent,
-            note=note,
-        )
-        uow.commit()
-        return _view(a)
+    with _changing(ctx, ref, AssignmentState.IN_PROGRESS) as change:
+        change.a.last_progress_at = change.now
+        change.a.last_percent = percent
+        change.report("progress", percent, note, actor)
+        change.reschedule()
+        change.audit("assignment.progress_reported", actor=actor, percent=percent, note=note)
+    return _view(change.a)
 
 
 def report_done(
@@ -156,27 +160,15 @@ def report_done(
 ) -> AssignmentView:
     """The unit reports the work finished; a coordinator then verifies it."""
     note = clean_text(note, field="nội dung báo cáo hoàn thành", required=True)
-    with ctx.uow() as uow:
-        a = lock_assignment(uow.session, ref)
-        now = ctx.clock.now()
-        previous = move(a, AssignmentState.REPORTED_DONE)
-        a.reported_done_at = now
+    with _changing(ctx, ref, AssignmentState.REPORTED_DONE) as change:
+        a = change.a
+        a.reported_done_at = change.now
         a.last_percent = 100
-        a.completed_on = local_date(now)
-        uow.session.add(
-            ProgressReport(
-                assignment_id=a.id,
-                kind="done",
-                percent=100,
-                note=note,
-                actor=actor,
-                reported_at=now,
-            )
-        )
-        reschedule(ctx, a, local_date(now))
-        _audit(uow, a, "assignment.reported_done", actor=actor, previous=previous, note=note)
-        uow.commit()
-        return _view(a)
+        a.completed_on = local_date(change.now)
+        change.report("done", 100, note, actor)
+        change.reschedule()
+        change.audit("assignment.reported_done", actor=actor, note=note)
+    return _view(change.a)
 
 
 def close(
@@ -184,36 +176,22 @@ def close(
 ) -> AssignmentView:
     """A coordinator verifies the reported completion and closes the assignment."""
     note = clean_text(note, field="ghi chú")
-    with ctx.uow() as uow:
-        a = lock_assignment(uow.session, ref)
-        now = ctx.clock.now()
-        previous = move(a, AssignmentState.CLOSED)
-        a.closed_at = now
+    with _changing(ctx, ref, AssignmentState.CLOSED) as change:
+        a = change.a
+        a.closed_at = change.now
         a.next_check_on = None
-        completed = a.completed_on or local_date(now)
+        completed = a.completed_on or local_date(change.now)
         deadline = a.due_on if a.extension_approved else a.original_due_on
         on_time = completed <= deadline
-        _audit(
-            uow,
-            a,
-            "assignment.closed",
-            actor=actor,
-            previous=previous,
-            note=note,
-            completed_on=completed,
-            on_time=on_time,
+        change.audit(
+            "assignment.closed", actor=actor, note=note, completed_on=completed, on_time=on_time
         )
-        notify(
-            ctx,
-            uow,
-            a,
+        change.notify(
             NoticeKind.CLOSURE,
-            role=Role.OFFICER,
             occasion="closed",
             extra={"completed_on": completed, "on_time": on_time},
         )
-        uow.commit()
-        return _view(a)
+    return _view(change.a)
 
 
 def send_back(
@@ -221,27 +199,16 @@ def send_back(
 ) -> AssignmentView:
     """A coordinator finds the reported completion insufficient and returns it to the unit."""
     reason = clean_text(reason, field="lý do trả lại", required=True)
-    with ctx.uow() as uow:
-        a = lock_assignment(uow.session, ref)
-        now = ctx.clock.now()
-        reported_at: datetime | None = a.reported_done_at
-        previous = move(a, AssignmentState.SENT_BACK)
-        a.sent_back_at = now
+    with _changing(ctx, ref, AssignmentState.SENT_BACK) as change:
+        a = change.a
+        # Each report of completion can be sent back once: key the notice on that report.
+        occasion = f"sent_back:{(a.reported_done_at or change.now).isoformat()}"
+        a.sent_back_at = change.now
         a.completed_on = None
-        reschedule(ctx, a, local_date(now))
-        _audit(uow, a, "assignment.sent_back", actor=actor, previous=previous, reason=reason)
-        occasion = f"sent_back:{reported_at.isoformat() if reported_at else now.isoformat()}"
-        notify(
-            ctx,
-            uow,
-            a,
-            NoticeKind.SEND_BACK,
-            role=Role.OFFICER,
-            occasion=occasion,
-            extra={"reason": reason},
-        )
-        uow.commit()
-        return _view(a)
+        change.reschedule()
+        change.audit("assignment.sent_back", actor=actor, reason=reason)
+        change.notify(NoticeKind.SEND_BACK, occasion=occasion, extra={"reason": reason})
+    return _view(change.a)
 
 
 def cancel(
@@ -249,12 +216,8 @@ def cancel(
 ) -> AssignmentView:
     """A coordinator withdraws the assignment (the directive changed, the unit was wrong...)."""
     reason = clean_text(reason, field="lý do hủy", required=True)
-    with ctx.uow() as uow:
-        a = lock_assignment(uow.session, ref)
-        now = ctx.clock.now()
-        previous = move(a, AssignmentState.CANCELLED)
-        a.cancelled_at = now
-        a.next_check_on = None
-        _audit(uow, a, "assignment.cancelled", actor=actor, previous=previous, reason=reason)
-        uow.commit()
-        return _view(a)
+    with _changing(ctx, ref, AssignmentState.CANCELLED) as change:
+        change.a.cancelled_at = change.now
+        change.a.next_check_on = None
+        change.audit("assignment.cancelled", actor=actor, reason=reason)
+    return _view(change.a)
