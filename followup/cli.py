@@ -288,9 +288,9 @@ def status_cmd(
         if output is None:
             out.print(table)
             return
-        capture = Console(file=io.StringIO(), width=160)
-        capture.print(table)
-        text = capture.file.getvalue()  # type: ignore[attr-defined]
+        buffer = io.StringIO()
+        Console(file=buffer, width=160).print(table)
+        text = buffer.getvalue()
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
@@ -331,36 +331,16 @@ def sweep_cmd(
 @app.command("dispatch")
 def dispatch_cmd() -> None:
     """Gửi các thông báo đang chờ qua SMTP."""
-    from followup.notifications.dispatcher import dispatch
+    from followup.notifications.dispatcher import SmtpConfig, dispatch
 
-    settings = Settings()
+    config = SmtpConfig.from_settings(Settings())
     with _context() as ctx:
-        report = asyncio.run(dispatch(ctx.session_factory, smtp_config(settings), clock=ctx.clock))
+        report = asyncio.run(dispatch(ctx.session_factory, config, clock=ctx.clock))
     out.print(f"Đã gửi {report.sent}, chờ gửi lại {report.retrying}, thất bại {report.failed}.")
     for line in report.errors[:10]:
         err.print(f"  {line}")
     if report.failed or report.retrying:
         raise typer.Exit(1)
-
-
-def smtp_config(settings: Settings) -> Any:
-    from followup.notifications.dispatcher import SmtpConfig
-
-    return SmtpConfig(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        security=settings.smtp_security,
-        username=settings.smtp_username,
-        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-        ca_file=settings.smtp_ca_file,
-        timeout=settings.smtp_timeout_seconds,
-        concurrency=settings.smtp_concurrency,
-        sender_email=settings.mail_from,
-        sender_name=settings.mail_from_name,
-        batch_size=settings.smtp_batch_size,
-        max_attempts=settings.smtp_max_attempts,
-        retry_base_seconds=settings.smtp_retry_base_seconds,
-    )
 
 
 @audit_app.command("verify")

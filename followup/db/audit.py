@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from followup.db.models import AuditEvent, AuditHead
+from followup.domain.text import nfc, nfc_deep
 
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
@@ -38,20 +38,10 @@ def _json_default(value: Any) -> str:
     return str(value)
 
 
-def _nfc(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, dict):
-        return {_nfc(k): _nfc(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_nfc(v) for v in value]
-    return value
-
-
 def normalise_details(details: dict[str, Any]) -> dict[str, Any]:
     """JSON-native, NFC details: what is stored is exactly what was hashed."""
     plain = json.loads(json.dumps(details, default=_json_default, ensure_ascii=False))
-    result: dict[str, Any] = _nfc(plain)
+    result: dict[str, Any] = nfc_deep(plain)
     return result
 
 
@@ -111,7 +101,7 @@ def append_events(session: Session, drafts: list[AuditDraft]) -> None:
         event = AuditEvent(
             seq=head.seq + 1,
             occurred_at=draft.occurred_at.astimezone(UTC),
-            actor=unicodedata.normalize("NFC", draft.actor),
+            actor=nfc(draft.actor),
             action=draft.action,
             directive_id=draft.directive_id,
             assignment_id=draft.assignment_id,

@@ -24,7 +24,6 @@ from followup.config import Settings
 from followup.db.migrate import upgrade
 from followup.db.models import Assignment, Directive, Notice, Unit
 from followup.domain.clock import ManualClock, start_of_local_day
-from followup.domain.states import AssignmentState
 from followup.domain.status import FourWay
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.services import actions
@@ -196,13 +195,7 @@ def run_demo(out_dir: Path, *, progress: Callable[[str], None] | None = None) ->
             smtp_host="127.0.0.1",
             smtp_port=sink.port,
         )
-        smtp = SmtpConfig(
-            host="127.0.0.1",
-            port=sink.port,
-            sender_email=settings.mail_from,
-            sender_name=settings.mail_from_name,
-            timeout=10,
-        )
+        smtp = SmtpConfig.from_settings(settings)
         upgrade(settings.database_url)
         clock = ManualClock(start_of_local_day(START))
         ctx = ServiceContext.from_settings(settings, clock=clock)
@@ -258,14 +251,8 @@ def _summarise(
                 .group_by(Notice.kind)
             ).all()
         )
-        open_states = session.execute(
-            select(func.count())
-            .select_from(Assignment)
-            .where(Assignment.state != AssignmentState.CLOSED.value)
-        ).scalar_one()
         assignments = session.execute(select(func.count()).select_from(Assignment)).scalar_one()
     audit = verify_audit(ctx)
-    del open_states
     return DemoSummary(
         days=DAYS,
         directives=len(codes),

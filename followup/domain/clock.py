@@ -44,6 +44,10 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(LOCAL_TZ).date()
 
 
+def local_date_or_none(moment: datetime | None) -> date | None:
+    return local_date(moment) if moment is not None else None
+
+
 def start_of_local_day(day: date) -> datetime:
     """08:00 in Vietnam on `day`, as UTC: when a simulated day's work begins."""
     return datetime(day.year, day.month, day.day, 8, tzinfo=LOCAL_TZ).astimezone(UTC)

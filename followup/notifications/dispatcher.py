@@ -20,6 +20,7 @@ from pathlib import Path
 import aiosmtplib
 from sqlalchemy.orm import Session, sessionmaker
 
+from followup.config import Settings
 from followup.domain.clock import Clock
 from followup.notifications import outbox
 from followup.notifications.message import build_message
@@ -43,6 +44,25 @@ class SmtpConfig:
     batch_size: int = 200
     max_attempts: int = 8
     retry_base_seconds: float = 30.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SmtpConfig:
+        password = settings.smtp_password
+        return cls(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=password.get_secret_value() if password else None,
+            ca_file=settings.smtp_ca_file,
+            timeout=settings.smtp_timeout_seconds,
+            concurrency=settings.smtp_concurrency,
+            sender_email=settings.mail_from,
+            sender_name=settings.mail_from_name,
+            batch_size=settings.smtp_batch_size,
+            max_attempts=settings.smtp_max_attempts,
+            retry_base_seconds=settings.smtp_retry_base_seconds,
+        )
 
     def tls_context(self) -> ssl.SSLContext | None:
         if self.security == "none":

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from followup.db.models import Notice
-from followup.notifications.render import NoticeKind, RenderedEmail, nfc
+from followup.domain.text import nfc
+from followup.notifications.render import NoticeKind, RenderedEmail
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def claim(
         ]
 
 
-def _owned(message: OutgoingMessage) -> object:
+def _owned(message: OutgoingMessage) -> ColumnElement[bool]:
     return and_(
         Notice.id == message.id,
         Notice.claim_token == message.claim_token,
@@ -154,7 +155,7 @@ def mark_sent(
     with session_factory() as session, session.begin():
         session.execute(
             update(Notice)
-            .where(_owned(message))  # type: ignore[arg-type]
+            .where(_owned(message))
             .values(
                 status="sent",
                 sent_at=at,
@@ -176,7 +177,7 @@ def mark_failed(
     with session_factory() as session, session.begin():
         session.execute(
             update(Notice)
-            .where(_owned(message))  # type: ignore[arg-type]
+            .where(_owned(message))
             .values(
                 status="pending" if retry_at else "failed",
                 attempts=message.attempts + 1,
@@ -195,7 +196,5 @@ def release(session_factory: sessionmaker[Session], messages: list[OutgoingMessa
     with session_factory() as session, session.begin():
         for message in messages:
             session.execute(
-                update(Notice)
-                .where(_owned(message))  # type: ignore[arg-type]
-                .values(claimed_until=None, claim_token=None)
+                update(Notice).where(_owned(message)).values(claimed_until=None, claim_token=None)
             )

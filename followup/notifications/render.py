@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -12,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from followup.domain.clock import LOCAL_TZ
+from followup.domain.text import nfc, nfc_deep
 
 
 class NoticeKind(StrEnum):
@@ -32,10 +32,6 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
-
-
-def nfc(value: str) -> str:
-    return unicodedata.normalize("NFC", value)
 
 
 def _format_date(value: date | datetime | None, lang: str = "vi") -> str:
@@ -64,21 +60,11 @@ def environment() -> Environment:
     return env
 
 
-def _nfc_all(value: Any) -> Any:
-    if isinstance(value, str):
-        return nfc(value)
-    if isinstance(value, dict):
-        return {k: _nfc_all(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_nfc_all(v) for v in value)
-    return value
-
-
 def render(kind: NoticeKind, language: str, context: dict[str, Any]) -> RenderedEmail:
     """Render one notice. Every text is NFC; the subject is one line."""
     lang = language if language in LANGUAGES else "vi"
     env = environment()
-    ctx = _nfc_all(context)
+    ctx = nfc_deep(context)
     subject = env.get_template(f"{lang}/{kind.value}.subject").render(ctx)
     text = env.get_template(f"{lang}/{kind.value}.txt").render(ctx)
     html = env.get_template(f"{lang}/{kind.value}.html").render(ctx)

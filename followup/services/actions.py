@@ -3,7 +3,6 @@ change, its audit event and its notices are written together, or nothing is."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from followup.domain.clock import local_date
 from followup.domain.errors import ValidationError
 from followup.domain.policy import Role
 from followup.domain.states import AssignmentState
+from followup.domain.text import nfc
 from followup.notifications.render import NoticeKind
 from followup.services.context import ServiceContext
 from followup.services.loading import AssignmentRef, lock_assignment
@@ -53,7 +53,7 @@ def _view(a: Assignment) -> AssignmentView:
 
 
 def clean_text(value: str, *, field: str, required: bool = False) -> str:
-    text = unicodedata.normalize("NFC", value or "").strip()
+    text = nfc(value or "").strip()
     if required and not text:
         raise ValidationError(f"Cần nhập {field}.")
     if len(text) > MAX_NOTE:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import tomllib
-import unicodedata
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.functional_validators import BeforeValidator
 
 from followup.domain.errors import ValidationError
+from followup.domain.text import nfc
 
 
 def _nfc(value: Any) -> Any:
-    return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
+    return nfc(value).strip() if isinstance(value, str) else value
 
 
 Text = Annotated[str, BeforeValidator(_nfc), StringConstraints(min_length=1, max_length=500)]
@@ -40,6 +40,9 @@ EmailAddress = Annotated[
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+ModelT = TypeVar("ModelT", bound=_Strict)
 
 
 class ContactInput(_Strict):
@@ -90,25 +93,21 @@ class MeetingFile(_Strict):
 
 
 def _where(loc: tuple[int | str, ...], data: Any) -> str:
-    """'đơn vị thứ 3 (xa-hai-tien), trường email' from a pydantic error location."""
+    """"'unit', mục thứ 3 (xa-hai-tien), 'email'" from a pydantic error location."""
     parts: list[str] = []
     node = data
     for item in loc:
         if isinstance(item, int):
-            code = (
-                node[item].get("code")
-                if isinstance(node, list) and item < len(node) and isinstance(node[item], dict)
-                else None
-            )
-            parts.append(f"mục thứ {item + 1}" + (f" ({code})" if code else ""))
             node = node[item] if isinstance(node, list) and item < len(node) else None
+            code = node.get("code") if isinstance(node, dict) else None
+            parts.append(f"mục thứ {item + 1}" + (f" ({code})" if code else ""))
         else:
-            parts.append(f"'{item}'")
             node = node.get(item) if isinstance(node, dict) else None
+            parts.append(f"'{item}'")
     return ", ".join(parts) if parts else "tệp"
 
 
-def parse_toml_file(path: Path, model: type[_Strict]) -> Any:
+def parse_toml_file(path: Path, model: type[ModelT]) -> ModelT:
     """Read and validate one TOML file; any problem is one sentence naming file and place."""
     try:
         raw = path.read_bytes()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from followup.db.models import Assignment, Directive, Unit
 from followup.domain.errors import NotFoundError
@@ -22,7 +23,7 @@ class AssignmentRef:
         return f"{self.directive_code}/{self.unit_code}"
 
 
-def unit_options() -> tuple[object, ...]:
+def unit_options() -> tuple[LoaderOption, ...]:
     return (
         selectinload(Unit.contacts),
         selectinload(Unit.parent).selectinload(Unit.contacts),
@@ -31,7 +32,7 @@ def unit_options() -> tuple[object, ...]:
 
 def get_unit(session: Session, code: str) -> Unit:
     unit = session.execute(
-        select(Unit).where(Unit.code == code).options(*unit_options())  # type: ignore[arg-type]
+        select(Unit).where(Unit.code == code).options(*unit_options())
     ).scalar_one_or_none()
     if unit is None:
         raise NotFoundError(f"Không có đơn vị mã '{code}'.")
@@ -52,7 +53,7 @@ def get_directive(session: Session, code: str, *, for_update: bool = False) -> D
     return directive
 
 
-def assignment_options() -> tuple[object, ...]:
+def assignment_options() -> tuple[LoaderOption, ...]:
     return (
         selectinload(Assignment.directive).selectinload(Directive.meeting),
         selectinload(Assignment.unit).selectinload(Unit.contacts),
@@ -62,19 +63,22 @@ def assignment_options() -> tuple[object, ...]:
 
 def lock_assignment(session: Session, ref: AssignmentRef | int) -> Assignment:
     """The assignment, row-locked until commit, with its directive, meeting and unit."""
-    query = select(Assignment).options(*assignment_options())  # type: ignore[arg-type]
+    query = select(Assignment).options(*assignment_options())
     if isinstance(ref, int):
         query = query.where(Assignment.id == ref)
     else:
-        # Name the unknown part precisely rather than "not found".
-        directive = get_directive(session, ref.directive_code)
-        unit = get_unit(session, ref.unit_code)
-        query = query.where(Assignment.directive_id == directive.id, Assignment.unit_id == unit.id)
-    assignment = session.execute(query.with_for_update(of=Assignment)).scalar_one_or_none()
-    if assignment is None:
-        if isinstance(ref, int):
-            raise NotFoundError(f"Không có phân công số {ref}.")
-        raise NotFoundError(
-            f"Đơn vị '{ref.unit_code}' không được giao nhiệm vụ '{ref.directive_code}'."
+        query = query.where(
+            Assignment.directive.has(Directive.code == ref.directive_code),
+            Assignment.unit.has(Unit.code == ref.unit_code),
         )
-    return assignment
+    assignment = session.execute(query.with_for_update(of=Assignment)).scalar_one_or_none()
+    if assignment is not None:
+        return assignment
+    if isinstance(ref, int):
+        raise NotFoundError(f"Không có phân công số {ref}.")
+    # Only on failure: name the unknown part precisely rather than "not found".
+    get_directive(session, ref.directive_code)
+    get_unit(session, ref.unit_code)
+    raise NotFoundError(
+        f"Đơn vị '{ref.unit_code}' không được giao nhiệm vụ '{ref.directive_code}'."
+    )

@@ -12,12 +12,12 @@ from followup.db.models import Assignment, Directive, Meeting, Unit
 from followup.db.session import UnitOfWork
 from followup.domain.calendar import parse_deadline
 from followup.domain.clock import local_date
-from followup.domain.errors import ValidationError
+from followup.domain.errors import NotFoundError, ValidationError
 from followup.domain.policy import Role
 from followup.notifications.render import NoticeKind
 from followup.services.context import ServiceContext
 from followup.services.inputs import MeetingFile, parse_toml_file
-from followup.services.loading import get_directive, get_unit, unit_options
+from followup.services.loading import get_directive, get_unit
 from followup.services.notices import notify
 from followup.services.tracking import reschedule
 
@@ -125,12 +125,10 @@ def open_meeting(
 
 
 def _unit(uow: UnitOfWork, code: str, where: str) -> Unit:
-    unit = uow.session.execute(
-        select(Unit).where(Unit.code == code).options(*unit_options())  # type: ignore[arg-type]
-    ).scalar_one_or_none()
-    if unit is None:
-        raise ValidationError(f"{where}: không có đơn vị mã '{code}'.")
-    return unit
+    try:
+        return get_unit(uow.session, code)
+    except NotFoundError as exc:  # say which directive of the file names it
+        raise ValidationError(f"{where}: không có đơn vị mã '{code}'.") from exc
 
 
 def _assign(

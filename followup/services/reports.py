@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from followup.db.audit import VerifyResult, verify_chain
 from followup.db.models import Assignment, AuditEvent, Directive, Unit
-from followup.domain.clock import local_date
+from followup.domain.clock import local_date, local_date_or_none
 from followup.domain.status import AssignmentDates, FourWay, assignment_status
 from followup.services.context import ServiceContext
 from followup.services.loading import get_directive
@@ -25,10 +25,6 @@ class UnitStatus:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
-
-
-def _local(value: datetime | None) -> date | None:
-    return local_date(value) if value is not None else None
 
 
 def status_by_unit(ctx: ServiceContext, as_of: date) -> list[UnitStatus]:
@@ -68,8 +64,8 @@ def status_by_unit(ctx: ServiceContext, as_of: date) -> list[UnitStatus]:
                     due_on=due,
                     extension_approved=extended,
                     completed_on=completed,
-                    closed_on=_local(closed),
-                    cancelled_on=_local(cancelled),
+                    closed_on=local_date_or_none(closed),
+                    cancelled_on=local_date_or_none(cancelled),
                 ),
                 as_of,
             )

@@ -62,7 +62,7 @@ def sweep(
                     .order_by(Assignment.next_check_on, Assignment.id)
                     .limit(batch_size)
                     .with_for_update(skip_locked=True, of=Assignment)
-                    .options(*assignment_options())  # type: ignore[arg-type]
+                    .options(*assignment_options())
                 ).scalars()
             )
             if not rows:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from followup.db.models import Assignment
-from followup.domain.clock import local_date
+from followup.domain.clock import local_date, local_date_or_none
 from followup.domain.escalation import AssignmentSnapshot, plan
 from followup.domain.states import AssignmentState, check_transition
 from followup.services.context import ServiceContext
-
-
-def _day(value: datetime | None) -> date | None:
-    return local_date(value) if value is not None else None
 
 
 def snapshot(assignment: Assignment) -> AssignmentSnapshot:
@@ -20,9 +16,9 @@ def snapshot(assignment: Assignment) -> AssignmentSnapshot:
         state=AssignmentState(assignment.state),
         assigned_on=local_date(assignment.assigned_at),
         due_on=assignment.due_on,
-        acknowledged_on=_day(assignment.acknowledged_at),
-        last_progress_on=_day(assignment.last_progress_at),
-        sent_back_on=_day(assignment.sent_back_at),
+        acknowledged_on=local_date_or_none(assignment.acknowledged_at),
+        last_progress_on=local_date_or_none(assignment.last_progress_at),
+        sent_back_on=local_date_or_none(assignment.sent_back_at),
         escalation_step=assignment.escalation_step,
         escalation_level=assignment.escalation_level,
         escalated_on=assignment.escalated_on,

@@ -1,0 +1,22 @@
+"""Text hygiene: every string a person wrote is stored and shown in Unicode NFC, so the same
+Vietnamese word (precomposed or with combining marks) compares, hashes and sorts alike."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+
+def nfc(value: str) -> str:
+    return unicodedata.normalize("NFC", value)
+
+
+def nfc_deep(value: Any) -> Any:
+    """NFC every string inside dicts, lists and tuples (keys included)."""
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, dict):
+        return {nfc_deep(k): nfc_deep(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(nfc_deep(v) for v in value)
+    return value
