@@ -93,7 +93,7 @@ class MeetingFile(_Strict):
 
 
 def _where(loc: tuple[int | str, ...], data: Any) -> str:
-    """"'unit', mục thứ 3 (xa-hai-tien), 'email'" from a pydantic error location."""
+    """Say where a pydantic error is: "'unit', mục thứ 3 (xa-hai-tien), 'email'"."""
     parts: list[str] = []
     node = data
     for item in loc:
