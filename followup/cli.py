@@ -119,30 +119,59 @@ def meeting_load(
     actor: Actor = "",
 ) -> None:
     """Mở một cuộc họp: tạo nhiệm vụ, giao cho các đơn vị và gửi thông báo giao việc."""
+    from followup.orchestration import nudge
     from followup.services.meetings import open_meeting_file
 
-    opened = _run(lambda ctx: open_meeting_file(ctx, file, actor=actor or _default_actor()))
-    out.print(
-        f"Đã tạo {len(opened.directive_codes)} nhiệm vụ, {opened.assignments} phân công: "
-        + ", ".join(opened.directive_codes)
-    )
+    with _context() as ctx:
+        opened = open_meeting_file(ctx, file, actor=actor or _default_actor())
+        out.print(
+            f"Đã tạo {len(opened.directive_codes)} nhiệm vụ, {opened.assignments} phân công: "
+            + ", ".join(opened.directive_codes)
+        )
+        for code in opened.directive_codes:
+            _report_nudge(nudge(ctx, code))
 
 
 @app.command("assign")
 def assign_cmd(directive: DirectiveCode, unit: UnitCode, actor: Actor = "") -> None:
     """Giao thêm nhiệm vụ cho một đơn vị phối hợp."""
+    from followup.orchestration import nudge
     from followup.services.meetings import assign
 
-    _run(lambda ctx: assign(ctx, directive, unit, actor=actor or _default_actor()))
-    out.print(f"Đã giao nhiệm vụ {directive} cho {unit}.")
+    with _context() as ctx:
+        assign(ctx, directive, unit, actor=actor or _default_actor())
+        out.print(f"Đã giao nhiệm vụ {directive} cho {unit}.")
+        _report_nudge(nudge(ctx, directive))
 
 
 def _act(verb: str, directive: str, unit: str, call: Callable[..., Any], **kwargs: Any) -> None:
+    """Write our database first, then tell the directive's Prefect run to look again."""
+    from followup.orchestration import nudge
     from followup.services.loading import AssignmentRef
 
     ref = AssignmentRef(directive, unit)
-    view = _run(lambda ctx: call(ctx, ref, **kwargs))
-    out.print(f"{verb}: {ref} → {view.state.label_vi}.")
+    with _context() as ctx:
+        view = call(ctx, ref, **kwargs)
+        out.print(f"{verb}: {ref} → {view.state.label_vi}.")
+        _report_nudge(nudge(ctx, directive))
+
+
+_NUDGE_TEXT = {
+    "resumed": "đã báo lượt theo dõi trên Prefect cập nhật",
+    "started": "đã bắt đầu lượt theo dõi mới trên Prefect",
+    "busy": "lượt theo dõi trên Prefect đang chạy, sẽ tự cập nhật",
+    "up-to-date": "lượt theo dõi trên Prefect đã cập nhật",
+    "finished": "nhiệm vụ đã kết thúc",
+    "unreachable": "chưa liên lạc được Prefect; 'followup repair' sẽ cập nhật sau",
+    "not-configured": "",
+}
+
+
+def _report_nudge(result: Any) -> None:
+    text = _NUDGE_TEXT.get(result.outcome, result.outcome)
+    if text:
+        target = err if result.outcome == "unreachable" else out
+        target.print(f"  Prefect: {text}.", highlight=False)
 
 
 @app.command("ack")
@@ -412,6 +441,40 @@ def demo_cmd(
             + f" ({summary.audit_events} sự kiện)"
         )
     if not summary.ok:
+        raise typer.Exit(1)
+
+
+@app.command("serve")
+def serve_cmd() -> None:
+    """Phục vụ các deployment (directive, open-meeting, escalation-sweep, dispatch-outbox)."""
+    from followup.flows.serve import serve_all
+    from followup.orchestration import prefect_configured
+
+    if not prefect_configured():
+        raise Failed(
+            "Chưa đặt PREFECT_API_URL: hãy chỉ tới máy chủ Prefect (ví dụ http://127.0.0.1:4200/api)."
+        )
+    serve_all(Settings())
+
+
+@app.command("repair")
+def repair_cmd() -> None:
+    """Khởi động lại hoặc đánh thức lượt theo dõi của các nhiệm vụ còn mở theo dữ liệu của ta."""
+    from followup.orchestration import prefect_configured, repair
+
+    if not prefect_configured():
+        raise Failed("Chưa đặt PREFECT_API_URL: không có máy chủ Prefect để sửa.")
+    results = _run(repair)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.outcome] = counts.get(r.outcome, 0) + 1
+        if r.outcome in ("started", "resumed", "unreachable"):
+            out.print(f"{r.directive_code}: {_NUDGE_TEXT[r.outcome]}", highlight=False)
+    out.print(
+        "Tổng: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "không có nhiệm vụ mở")
+    )
+    if counts.get("unreachable"):
         raise typer.Exit(1)
 
 

@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from followup.domain.calendar import CalendarAdjustments, WorkingCalendar, parse_adjustments
+from followup.domain.clock import Clock, FileClock, SystemClock
 from followup.domain.policy import EscalationPolicy
 
 
@@ -39,6 +40,17 @@ class Settings(BaseSettings):
     smtp_max_attempts: int = Field(default=8, ge=1)
     smtp_retry_base_seconds: float = Field(default=30.0, ge=0)
 
+    clock_file: Path | None = Field(
+        default=None,
+        description="Simulated time (demo, tests): a file holding an ISO timestamp; "
+        "default the system clock.",
+    )
+    sweep_every_minutes: int = Field(default=10, ge=1)
+    dispatch_every_minutes: int = Field(default=5, ge=1)
+    schedules_enabled: bool = Field(
+        default=True, description="Off in tests and the demo, which drive sweeps themselves."
+    )
+    serve_limit: int | None = Field(default=None, description="Most flow runs at once.")
     calendar_dir: Path | None = Field(
         default=None, description="Folder of per-year TOML files adding days off / working days."
     )
@@ -54,6 +66,9 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("must not be blank")
         return value
+
+    def clock(self) -> Clock:
+        return FileClock(self.clock_file) if self.clock_file else SystemClock()
 
     def policy(self) -> EscalationPolicy:
         return EscalationPolicy.with_delays(

@@ -88,8 +88,8 @@ class Directive(Base):
     lead_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     due_on: Mapped[date] = mapped_column(Date)
     original_due_on: Mapped[date] = mapped_column(Date)
-    #: Bumped on every change to the directive or one of its assignments (the flow's wake key).
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    #: The Prefect flow run that follows this directive (None until one is started).
+    flow_run_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     meeting: Mapped[Meeting] = relationship(lazy="raise")
@@ -185,6 +185,22 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class FlowInput(Base):
+    """Every input a directive's flow run consumed, wakes included, so none is applied twice
+    and none is lost (see DESIGN.md, "Prefect facts")."""
+
+    __tablename__ = "flow_inputs"
+    __table_args__ = (UniqueConstraint("directive_id", "pause_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    directive_id: Mapped[int] = mapped_column(ForeignKey("directives.id"))
+    pause_key: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16))  # applied | stale | refused | wake
+    detail: Mapped[str] = mapped_column(Text, default="")
+    consumed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Notice(Base):

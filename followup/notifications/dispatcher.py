@@ -148,14 +148,23 @@ class _Connection:
 
 
 async def dispatch(
-    session_factory: sessionmaker[Session], config: SmtpConfig, *, clock: Clock
+    session_factory: sessionmaker[Session],
+    config: SmtpConfig,
+    *,
+    clock: Clock,
+    directive_id: int | None = None,
 ) -> DispatchReport:
-    """Send every notice that is due now, then return what happened."""
+    """Send every notice that is due now (only one directive's, if given); say what happened."""
     report = DispatchReport()
     lease = timedelta(seconds=max(config.timeout * 4, 120))
     while True:
         batch = await asyncio.to_thread(
-            outbox.claim, session_factory, now=clock.now(), limit=config.batch_size, lease=lease
+            outbox.claim,
+            session_factory,
+            now=clock.now(),
+            limit=config.batch_size,
+            lease=lease,
+            directive_id=directive_id,
         )
         if not batch:
             return report

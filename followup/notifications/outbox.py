@@ -94,27 +94,33 @@ def insert_notices(session: Session, rows: list[dict[str, Any]]) -> None:
     session.execute(insert(Notice).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
 
 
-def _claimable(now: datetime, limit: int) -> Select[int]:
+def _claimable(now: datetime, limit: int, directive_id: int | None) -> Select[int]:
+    query = select(Notice.id).where(
+        Notice.status == "pending",
+        Notice.next_attempt_at <= now,
+        or_(Notice.claimed_until.is_(None), Notice.claimed_until < now),
+    )
+    if directive_id is not None:
+        query = query.where(Notice.directive_id == directive_id)
     return (
-        select(Notice.id)
-        .where(
-            Notice.status == "pending",
-            Notice.next_attempt_at <= now,
-            or_(Notice.claimed_until.is_(None), Notice.claimed_until < now),
-        )
-        .order_by(Notice.next_attempt_at, Notice.id)
+        query.order_by(Notice.next_attempt_at, Notice.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
 
 
 def claim(
-    session_factory: sessionmaker[Session], *, now: datetime, limit: int, lease: timedelta
+    session_factory: sessionmaker[Session],
+    *,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    directive_id: int | None = None,
 ) -> list[OutgoingMessage]:
     """Lease up to `limit` due notices to this dispatcher; nobody else sends them meanwhile."""
     token = uuid.uuid4().hex
     with session_factory() as session, session.begin():
-        ids = list(session.execute(_claimable(now, limit)).scalars())
+        ids = list(session.execute(_claimable(now, limit, directive_id)).scalars())
         if not ids:
             return []
         session.execute(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from followup.db.models import Assignment, ProgressReport
+from followup.db.models import Assignment, FlowInput, ProgressReport
 from followup.db.session import UnitOfWork
 from followup.domain.clock import local_date
 from followup.domain.errors import ValidationError
@@ -18,7 +18,7 @@ from followup.domain.states import AssignmentState
 from followup.domain.text import nfc
 from followup.notifications.render import NoticeKind
 from followup.services.context import ServiceContext
-from followup.services.loading import AssignmentRef, lock_assignment
+from followup.services.loading import AssignmentRef, directive_version, lock_assignment
 from followup.services.notices import notify
 from followup.services.tracking import move, reschedule
 
@@ -39,7 +39,7 @@ class AssignmentView:
     directive_version: int
 
 
-def _view(a: Assignment) -> AssignmentView:
+def _view(a: Assignment, version: int) -> AssignmentView:
     return AssignmentView(
         id=a.id,
         directive_id=a.directive_id,
@@ -48,7 +48,7 @@ def _view(a: Assignment) -> AssignmentView:
         state=AssignmentState(a.state),
         due_on=a.due_on,
         last_percent=a.last_percent,
-        directive_version=a.directive.version,
+        directive_version=version,
     )
 
 
@@ -69,6 +69,15 @@ def _check_percent(percent: int) -> int:
     return percent
 
 
+@dataclass(frozen=True)
+class ConsumedInput:
+    """A flow run's resume input this action carries out: recorded in the same transaction,
+    under a unique (directive, pause key), so it can never be applied twice."""
+
+    pause_key: str
+    action: str
+
+
 @dataclass
 class _Change:
     """One action in progress: the locked assignment, the state it left, the moment."""
@@ -78,6 +87,8 @@ class _Change:
     a: Assignment
     previous: str
     now: datetime
+    #: What the action returns, set once committed.
+    view: AssignmentView | None = None
 
     def audit(self, action: str, *, actor: str, **details: object) -> None:
         a = self.a
@@ -114,53 +125,92 @@ class _Change:
         )
 
 
+def _returned(change: _Change) -> AssignmentView:
+    if change.view is None:  # only reachable if the block swallowed its own exception
+        raise RuntimeError("the action did not commit")
+    return change.view
+
+
 @contextmanager
 def _changing(
-    ctx: ServiceContext, ref: AssignmentRef | int, target: AssignmentState
+    ctx: ServiceContext,
+    ref: AssignmentRef | int,
+    target: AssignmentState,
+    consumed: ConsumedInput | None = None,
 ) -> Iterator[_Change]:
     """Lock the assignment, move it to `target`, let the caller record what else changed,
     then commit it all in one transaction (or nothing, if anything raised)."""
     with ctx.uow() as uow:
         a = lock_assignment(uow.session, ref)
         previous = move(a, target)
-        yield _Change(ctx, uow, a, previous, ctx.clock.now())
+        change = _Change(ctx, uow, a, previous, ctx.clock.now())
+        yield change
+        if consumed is not None:
+            uow.session.add(
+                FlowInput(
+                    directive_id=a.directive_id,
+                    pause_key=consumed.pause_key,
+                    action=consumed.action,
+                    outcome="applied",
+                    detail="",
+                    consumed_at=change.now,
+                )
+            )
         uow.commit()
+        # Built before the session closes: the version is read after the commit numbered it.
+        change.view = _view(a, directive_version(uow.session, a.directive_id))
 
 
 def acknowledge(
-    ctx: ServiceContext, ref: AssignmentRef | int, *, actor: str, note: str = ""
+    ctx: ServiceContext,
+    ref: AssignmentRef | int,
+    *,
+    actor: str,
+    note: str = "",
+    consumed: ConsumedInput | None = None,
 ) -> AssignmentView:
     """The unit confirms it received the directive and takes it on."""
     note = clean_text(note, field="ghi chú")
-    with _changing(ctx, ref, AssignmentState.ACKNOWLEDGED) as change:
+    with _changing(ctx, ref, AssignmentState.ACKNOWLEDGED, consumed) as change:
         change.a.acknowledged_at = change.now
         change.reschedule()
         change.audit("assignment.acknowledged", actor=actor, note=note)
         change.notify(NoticeKind.ACK_RECEIPT, occasion="ack", extra={"acknowledged_at": change.now})
-    return _view(change.a)
+    return _returned(change)
 
 
 def report_progress(
-    ctx: ServiceContext, ref: AssignmentRef | int, *, percent: int, note: str, actor: str
+    ctx: ServiceContext,
+    ref: AssignmentRef | int,
+    *,
+    percent: int,
+    note: str,
+    actor: str,
+    consumed: ConsumedInput | None = None,
 ) -> AssignmentView:
     """A progress report: percent done and what was done."""
     percent = _check_percent(percent)
     note = clean_text(note, field="nội dung báo cáo tiến độ", required=True)
-    with _changing(ctx, ref, AssignmentState.IN_PROGRESS) as change:
+    with _changing(ctx, ref, AssignmentState.IN_PROGRESS, consumed) as change:
         change.a.last_progress_at = change.now
         change.a.last_percent = percent
         change.report("progress", percent, note, actor)
         change.reschedule()
         change.audit("assignment.progress_reported", actor=actor, percent=percent, note=note)
-    return _view(change.a)
+    return _returned(change)
 
 
 def report_done(
-    ctx: ServiceContext, ref: AssignmentRef | int, *, note: str, actor: str
+    ctx: ServiceContext,
+    ref: AssignmentRef | int,
+    *,
+    note: str,
+    actor: str,
+    consumed: ConsumedInput | None = None,
 ) -> AssignmentView:
     """The unit reports the work finished; a coordinator then verifies it."""
     note = clean_text(note, field="nội dung báo cáo hoàn thành", required=True)
-    with _changing(ctx, ref, AssignmentState.REPORTED_DONE) as change:
+    with _changing(ctx, ref, AssignmentState.REPORTED_DONE, consumed) as change:
         a = change.a
         a.reported_done_at = change.now
         a.last_percent = 100
@@ -168,15 +218,20 @@ def report_done(
         change.report("done", 100, note, actor)
         change.reschedule()
         change.audit("assignment.reported_done", actor=actor, note=note)
-    return _view(change.a)
+    return _returned(change)
 
 
 def close(
-    ctx: ServiceContext, ref: AssignmentRef | int, *, actor: str, note: str = ""
+    ctx: ServiceContext,
+    ref: AssignmentRef | int,
+    *,
+    actor: str,
+    note: str = "",
+    consumed: ConsumedInput | None = None,
 ) -> AssignmentView:
     """A coordinator verifies the reported completion and closes the assignment."""
     note = clean_text(note, field="ghi chú")
-    with _changing(ctx, ref, AssignmentState.CLOSED) as change:
+    with _changing(ctx, ref, AssignmentState.CLOSED, consumed) as change:
         a = change.a
         a.closed_at = change.now
         a.next_check_on = None
@@ -191,15 +246,20 @@ def close(
             occasion="closed",
             extra={"completed_on": completed, "on_time": on_time},
         )
-    return _view(change.a)
+    return _returned(change)
 
 
 def send_back(
-    ctx: ServiceContext, ref: AssignmentRef | int, *, reason: str, actor: str
+    ctx: ServiceContext,
+    ref: AssignmentRef | int,
+    *,
+    reason: str,
+    actor: str,
+    consumed: ConsumedInput | None = None,
 ) -> AssignmentView:
     """A coordinator finds the reported completion insufficient and returns it to the unit."""
     reason = clean_text(reason, field="lý do trả lại", required=True)
-    with _changing(ctx, ref, AssignmentState.SENT_BACK) as change:
+    with _changing(ctx, ref, AssignmentState.SENT_BACK, consumed) as change:
         a = change.a
         # Each report of completion can be sent back once: key the notice on that report.
         occasion = f"sent_back:{(a.reported_done_at or change.now).isoformat()}"
@@ -208,16 +268,21 @@ def send_back(
         change.reschedule()
         change.audit("assignment.sent_back", actor=actor, reason=reason)
         change.notify(NoticeKind.SEND_BACK, occasion=occasion, extra={"reason": reason})
-    return _view(change.a)
+    return _returned(change)
 
 
 def cancel(
-    ctx: ServiceContext, ref: AssignmentRef | int, *, reason: str, actor: str
+    ctx: ServiceContext,
+    ref: AssignmentRef | int,
+    *,
+    reason: str,
+    actor: str,
+    consumed: ConsumedInput | None = None,
 ) -> AssignmentView:
     """A coordinator withdraws the assignment (the directive changed, the unit was wrong...)."""
     reason = clean_text(reason, field="lý do hủy", required=True)
-    with _changing(ctx, ref, AssignmentState.CANCELLED) as change:
+    with _changing(ctx, ref, AssignmentState.CANCELLED, consumed) as change:
         change.a.cancelled_at = change.now
         change.a.next_check_on = None
         change.audit("assignment.cancelled", actor=actor, reason=reason)
-    return _view(change.a)
+    return _returned(change)

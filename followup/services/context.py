@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from followup.config import Settings
 from followup.db.session import UnitOfWork, make_engine, make_session_factory
 from followup.domain.calendar import WorkingCalendar
-from followup.domain.clock import Clock, SystemClock, local_date
+from followup.domain.clock import Clock, local_date
 from followup.domain.policy import EscalationPolicy
 
 
@@ -32,7 +32,7 @@ class ServiceContext:
         return cls(
             engine=engine,
             session_factory=make_session_factory(engine),
-            clock=clock or SystemClock(),
+            clock=clock or settings.clock(),
             calendar=settings.calendar(),
             policy=settings.policy(),
             org_name=settings.org_name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -81,7 +82,7 @@ class DirectiveInput(_Strict):
 class MeetingInput(_Strict):
     code: Code
     title: Text
-    held_on: Any  # a TOML date; checked below, so the message can name it
+    held_on: date
     chair: Annotated[str, BeforeValidator(_nfc)] = ""
     notice_number: Annotated[str, BeforeValidator(_nfc)] = ""
     source_text: Annotated[str, BeforeValidator(_nfc)] = ""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
-from followup.db.models import Assignment, Directive, Unit
+from followup.db.models import Assignment, AuditEvent, Directive, Unit
 from followup.domain.errors import NotFoundError
 
 
@@ -21,6 +21,19 @@ class AssignmentRef:
 
     def __str__(self) -> str:
         return f"{self.directive_code}/{self.unit_code}"
+
+
+def directive_version(session: Session, directive_id: int) -> int:
+    """How far a directive's story has gone: the sequence number of its latest audit event.
+
+    Derived, not stored: every change writes an audit event and the chain numbers them in
+    one line, so this moves with every change and two concurrent changes never share it.
+    """
+    return session.execute(
+        select(func.coalesce(func.max(AuditEvent.seq), 0)).where(
+            AuditEvent.directive_id == directive_id
+        )
+    ).scalar_one()
 
 
 def unit_options() -> tuple[LoaderOption, ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -39,8 +38,6 @@ def open_meeting(
 ) -> OpenedMeeting:
     """Create the meeting with every directive and assignment, queue the assignment notices."""
     held_on = parsed.meeting.held_on
-    if not isinstance(held_on, date):
-        raise ValidationError(f"{source}: 'held_on' của cuộc họp phải là ngày YYYY-MM-DD.")
     codes = [d.code for d in parsed.directives]
     repeated = sorted({c for c in codes if codes.count(c) > 1})
     if repeated:
@@ -98,7 +95,6 @@ def open_meeting(
                 lead_unit_id=units[0].id,
                 due_on=due_on,
                 original_due_on=due_on,
-                version=1,
                 created_at=now,
             )
             directive.meeting = meeting
@@ -204,7 +200,6 @@ def assign(ctx: ServiceContext, directive_code: str, unit_code: str, *, actor: s
                 f"Nhiệm vụ '{directive_code}' đã quá hạn {directive.due_on:%d/%m/%Y}; "
                 "hãy gia hạn trước khi giao thêm."
             )
-        directive.version += 1
         assignment = _assign(ctx, uow, directive, unit, is_lead=False, actor=actor)
         uow.commit()
         return assignment.id

@@ -103,3 +103,77 @@ def timeline(ctx: ServiceContext, directive_code: str) -> tuple[Directive, list[
 def verify_audit(ctx: ServiceContext) -> VerifyResult:
     with ctx.session_factory() as session:
         return verify_chain(session)
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    unit_code: str
+    unit_name: str
+    is_lead: bool
+    state: str
+    due_on: date
+    status: FourWay | None
+    percent: int | None
+
+
+@dataclass(frozen=True)
+class DirectiveState:
+    """What a directive's flow run needs to reconcile, detached from the session."""
+
+    directive_id: int
+    code: str
+    title: str
+    version: int
+    consumed: int
+    units: tuple[UnitRow, ...]
+
+    @property
+    def finished(self) -> bool:
+        return all(u.state in ("closed", "cancelled") for u in self.units)
+
+
+def directive_state(ctx: ServiceContext, directive_code: str) -> DirectiveState:
+    from followup.services.flow_inputs import consumed_count
+    from followup.services.loading import directive_version
+
+    today = ctx.today()
+    with ctx.session_factory() as session:
+        directive = get_directive(session, directive_code)
+        rows = session.execute(
+            select(Assignment, Unit.code, Unit.name)
+            .join(Unit, Unit.id == Assignment.unit_id)
+            .where(Assignment.directive_id == directive.id)
+            .order_by(Assignment.is_lead.desc(), Unit.code)
+        ).all()
+        units = tuple(
+            UnitRow(
+                unit_code=code,
+                unit_name=name,
+                is_lead=a.is_lead,
+                state=a.state,
+                due_on=a.due_on,
+                percent=a.last_percent,
+                status=assignment_status(_dates(a), today),
+            )
+            for a, code, name in rows
+        )
+        return DirectiveState(
+            directive_id=directive.id,
+            code=directive.code,
+            title=directive.title,
+            version=directive_version(session, directive.id),
+            consumed=consumed_count(session, directive.id),
+            units=units,
+        )
+
+
+def _dates(a: Assignment) -> AssignmentDates:
+    return AssignmentDates(
+        assigned_on=local_date(a.assigned_at),
+        original_due_on=a.original_due_on,
+        due_on=a.due_on,
+        extension_approved=a.extension_approved,
+        completed_on=a.completed_on,
+        closed_on=local_date_or_none(a.closed_at),
+        cancelled_on=local_date_or_none(a.cancelled_at),
+    )

@@ -88,7 +88,6 @@ def _apply_due(
         a.escalated_on = snap.escalated_on
         a.reminder_sent_for = snap.reminder_sent_for
         a.progress_requested_for = snap.progress_requested_for
-        a.directive.version += 1
     later = plan(snap, today, ctx.policy, ctx.calendar)
     if later.actions:  # cannot happen with a valid policy; never loop on it
         log.error("assignment %s still has actions due after the sweep: %s", a.id, later.actions)

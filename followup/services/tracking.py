@@ -39,5 +39,4 @@ def move(assignment: Assignment, target: AssignmentState) -> str:
     current = AssignmentState(assignment.state)
     check_transition(current, target, where=f"{assignment.directive.code}/{assignment.unit.code}")
     assignment.state = target.value
-    assignment.directive.version += 1
     return current.value

@@ -87,7 +87,7 @@ def upgrade() -> None:
         sa.Column("lead_unit_id", sa.Integer(), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("original_due_on", sa.Date(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("flow_run_id", sa.String(length=36), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["lead_unit_id"], ["units.id"], name=op.f("fk_directives_lead_unit_id_units")
@@ -166,6 +166,23 @@ def upgrade() -> None:
         batch_op.create_index("ix_assignments_next_check_on", ["next_check_on"], unique=False)
         batch_op.create_index(batch_op.f("ix_assignments_unit_id"), ["unit_id"], unique=False)
 
+    op.create_table(
+        "flow_inputs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("directive_id", sa.Integer(), nullable=False),
+        sa.Column("pause_key", sa.String(length=128), nullable=False),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("consumed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["directive_id"], ["directives.id"], name=op.f("fk_flow_inputs_directive_id_directives")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_flow_inputs")),
+        sa.UniqueConstraint(
+            "directive_id", "pause_key", name=op.f("uq_flow_inputs_directive_id_pause_key")
+        ),
+    )
     op.create_table(
         "notices",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -261,6 +278,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("flow_inputs")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events")
         op.execute("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events")

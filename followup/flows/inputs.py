@@ -1,0 +1,44 @@
+"""What a coordinator can send a suspended directive run: the Prefect UI builds its resume form
+from this schema, and `resume_flow_run` is validated against the same schema."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from prefect.input import RunInput
+from pydantic import Field
+
+ActionName = Literal["wake", "acknowledge", "progress", "done", "close", "send_back", "cancel"]
+
+
+class CoordinatorAction(RunInput):
+    """Thao tác của điều phối viên trên một đơn vị của nhiệm vụ này."""
+
+    action: ActionName = Field(
+        default="wake",
+        title="Thao tác",
+        description=(
+            "acknowledge: ghi nhận đơn vị đã tiếp nhận · progress: ghi báo cáo tiến độ · "
+            "done: ghi báo cáo hoàn thành · close: xác nhận hoàn thành, kết thúc · "
+            "send_back: trả lại báo cáo hoàn thành · cancel: hủy phân công · "
+            "wake: chỉ cập nhật lại tình trạng"
+        ),
+    )
+    unit: str = Field(
+        default="", title="Mã đơn vị", description="Ví dụ: xa-hai-tien (xem bảng tình trạng)."
+    )
+    percent: int | None = Field(
+        default=None, ge=0, le=100, title="Phần trăm", description="Cho 'progress': 0–100."
+    )
+    note: str = Field(
+        default="",
+        max_length=4000,
+        title="Ghi chú / lý do",
+        description="Nội dung báo cáo, hoặc lý do khi trả lại hay hủy.",
+    )
+    actor: str = Field(
+        default="Điều phối viên (Prefect UI)",
+        max_length=255,
+        title="Người thực hiện",
+        description="Ghi vào nhật ký.",
+    )
