@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -464,7 +464,8 @@ def repair_cmd() -> None:
 
     if not prefect_configured():
         raise Failed("Chưa đặt PREFECT_API_URL: không có máy chủ Prefect để sửa.")
-    results = _run(repair)
+    stuck = timedelta(seconds=Settings().run_stuck_after_seconds)
+    results = _run(lambda ctx: repair(ctx, stuck_after=stuck))
     counts: dict[str, int] = {}
     for r in results:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1

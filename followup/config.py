@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     smtp_ca_file: Path | None = None
     smtp_timeout_seconds: float = 30.0
     smtp_concurrency: int = Field(default=4, ge=1, le=64)
-    smtp_batch_size: int = Field(default=200, ge=1)
+    smtp_batch_size: int = Field(default=20, ge=1, le=1000)
     smtp_max_attempts: int = Field(default=8, ge=1)
     smtp_retry_base_seconds: float = Field(default=30.0, ge=0)
 
@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     dispatch_every_minutes: int = Field(default=5, ge=1)
     schedules_enabled: bool = Field(
         default=True, description="Off in tests and the demo, which drive sweeps themselves."
+    )
+    run_stuck_after_seconds: int = Field(
+        default=900,
+        ge=1,
+        description="A run still 'running' this long after its last state change is taken for "
+        "dead by 'followup repair' (its process was killed) and replaced.",
     )
     serve_limit: int | None = Field(default=None, description="Most flow runs at once.")
     calendar_dir: Path | None = Field(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import httpx
@@ -18,6 +19,7 @@ from prefect.client.schemas.responses import SetStateStatus
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectException
 from prefect.settings import PREFECT_API_URL
+from prefect.states import Crashed
 from sqlalchemy import select, update
 
 from followup.db.models import Assignment, Directive
@@ -76,13 +78,22 @@ def start_run(ctx: ServiceContext, code: str, *, replacing: str | None = None) -
     return Nudge(code, "started", str(run.id))
 
 
-def nudge(ctx: ServiceContext, code: str, *, stale_only: bool = False) -> Nudge:
+def nudge(
+    ctx: ServiceContext,
+    code: str,
+    *,
+    stale_only: bool = False,
+    stuck_after: timedelta | None = None,
+) -> Nudge:
     """Make the directive's run look at our database again.
 
     Suspended → resumed with a wake (only if its key is stale, when `stale_only`);
     missing, failed, crashed or cancelled while work is open → a new run is started;
     scheduled or running → left alone (it reconciles on its own, and the sweep resumes it if
-    it then suspended on a key that is already old).
+    it then suspended on a key that is already old), unless it has been running longer than
+    `stuck_after`: then its process is taken for dead (killed with its worker; without
+    heartbeats Prefect cannot tell), it is marked crashed and a new run replaces it. Even if it
+    was alive, both runs only reconcile from our database: nothing is sent or applied twice.
     """
     if not prefect_configured():
         return Nudge(code, "not-configured")
@@ -111,13 +122,26 @@ def nudge(ctx: ServiceContext, code: str, *, stale_only: bool = False) -> Nudge:
                 return Nudge(code, "resumed", run_id)
             if kind in _DEAD or (kind == StateType.COMPLETED and open_left):
                 return start_run(ctx, code, replacing=run_id)
+            if (
+                kind in (StateType.RUNNING, StateType.PENDING)
+                and stuck_after is not None
+                and state is not None
+                and state.timestamp is not None
+                and datetime.now(UTC) - state.timestamp > stuck_after
+            ):
+                client.set_flow_run_state(
+                    UUID(run_id),
+                    Crashed(message="followup repair: no progress, its process is gone"),
+                    force=True,
+                )
+                return start_run(ctx, code, replacing=run_id)
             return Nudge(code, "busy" if kind != StateType.COMPLETED else "finished", run_id)
     except UNREACHABLE as exc:
         log.warning("Prefect did not take the nudge for %s: %s", code, exc)
         return Nudge(code, "unreachable", run_id, str(exc).splitlines()[0] if str(exc) else "")
 
 
-def repair(ctx: ServiceContext) -> list[Nudge]:
+def repair(ctx: ServiceContext, *, stuck_after: timedelta | None = None) -> list[Nudge]:
     """Bring every open directive's run in line with our database; nothing is sent twice
     (notices are deduplicated in the outbox, inputs by their keys)."""
     with ctx.session_factory() as session:
@@ -135,4 +159,4 @@ def repair(ctx: ServiceContext) -> list[Nudge]:
                 .order_by(Directive.code)
             ).scalars()
         )
-    return [nudge(ctx, code, stale_only=True) for code in codes]
+    return [nudge(ctx, code, stale_only=True, stuck_after=stuck_after) for code in codes]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import threading
@@ -29,6 +30,22 @@ class Handler:
     #: Drop the connection at the next N DATA commands (after reading the data).
     drop_next: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Hold every RCPT this long before answering (a server that hangs mid-conversation).
+    stall_seconds: float = 0
+    stalled: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if self.stall_seconds:
+            self.stalled.set()
+            await asyncio.sleep(self.stall_seconds)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    def wait_until_stalled(self, timeout: float) -> None:
+        if not self.stalled.wait(timeout):
+            raise TimeoutError("nobody reached the stalled SMTP server")
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:

@@ -41,7 +41,7 @@ class SmtpConfig:
     concurrency: int = 4
     sender_email: str = "theodoi-nhiemvu@mongcai.example"
     sender_name: str = "Theo dõi nhiệm vụ"
-    batch_size: int = 200
+    batch_size: int = 20
     max_attempts: int = 8
     retry_base_seconds: float = 30.0
 
@@ -156,7 +156,10 @@ async def dispatch(
 ) -> DispatchReport:
     """Send every notice that is due now (only one directive's, if given); say what happened."""
     report = DispatchReport()
-    lease = timedelta(seconds=max(config.timeout * 4, 120))
+    # A lease must outlast the slowest batch (each SMTP step may take up to `timeout`),
+    # or another dispatcher could claim a notice this one is still sending.
+    rounds = -(-config.batch_size // config.concurrency)
+    lease = timedelta(seconds=config.timeout * (3 * rounds + 2))
     while True:
         batch = await asyncio.to_thread(
             outbox.claim,

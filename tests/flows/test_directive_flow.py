@@ -1,0 +1,311 @@
+"""Directive runs on a real Prefect server, served by a real `followup serve`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.responses import SetStateStatus
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from sqlalchemy import func, select
+
+from followup.config import Settings
+from followup.db.migrate import upgrade
+from followup.db.models import Assignment, AuditEvent, FlowInput, Notice
+from followup.orchestration import nudge
+from followup.services.context import ServiceContext
+from followup.services.flow_inputs import expected_pause_key
+from followup.services.inputs import DirectiveInput, MeetingFile, MeetingInput
+from followup.services.loading import AssignmentRef, get_directive
+from followup.services.meetings import open_meeting
+from followup.services.units import load_units_file
+from tests.conftest import DATA, create_postgres_database, drop_postgres_database
+from tests.prefect_stack import ROOT, PrefectStack
+from tests.smtp import SmtpServer
+
+pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, postgres_ready: None) -> Iterator[PrefectStack]:
+    url = create_postgres_database()
+    smtp = SmtpServer()
+    smtp.start()
+    stack = PrefectStack(tmp_path_factory.mktemp("prefect"), url, smtp.port)
+    stack.smtp = smtp  # type: ignore[attr-defined]
+    try:
+        upgrade(url)
+        stack.start_server()
+        with temporary_settings({PREFECT_API_URL: stack.api_url}):
+            stack.start_serving()
+            yield stack
+    finally:
+        stack.stop()
+        smtp.stop()
+        drop_postgres_database(url)
+
+
+@pytest.fixture(scope="module")
+def ctx(stack: PrefectStack) -> Iterator[ServiceContext]:
+    context = ServiceContext.from_settings(Settings(database_url=stack.database_url))
+    load_units_file(context, DATA / "units.toml", actor="test")
+    yield context
+    context.close()
+
+
+def new_directive(ctx: ServiceContext, *units: str) -> str:
+    code = f"F-{uuid.uuid4().hex[:8]}"
+    lead, *support = units
+    open_meeting(
+        ctx,
+        MeetingFile(
+            meeting=MeetingInput(code=f"M-{code}", title="Họp thử", held_on="2026-11-27"),
+            directives=[
+                DirectiveInput(
+                    code=code,
+                    title="Sửa chữa kênh mương",
+                    text="Nội dung <b>thử</b>",
+                    lead=lead,
+                    support=support,
+                    deadline="2099-12-31",
+                )
+            ],
+        ),
+        actor="test",
+    )
+    return code
+
+
+def run_id(ctx: ServiceContext, code: str) -> str:
+    with ctx.session_factory() as session:
+        found = get_directive(session, code).flow_run_id
+    assert found is not None
+    return found
+
+
+def suspended_at_current_key(ctx: ServiceContext, code: str) -> Callable[[FlowRun], bool]:
+    with ctx.session_factory() as session:
+        directive_id = get_directive(session, code).id
+
+    def check(run: FlowRun) -> bool:
+        return (
+            run.state is not None
+            and run.state.type == StateType.PAUSED
+            and run.state.state_details.pause_key == expected_pause_key(ctx, directive_id)
+        )
+
+    return check
+
+
+def start_and_wait(stack: PrefectStack, ctx: ServiceContext, code: str) -> str:
+    assert nudge(ctx, code).outcome == "started"
+    rid = run_id(ctx, code)
+    run = stack.wait_for_run(rid, suspended_at_current_key(ctx, code))
+    assert run.name == code
+    return rid
+
+
+def resume(rid: str, **run_input: object) -> SetStateStatus:
+    with get_client(sync_client=True) as client:
+        return client.resume_flow_run(UUID(rid), run_input=run_input).status
+
+
+def state_of(ctx: ServiceContext, code: str, unit: str) -> str:
+    with ctx.session_factory() as session:
+        directive = get_directive(session, code)
+        return session.execute(
+            select(Assignment.state).where(
+                Assignment.directive_id == directive.id, Assignment.unit.has(code=unit)
+            )
+        ).scalar_one()
+
+
+def inputs(ctx: ServiceContext, code: str) -> list[tuple[str, str]]:
+    with ctx.session_factory() as session:
+        directive = get_directive(session, code)
+        return [
+            (i.action, i.outcome)
+            for i in session.execute(
+                select(FlowInput)
+                .where(FlowInput.directive_id == directive.id)
+                .order_by(FlowInput.id)
+            ).scalars()
+        ]
+
+
+def test_run_suspends_is_resumed_by_the_form_path_and_completes(
+    stack: PrefectStack, ctx: ServiceContext
+) -> None:
+    code = new_directive(ctx, "xa-hai-tien")
+    rid = start_and_wait(stack, ctx, code)
+    suspended = suspended_at_current_key(ctx, code)
+    # The assignment e-mail went out from the run itself.
+    assert any(code in str(m["Subject"]) for m in stack.smtp.messages)  # type: ignore[attr-defined]
+
+    # Invalid input is refused by the server: the run stays suspended on the same key.
+    key_before = stack.run(rid).state.state_details.pause_key  # type: ignore[union-attr]
+    assert resume(rid, action="progress", unit="xa-hai-tien", percent=150) == SetStateStatus.REJECT
+    assert resume(rid, action="fly", unit="xa-hai-tien") == SetStateStatus.REJECT
+    after = stack.run(rid)
+    assert after.state is not None
+    assert after.state.type == StateType.PAUSED
+    assert after.state.state_details.pause_key == key_before
+
+    for action in (
+        {"action": "acknowledge", "unit": "xa-hai-tien", "actor": "Nguyễn Văn A"},
+        {"action": "progress", "unit": "xa-hai-tien", "percent": 60, "note": "Đã nạo vét 3 km"},
+        {"action": "done", "unit": "xa-hai-tien", "note": "Hoàn thành"},
+    ):
+        assert resume(rid, **action) == SetStateStatus.ACCEPT
+        stack.wait_for_run(rid, suspended)
+    assert state_of(ctx, code, "xa-hai-tien") == "reported_done"
+
+    # A semantically wrong action (close a unit that is not on the directive) is recorded
+    # as refused, and the run waits again.
+    assert resume(rid, action="close", unit="xa-hai-xuan") == SetStateStatus.ACCEPT
+    stack.wait_for_run(rid, suspended)
+
+    assert resume(rid, action="close", unit="xa-hai-tien") == SetStateStatus.ACCEPT
+    done = stack.wait_for_run(rid, lambda r: r.state is not None and r.state.is_final())
+    assert done.state is not None
+    assert done.state.type == StateType.COMPLETED
+    assert inputs(ctx, code) == [
+        ("acknowledge", "applied"),
+        ("progress", "applied"),
+        ("done", "applied"),
+        ("close", "refused"),
+        ("close", "applied"),
+    ]
+    with ctx.session_factory() as session:
+        actors = (
+            session.execute(
+                select(AuditEvent.actor).where(
+                    AuditEvent.action == "assignment.acknowledged",
+                    AuditEvent.details["directive"].as_string() == code,
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert actors == ["Nguyễn Văn A"]
+
+
+def test_stale_input_is_recorded_and_ignored(stack: PrefectStack, ctx: ServiceContext) -> None:
+    from followup.services import actions
+
+    code = new_directive(ctx, "xa-hai-tien", "xa-hai-xuan")
+    rid = start_and_wait(stack, ctx, code)
+    # The state moves on behind the run's back (no nudge): its key is now old.
+    actions.acknowledge(ctx, AssignmentRef(code, "xa-hai-xuan"), actor="cán bộ xã")
+    assert resume(rid, action="acknowledge", unit="xa-hai-tien") == SetStateStatus.ACCEPT
+    stack.wait_for_run(rid, suspended_at_current_key(ctx, code))
+    assert inputs(ctx, code) == [("acknowledge", "stale")]
+    assert state_of(ctx, code, "xa-hai-tien") == "assigned"
+
+
+def cli(stack: PrefectStack, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "followup", *args],
+        env=stack.env(**env),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_cli_action_resumes_the_run_and_repair_catches_up_after_an_outage(
+    stack: PrefectStack, ctx: ServiceContext
+) -> None:
+    code = new_directive(ctx, "xa-hai-tien")
+    rid = start_and_wait(stack, ctx, code)
+    suspended = suspended_at_current_key(ctx, code)
+
+    acked = cli(stack, "ack", code, "xa-hai-tien")
+    assert acked.returncode == 0, acked.stderr
+    assert "đã báo lượt theo dõi" in acked.stdout
+    stack.wait_for_run(rid, suspended)
+    assert inputs(ctx, code) == [("wake", "wake")]
+
+    # Prefect is unreachable: the action still lands, and says the run will catch up later.
+    down = cli(
+        stack,
+        "progress",
+        code,
+        "xa-hai-tien",
+        "--percent",
+        "30",
+        "--note",
+        "Đang làm",
+        PREFECT_API_URL="http://127.0.0.1:9/api",
+    )
+    assert down.returncode == 0, down.stderr
+    assert "chưa liên lạc được Prefect" in down.stderr
+    assert state_of(ctx, code, "xa-hai-tien") == "in_progress"
+    assert not suspended(stack.run(rid))  # the run still waits on the old key
+
+    repaired = cli(stack, "repair")
+    assert repaired.returncode == 0, repaired.stderr
+    assert f"{code}: đã báo" in repaired.stdout
+    stack.wait_for_run(rid, suspended)
+
+
+def test_killing_serve_mid_run_then_repair_sends_nothing_twice(
+    stack: PrefectStack, ctx: ServiceContext
+) -> None:
+    smtp: SmtpServer = stack.smtp  # type: ignore[attr-defined]
+    code = new_directive(ctx, "xa-hai-tien", "phong-nn")
+    smtp.handler.stall_seconds = 30  # the run hangs inside its send step
+    try:
+        assert nudge(ctx, code).outcome == "started"
+        rid = run_id(ctx, code)
+        stack.wait_for_run(rid, lambda r: r.state is not None and r.state.type == StateType.RUNNING)
+        smtp.handler.wait_until_stalled(timeout=60)
+        stack.kill_serving()
+    finally:
+        smtp.handler.stall_seconds = 0
+    with ctx.session_factory() as session:
+        events_before = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+
+    stack.start_serving()
+    repaired = cli(stack, "repair", FOLLOWUP_RUN_STUCK_AFTER_SECONDS="1")
+    assert repaired.returncode == 0, repaired.stderr
+    assert f"{code}: đã bắt đầu" in repaired.stdout
+    new_rid = run_id(ctx, code)
+    assert new_rid != rid
+    assert stack.run(rid).state.type == StateType.CRASHED  # type: ignore[union-attr]
+    stack.wait_for_run(new_rid, suspended_at_current_key(ctx, code), timeout=120)
+
+    with ctx.session_factory() as session:
+        directive = get_directive(session, code)
+        notices = session.execute(
+            select(Notice.status, Notice.message_id).where(Notice.directive_id == directive.id)
+        ).all()
+        events_after = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+    assert events_after == events_before  # reconciling writes no new facts
+    assert len(notices) == 2
+    delivered = [str(m["Message-ID"]) for m in smtp.messages]
+    for _status, message_id in notices:
+        assert delivered.count(message_id) <= 1
+    assert all(status in ("sent", "pending") for status, _ in notices)
+
+
+def test_serve_refuses_without_a_prefect_server(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "followup", "serve"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PREFECT_HOME": str(tmp_path)},
+    )
+    assert result.returncode == 1
+    assert "PREFECT_API_URL" in result.stderr
