@@ -11,6 +11,7 @@ import getpass
 import io
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -411,11 +412,37 @@ def demo_cmd(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Thư mục kết quả (bị xóa và tạo lại).")
     ] = Path("demo-output"),
+    keep_running: Annotated[
+        bool, typer.Option("--keep-running", help="Giữ Prefect UI và 'serve' chạy để xem thử.")
+    ] = False,
+    use_prefect: Annotated[
+        bool, typer.Option("--prefect/--no-prefect", help="Chạy kèm máy chủ Prefect cục bộ.")
+    ] = True,
 ) -> None:
     """Chạy thử: một tháng theo dõi các nhiệm vụ của buổi làm việc ngày 09/03/2021."""
-    from followup.demo.scenario import run_demo
+    from followup.demo.scenario import DemoSummary, run_demo
 
-    summary = run_demo(out_dir, progress=None if as_json else out.print)
+    def hold(summary: DemoSummary) -> None:
+        if not keep_running:
+            return
+        _print_demo(summary, as_json=as_json)
+        out.print(f"Prefect UI: {summary.prefect_ui} — nhấn Ctrl-C để dừng.")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+    summary = run_demo(
+        out_dir, progress=None if as_json else out.print, use_prefect=use_prefect, keep_running=hold
+    )
+    if not keep_running:
+        _print_demo(summary, as_json=as_json)
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+def _print_demo(summary: Any, *, as_json: bool) -> None:
     if as_json:
         payload = {k: v for k, v in summary.__dict__.items() if k != "log"} | {"ok": summary.ok}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
@@ -440,8 +467,10 @@ def demo_cmd(
             + ("nguyên vẹn" if summary.audit_ok else f"BỊ CAN THIỆP: {summary.audit_problem}")
             + f" ({summary.audit_events} sự kiện)"
         )
-    if not summary.ok:
-        raise typer.Exit(1)
+        if summary.prefect_ui:
+            runs = ", ".join(f"{k} {v}" for k, v in sorted(summary.flow_runs.items()))
+            out.print(f"Lượt theo dõi trên Prefect: {runs} — Prefect UI: {summary.prefect_ui}")
+        out.print(f"Thời gian chạy: {summary.wall_seconds} giây")
 
 
 @app.command("serve")

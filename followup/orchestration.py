@@ -142,14 +142,16 @@ def nudge(
 
 
 def repair(ctx: ServiceContext, *, stuck_after: timedelta | None = None) -> list[Nudge]:
-    """Bring every open directive's run in line with our database; nothing is sent twice
+    """Bring every directive's run in line with our database; nothing is sent twice
     (notices are deduplicated in the outbox, inputs by their keys)."""
     with ctx.session_factory() as session:
         codes = list(
             session.execute(
                 select(Directive.code)
                 .where(
-                    select(Assignment.id)
+                    # Open work, or a run that may still wait (to let it see it is finished).
+                    Directive.flow_run_id.is_not(None)
+                    | select(Assignment.id)
                     .where(
                         Assignment.directive_id == Directive.id,
                         Assignment.state.not_in(("closed", "cancelled")),

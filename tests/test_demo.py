@@ -47,6 +47,9 @@ def test_demo_json_summary(tmp_path: Path) -> None:
         "overdue": 11,
     }
     assert sum(summary["totals"].values()) == summary["assignments"]
+    # One Prefect run per directive: finished ones completed, the rest wait on our state.
+    assert summary["flow_runs"] == {"Completed": 5, "Suspended": 7}
+    assert summary["prefect_ui"].startswith("http://127.0.0.1:")
     van_ninh = next(u for u in summary["status_by_unit"] if u["unit"] == "xa-van-ninh")
     assert van_ninh["done_on_time"] == van_ninh["done_late"] == 0
     assert van_ninh["name"] == "UBND xã Vạn Ninh"

@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import func, select
 
 from followup.config import Settings
 from followup.db.migrate import upgrade
 from followup.db.models import Assignment, Directive, Notice, Unit
-from followup.domain.clock import ManualClock, start_of_local_day
+from followup.demo.local_prefect import LocalPrefect
+from followup.domain.clock import FileClock, start_of_local_day
 from followup.domain.status import FourWay
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.services import actions
@@ -56,10 +60,14 @@ class DemoSummary:
     audit_events: int
     audit_problem: str
     log: list[str] = field(default_factory=list)
+    flow_runs: dict[str, int] = field(default_factory=dict)
+    prefect_ui: str = ""
+    wall_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return self.audit_ok and self.emails_failed == 0
+        bad_runs = sum(self.flow_runs.get(s, 0) for s in ("Failed", "Crashed", "Missing"))
+        return self.audit_ok and self.emails_failed == 0 and bad_runs == 0
 
 
 @dataclass(frozen=True)
@@ -177,8 +185,20 @@ def _actions_for(
     return todo
 
 
-def run_demo(out_dir: Path, *, progress: Callable[[str], None] | None = None) -> DemoSummary:
-    """Run the whole scenario in `out_dir` (wiped first) and summarise it."""
+def run_demo(
+    out_dir: Path,
+    *,
+    progress: Callable[[str], None] | None = None,
+    use_prefect: bool = True,
+    keep_running: Callable[[DemoSummary], None] | None = None,
+) -> DemoSummary:
+    """Run the whole scenario in `out_dir` (wiped first) and summarise it.
+
+    With `use_prefect`, a local Prefect server and `followup serve` run beside it: every
+    directive is a flow run, woken at the end of each simulated week (and at the end) to
+    reconcile, as the scheduled sweep would wake it; `keep_running` is then called with the
+    summary while the server and serve are still up.
+    """
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -186,48 +206,121 @@ def run_demo(out_dir: Path, *, progress: Callable[[str], None] | None = None) ->
     mail_dir = out_dir / "mail"
     say = progress or (lambda _line: None)
     log: list[str] = []
+    started = time.monotonic()
 
     from followup.demo.mailsink import MailSink
 
-    with MailSink(mail_dir) as sink:
+    with MailSink(mail_dir) as sink, ExitStack() as stack:
+        clock = FileClock(out_dir / "clock.txt")
+        clock.set(start_of_local_day(START))
         settings = Settings(
             database_url=f"sqlite:///{db_path}",
             smtp_host="127.0.0.1",
             smtp_port=sink.port,
+            clock_file=clock.path,
         )
         smtp = SmtpConfig.from_settings(settings)
         upgrade(settings.database_url)
-        clock = ManualClock(start_of_local_day(START))
+        prefect: LocalPrefect | None = None
+        if use_prefect:
+            prefect = LocalPrefect(
+                out_dir / "prefect",
+                FOLLOWUP_DATABASE_URL=settings.database_url,
+                FOLLOWUP_SMTP_PORT=str(sink.port),
+                FOLLOWUP_CLOCK_FILE=str(clock.path),
+            )
+            stack.callback(prefect.stop)
+            say("Khởi động máy chủ Prefect cục bộ và 'followup serve'...")
+            prefect.start_server()
+            prefect.start_serving()
+            stack.enter_context(temporary_settings({PREFECT_API_URL: prefect.api_url}))
+            say(f"Prefect UI: {prefect.ui_url}")
         ctx = ServiceContext.from_settings(settings, clock=clock)
+        stack.callback(ctx.close)
         failed = 0
-        try:
-            load_units_file(ctx, DATA / "units.toml", actor=COORDINATOR)
-            opened = open_meeting_file(ctx, DATA / "meeting-2021-03-09.toml", actor=COORDINATOR)
-            tracks = _tracks(ctx)
-            for offset in range(DAYS + 1):
-                day = START + timedelta(days=offset)
-                clock.set(start_of_local_day(day))
-                done = Counter[str]()
-                for track in tracks:
-                    for label, act in _actions_for(track, day, ctx):
-                        act()
-                        done[label] += 1
-                swept = sweep(ctx)
-                sent = asyncio.run(dispatch(ctx.session_factory, smtp, clock=clock))
-                failed += sent.failed + sent.retrying
-                parts = [f"{k} {v}" for k, v in sorted(done.items())]
-                parts += [f"{k} {v}" for k, v in sorted(swept.actions.items())]
-                line = (
-                    f"{day:%d/%m/%Y}: "
-                    + (", ".join(parts) or "không có việc mới")
-                    + f" — gửi {sent.sent} e-mail"
-                )
-                log.append(line)
-                say(line)
-            summary = _summarise(ctx, opened.directive_codes, mail_dir, db_path, failed, log)
-        finally:
-            ctx.close()
+        load_units_file(ctx, DATA / "units.toml", actor=COORDINATOR)
+        opened = open_meeting_file(ctx, DATA / "meeting-2021-03-09.toml", actor=COORDINATOR)
+        if prefect:
+            _wake(ctx)
+        tracks = _tracks(ctx)
+        for offset in range(DAYS + 1):
+            day = START + timedelta(days=offset)
+            clock.set(start_of_local_day(day))
+            done = Counter[str]()
+            for track in tracks:
+                for label, act in _actions_for(track, day, ctx):
+                    act()
+                    done[label] += 1
+            swept = sweep(ctx)
+            sent = asyncio.run(dispatch(ctx.session_factory, smtp, clock=clock))
+            failed += sent.failed + sent.retrying
+            parts = [f"{k} {v}" for k, v in sorted(done.items())]
+            parts += [f"{k} {v}" for k, v in sorted(swept.actions.items())]
+            line = (
+                f"{day:%d/%m/%Y}: "
+                + (", ".join(parts) or "không có việc mới")
+                + f" — gửi {sent.sent} e-mail"
+            )
+            if prefect and (day.weekday() == 4 or offset == DAYS):
+                woken = _wake(ctx)
+                line += f"; đánh thức {woken} lượt theo dõi trên Prefect"
+            log.append(line)
+            say(line)
+        runs: dict[str, int] = {}
+        if prefect:
+            say("Chờ các lượt theo dõi trên Prefect cập nhật xong...")
+            runs = _settle(ctx, opened.directive_codes)
+            # What the runs sent while settling is counted below; nothing may be left over.
+            leftover = asyncio.run(dispatch(ctx.session_factory, smtp, clock=clock))
+            failed += leftover.failed + leftover.retrying
+        summary = _summarise(ctx, opened.directive_codes, mail_dir, db_path, failed, log)
+        summary.flow_runs = runs
+        summary.prefect_ui = prefect.ui_url if prefect else ""
+        summary.wall_seconds = round(time.monotonic() - started, 1)
+        if keep_running is not None:
+            keep_running(summary)
     return summary
+
+
+def _wake(ctx: ServiceContext) -> int:
+    from followup.orchestration import repair
+
+    return sum(1 for n in repair(ctx) if n.outcome in ("started", "resumed"))
+
+
+def _settle(ctx: ServiceContext, codes: tuple[str, ...], timeout: float = 240) -> dict[str, int]:
+    """Wait until every run waits on our current state (or finished); count their states."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+
+    from followup.services.flow_inputs import expected_pause_key
+    from followup.services.loading import get_directive
+
+    deadline = time.monotonic() + timeout
+    calm = 0  # a run that just suspended is still exiting: ask twice, a moment apart
+    while True:
+        states: dict[str, int] = {}
+        settled = True
+        with get_client(sync_client=True) as client:
+            for code in codes:
+                with ctx.session_factory() as session:
+                    directive = get_directive(session, code)
+                    run_id, directive_id = directive.flow_run_id, directive.id
+                state = client.read_flow_run(UUID(run_id)).state if run_id else None
+                name = (state.name if state else None) or "Missing"
+                states[name] = states.get(name, 0) + 1
+                if state is None:
+                    settled = False
+                elif state.is_paused():
+                    current = expected_pause_key(ctx, directive_id)
+                    settled = settled and state.state_details.pause_key == current
+                else:
+                    settled = settled and state.is_final()
+        calm = calm + 1 if settled else 0
+        if calm >= 3 or time.monotonic() > deadline:
+            return states
+        time.sleep(1)
 
 
 def _summarise(
