@@ -66,26 +66,38 @@ class UnitsFile(_Strict):
     unit: list[UnitInput] = Field(min_length=1)
 
 
+Plain = Annotated[str, BeforeValidator(_nfc)]
+DeadlineText = Annotated[
+    str, BeforeValidator(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+]
+
+
 class DirectiveInput(_Strict):
-    code: Code
-    title: Text
-    text: LongText
-    field: Annotated[str, BeforeValidator(_nfc)] = ""
-    priority: Literal["normal", "high", "urgent"] = "normal"
-    lead: Code
-    support: list[Code] = Field(default_factory=list)
-    deadline: Annotated[
-        str, BeforeValidator(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
-    ]
+    """Một nhiệm vụ (the field titles are what the Prefect UI form shows)."""
+
+    code: Code = Field(title="Mã nhiệm vụ", description="Ví dụ: MC-2021-03-09-01.")
+    title: Text = Field(title="Tên ngắn")
+    text: LongText = Field(title="Nội dung chỉ đạo")
+    field: Plain = Field(default="", title="Lĩnh vực", description="Nông nghiệp, ngân sách...")
+    priority: Literal["normal", "high", "urgent"] = Field(default="normal", title="Mức độ")
+    lead: Code = Field(title="Đơn vị chủ trì", description="Mã đơn vị, ví dụ xa-hai-tien.")
+    support: list[Code] = Field(default_factory=list, title="Đơn vị phối hợp")
+    deadline: DeadlineText = Field(
+        title="Thời hạn", description="Ngày (2021-04-30 hoặc 30/04/2021) hoặc 'N ngày làm việc'."
+    )
 
 
 class MeetingInput(_Strict):
-    code: Code
-    title: Text
-    held_on: date
-    chair: Annotated[str, BeforeValidator(_nfc)] = ""
-    notice_number: Annotated[str, BeforeValidator(_nfc)] = ""
-    source_text: Annotated[str, BeforeValidator(_nfc)] = ""
+    """Cuộc họp / buổi làm việc."""
+
+    code: Code = Field(title="Mã cuộc họp")
+    title: Text = Field(title="Tên cuộc họp")
+    held_on: date = Field(title="Ngày họp")
+    chair: Plain = Field(default="", title="Người chủ trì")
+    notice_number: Plain = Field(
+        default="", title="Số thông báo kết luận", description="45/TB-UBND"
+    )
+    source_text: Plain = Field(default="", title="Nội dung kết luận")
 
 
 class MeetingFile(_Strict):

@@ -1,0 +1,40 @@
+"""The deployments `followup serve` offers and the ones prefect.yaml declares are the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from followup.config import Settings
+from followup.flows.serve import deployments
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_prefect_yaml_matches_serve() -> None:
+    declared = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    served = deployments(Settings(schedules_enabled=True))
+    by_name = {d.name: d for d in served}
+    assert {d["name"] for d in declared["deployments"]} == set(by_name)
+    for entry in declared["deployments"]:
+        module, _, function = entry["entrypoint"].partition(":")
+        assert (ROOT / module).exists()
+        served_entry = by_name[entry["name"]].entrypoint
+        assert served_entry.endswith(f"{Path(module).name}:{function}"), served_entry
+        schedules = entry.get("schedules", [])
+        served_schedules = by_name[entry["name"]].schedules
+        assert len(schedules) == len(served_schedules)
+        for mine, theirs in zip(schedules, served_schedules, strict=True):
+            assert mine["interval"] == theirs.schedule.interval.total_seconds()
+
+
+def test_open_meeting_form_has_vietnamese_fields() -> None:
+    served = {d.name: d for d in deployments(Settings())}
+    schema = served["open-meeting"]._parameter_openapi_schema.model_dump()
+    assert set(schema["properties"]) == {"meeting", "directives", "actor"}
+    assert schema["required"] == ["meeting", "directives"]
+    directive = schema["definitions"]["DirectiveInput"]["properties"]
+    assert directive["lead"]["title"] == "Đơn vị chủ trì"
+    assert directive["deadline"]["title"] == "Thời hạn"
+    assert schema["definitions"]["MeetingInput"]["properties"]["held_on"]["title"] == "Ngày họp"
