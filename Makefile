@@ -31,6 +31,7 @@ lint: .venv/.synced
 bench: .venv/.synced
 	$(UV) run --frozen python -m bench.sweep
 	$(UV) run --frozen python -m bench.dispatch
+	$(UV) run --frozen python -m bench.flows
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
