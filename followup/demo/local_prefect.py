@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from followup.flows.serve import QUIET
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -38,18 +40,13 @@ class LocalPrefect:
     def env(self, **extra: str) -> dict[str, str]:
         """The environment of every process of this setup (ours replaced, not inherited)."""
         base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "FOLLOWUP_"))}
-        return (
-            base
-            | {
-                "PREFECT_HOME": str(self.home),
-                "PREFECT_API_URL": self.api_url,
-                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-                "FOLLOWUP_SCHEDULES_ENABLED": "false",
-            }
-            | self.extra_env
-            | extra
-        )
+        own = {
+            "PREFECT_HOME": str(self.home),
+            "PREFECT_API_URL": self.api_url,
+            "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+            "FOLLOWUP_SCHEDULES_ENABLED": "false",
+        }
+        return base | QUIET | own | self.extra_env | extra
 
     def start_server(self, *, ui: bool = True, timeout: float = 120) -> None:
         self.home.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ Users with work pools deploy the same entrypoints with `prefect deploy` (see pre
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -40,5 +41,16 @@ def deployments(settings: Settings) -> list[Any]:
     ]
 
 
+#: Prefect reports usage home by default; there is no internet here and no reason to. Flow
+#: runs inherit these from the serving process. A value the operator set wins.
+QUIET = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS": "false",
+    "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+}
+
+
 def serve_all(settings: Settings) -> None:
+    for name, value in QUIET.items():
+        os.environ.setdefault(name, value)  # the one place we write Prefect's environment
     serve(*deployments(settings), limit=settings.serve_limit)
