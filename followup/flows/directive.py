@@ -21,7 +21,7 @@ from prefect.runtime import flow_run as current_run
 
 from followup.domain.status import FourWay
 from followup.flows import runtime
-from followup.flows.inputs import CoordinatorAction
+from followup.flows.inputs import CoordinatorAction, action_for_units
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.services.flow_inputs import InputRequest, apply_input, consumed_keys, pause_key
 from followup.services.reports import DirectiveState, directive_state
@@ -134,5 +134,6 @@ def directive_flow(directive_code: str) -> dict[str, Any]:
         if state.finished:
             return {"directive": directive_code, "version": state.version, "finished": True}
         key = pause_key(state.version, state.consumed)
-        action = suspend_flow_run(wait_for_input=CoordinatorAction, key=key)
+        form = action_for_units(tuple(u.unit_code for u in state.units))
+        action = suspend_flow_run(wait_for_input=form, key=key)
         apply_coordinator_input(directive_code, key, action)

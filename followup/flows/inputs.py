@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from prefect.input import RunInput
-from pydantic import Field
+from pydantic import Field, create_model
 
 ActionName = Literal["wake", "acknowledge", "progress", "done", "close", "send_back", "cancel"]
 
@@ -42,3 +42,20 @@ class CoordinatorAction(RunInput):
         title="Người thực hiện",
         description="Ghi vào nhật ký.",
     )
+
+
+def action_for_units(unit_codes: tuple[str, ...]) -> type[CoordinatorAction]:
+    """The resume form of one directive: `unit` becomes a choice among its own units, so the
+    Prefect UI shows a list and the server refuses any other unit before the run wakes."""
+    if not unit_codes:
+        return CoordinatorAction
+    choice = Literal[unit_codes]  # type: ignore[valid-type]
+    model: type[CoordinatorAction] = create_model(
+        "CoordinatorAction",
+        __base__=CoordinatorAction,
+        unit=(
+            choice,
+            Field(default=unit_codes[0], title="Đơn vị", description="Đơn vị của nhiệm vụ này."),
+        ),
+    )
+    return model

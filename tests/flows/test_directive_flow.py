@@ -166,9 +166,11 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
         stack.wait_for_run(rid, suspended)
     assert state_of(ctx, code, "xa-hai-tien") == "reported_done"
 
-    # A semantically wrong action (close a unit that is not on the directive) is recorded
-    # as refused, and the run waits again.
-    assert resume(rid, action="close", unit="xa-hai-xuan") == SetStateStatus.ACCEPT
+    # A unit that is not on this directive is not even a choice of the form.
+    assert resume(rid, action="close", unit="xa-hai-xuan") == SetStateStatus.REJECT
+    # An action the state does not allow passes the form, is refused by the service layer
+    # (recorded with its sentence), and the run waits again.
+    assert resume(rid, action="acknowledge", unit="xa-hai-tien") == SetStateStatus.ACCEPT
     stack.wait_for_run(rid, suspended)
 
     assert resume(rid, action="close", unit="xa-hai-tien") == SetStateStatus.ACCEPT
@@ -179,7 +181,7 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
         ("acknowledge", "applied"),
         ("progress", "applied"),
         ("done", "applied"),
-        ("close", "refused"),
+        ("acknowledge", "refused"),
         ("close", "applied"),
     ]
     with ctx.session_factory() as session:
