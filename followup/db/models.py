@@ -203,6 +203,18 @@ class FlowInput(Base):
     consumed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class UsedLink(Base):
+    """A single-use action link that was used: its nonce may never act again."""
+
+    __tablename__ = "used_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Notice(Base):
     """An outgoing e-mail, written in the same transaction as the change that caused it."""
 

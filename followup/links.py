@@ -1,0 +1,136 @@
+"""Signed action links for communes, who have no accounts (issue 4 builds the pages on these).
+
+A link is bound to one assignment, one action and an expiry, signed with a secret from config.
+Links that change state are single-use: their nonce is recorded when used, under a unique key,
+in the same transaction as the action, so a replayed link is refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from followup.db.models import UsedLink
+from followup.domain.errors import FollowupError
+
+#: Values people leave in example configs: refused, the service would be forgeable.
+PLACEHOLDERS = frozenset(
+    {
+        "",
+        "changeme",
+        "change-me",
+        "secret",
+        "password",
+        "placeholder",
+        "your-secret-here",
+        "xxx",
+        "test",
+    }
+)
+MIN_SECRET_LENGTH = 32
+
+
+class LinkAction(StrEnum):
+    VIEW = "view"  # the unit's list of open assignments: reusable
+    ACKNOWLEDGE = "acknowledge"
+    PROGRESS = "progress"
+    DONE = "done"
+    EXTENSION = "extension"
+
+    @property
+    def single_use(self) -> bool:
+        return self is not LinkAction.VIEW
+
+
+class LinkError(FollowupError):
+    """A link that must not act: forged, expired, for another action, or already used."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason  # forged | expired | wrong_action | replayed
+        super().__init__(message)
+
+
+def check_secret(secret: str) -> str:
+    """Refuse a missing, placeholder or short secret, in one sentence, at start-up."""
+    if secret.strip().lower() in PLACEHOLDERS or len(secret) < MIN_SECRET_LENGTH:
+        raise FollowupError(
+            "FOLLOWUP_LINK_SECRET phải là một chuỗi ngẫu nhiên dài ít nhất "
+            f"{MIN_SECRET_LENGTH} ký tự (ví dụ: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'), không phải giá trị mẫu."
+        )
+    return secret
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    assignment_id: int
+    action: LinkAction
+    expires_at: datetime
+    nonce: str
+
+
+class LinkSigner:
+    def __init__(self, secret: str) -> None:
+        self._serializer = URLSafeSerializer(check_secret(secret), salt="followup-action-link")
+
+    def sign(self, assignment_id: int, action: LinkAction, *, expires_at: datetime) -> str:
+        if expires_at.tzinfo is None:
+            raise ValueError("expires_at must be timezone-aware")
+        payload = {
+            "a": assignment_id,
+            "k": action.value,
+            "e": int(expires_at.timestamp()),
+            "n": secrets.token_urlsafe(12),
+        }
+        return str(self._serializer.dumps(payload))
+
+    def verify(self, token: str, *, action: LinkAction, now: datetime) -> LinkClaims:
+        """The claims of a genuine, unexpired link for `action`; LinkError otherwise."""
+        try:
+            payload = self._serializer.loads(token)
+            claims = LinkClaims(
+                assignment_id=int(payload["a"]),
+                action=LinkAction(payload["k"]),
+                expires_at=datetime.fromtimestamp(int(payload["e"]), tz=UTC),
+                nonce=str(payload["n"]),
+            )
+        except (BadSignature, KeyError, TypeError, ValueError) as exc:
+            raise LinkError("forged", "Liên kết không hợp lệ hoặc đã bị sửa.") from exc
+        if claims.action is not action:
+            raise LinkError("wrong_action", "Liên kết này không dùng cho thao tác này.")
+        if now >= claims.expires_at:
+            raise LinkError(
+                "expired",
+                "Liên kết đã hết hạn; hãy dùng liên kết trong thông báo mới nhất.",
+            )
+        return claims
+
+
+def default_expiry(now: datetime, days: int = 30) -> datetime:
+    return now + timedelta(days=days)
+
+
+def consume(session: Session, claims: LinkClaims, *, now: datetime) -> None:
+    """Record a single-use link as used, in the caller's transaction; refuse a second use."""
+    if not claims.action.single_use:
+        return
+    try:
+        with session.begin_nested():
+            session.add(
+                UsedLink(
+                    nonce=claims.nonce,
+                    assignment_id=claims.assignment_id,
+                    action=claims.action.value,
+                    used_at=now,
+                )
+            )
+    except IntegrityError as exc:
+        raise LinkError(
+            "replayed", "Liên kết này đã được dùng; mỗi liên kết chỉ dùng một lần."
+        ) from exc

@@ -1,0 +1,68 @@
+"""Signed action links: round trip, forgery, expiry, wrong action (property-based where it fits)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from followup.domain.errors import FollowupError
+from followup.links import LinkAction, LinkError, LinkSigner, check_secret
+
+SECRET = "k" * 16 + "-bí-mật-đủ-dài-0123456789"
+NOW = datetime(2021, 3, 9, 1, tzinfo=UTC)
+signer = LinkSigner(SECRET)
+
+
+@given(
+    assignment_id=st.integers(min_value=1, max_value=2**31),
+    action=st.sampled_from(list(LinkAction)),
+    minutes=st.integers(min_value=1, max_value=60 * 24 * 90),
+)
+def test_round_trip(assignment_id: int, action: LinkAction, minutes: int) -> None:
+    expires = NOW + timedelta(minutes=minutes)
+    token = signer.sign(assignment_id, action, expires_at=expires)
+    claims = signer.verify(token, action=action, now=NOW)
+    assert (claims.assignment_id, claims.action) == (assignment_id, action)
+    assert claims.expires_at == expires.replace(microsecond=0)
+    with pytest.raises(LinkError) as info:
+        signer.verify(token, action=action, now=expires)
+    assert info.value.reason == "expired"
+
+
+@given(position=st.integers(min_value=0), replacement=st.sampled_from("AbZ09-_"))
+def test_any_altered_character_is_refused(position: int, replacement: str) -> None:
+    token = signer.sign(7, LinkAction.ACKNOWLEDGE, expires_at=NOW + timedelta(days=1))
+    index = position % len(token)
+    if token[index] == replacement:
+        return
+    forged = token[:index] + replacement + token[index + 1 :]
+    with pytest.raises(LinkError) as info:
+        signer.verify(forged, action=LinkAction.ACKNOWLEDGE, now=NOW)
+    assert info.value.reason == "forged"
+
+
+@given(garbage=st.text(max_size=200))
+def test_garbage_is_refused_not_crashed(garbage: str) -> None:
+    with pytest.raises(LinkError):
+        signer.verify(garbage, action=LinkAction.VIEW, now=NOW)
+
+
+def test_another_secret_or_another_action_is_refused() -> None:
+    token = signer.sign(7, LinkAction.PROGRESS, expires_at=NOW + timedelta(days=1))
+    other = LinkSigner("z" * 40)
+    with pytest.raises(LinkError, match="không hợp lệ"):
+        other.verify(token, action=LinkAction.PROGRESS, now=NOW)
+    with pytest.raises(LinkError) as info:
+        signer.verify(token, action=LinkAction.DONE, now=NOW)
+    assert info.value.reason == "wrong_action"
+
+
+@pytest.mark.parametrize("secret", ["", "changeme", "secret", "short-but-random-Xq9"])
+def test_placeholder_or_short_secrets_are_refused(secret: str) -> None:
+    with pytest.raises(FollowupError, match="FOLLOWUP_LINK_SECRET"):
+        check_secret(secret)
+    with pytest.raises(FollowupError):
+        LinkSigner(secret)
