@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -39,6 +40,8 @@ db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
 units_app = typer.Typer(help="Đơn vị.", no_args_is_help=True)
 meeting_app = typer.Typer(help="Cuộc họp và nhiệm vụ.", no_args_is_help=True)
 audit_app = typer.Typer(help="Nhật ký thay đổi.", no_args_is_help=True)
+extension_app = typer.Typer(help="Gia hạn nhiệm vụ.", no_args_is_help=True)
+app.add_typer(extension_app, name="extension")
 app.add_typer(db_app, name="db")
 app.add_typer(units_app, name="units")
 app.add_typer(meeting_app, name="meeting")
@@ -254,6 +257,110 @@ def send_back_cmd(
     from followup.services.actions import send_back
 
     _act("Đã trả lại", directive, unit, send_back, reason=reason, actor=actor or _default_actor())
+
+
+def _required_date(value: str) -> date:
+    parsed = _parse_date(value)
+    if parsed is None:  # pragma: no cover - typer passes a value
+        raise Failed("Cần nhập ngày.")
+    return parsed
+
+
+@extension_app.command("request")
+def extension_request_cmd(
+    directive: DirectiveCode,
+    unit: UnitCode,
+    until: Annotated[str, typer.Option(help="Hạn mới đề nghị (YYYY-MM-DD).")],
+    reason: Annotated[str, typer.Option(help="Lý do đề nghị gia hạn.")],
+    actor: Actor = "",
+) -> None:
+    """Ghi đề nghị gia hạn của đơn vị (ví dụ nhận qua điện thoại hoặc công văn)."""
+    from followup.services.extensions import request_extension
+
+    _act(
+        "Đã ghi đề nghị gia hạn",
+        directive,
+        unit,
+        request_extension,
+        until=_required_date(until),
+        reason=reason,
+        actor=actor or _default_actor(),
+    )
+
+
+@extension_app.command("approve")
+def extension_approve_cmd(
+    directive: DirectiveCode,
+    unit: UnitCode,
+    note: Annotated[str, typer.Option(help="Ý kiến.")] = "",
+    actor: Actor = "",
+) -> None:
+    """Đồng ý đề nghị gia hạn đang chờ: hạn mới có hiệu lực, hạn ban đầu vẫn được lưu."""
+    from followup.services.extensions import decide_extension
+
+    _act(
+        "Đã đồng ý gia hạn",
+        directive,
+        unit,
+        decide_extension,
+        approve=True,
+        note=note,
+        actor=actor or _default_actor(),
+    )
+
+
+@extension_app.command("refuse")
+def extension_refuse_cmd(
+    directive: DirectiveCode,
+    unit: UnitCode,
+    reason: Annotated[str, typer.Option(help="Lý do không đồng ý.")],
+    actor: Actor = "",
+) -> None:
+    """Không đồng ý đề nghị gia hạn đang chờ: hạn giữ nguyên."""
+    from followup.services.extensions import decide_extension
+
+    _act(
+        "Đã từ chối gia hạn",
+        directive,
+        unit,
+        decide_extension,
+        approve=False,
+        note=reason,
+        actor=actor or _default_actor(),
+    )
+
+
+@units_app.command("delegate")
+def delegate_cmd(
+    unit: UnitCode,
+    acting_name: Annotated[str, typer.Option("--to-name", help="Họ tên người làm thay.")],
+    acting_email: Annotated[str, typer.Option("--to-email", help="E-mail người làm thay.")],
+    starts_on: Annotated[str, typer.Option("--from", help="Từ ngày (YYYY-MM-DD).")],
+    ends_on: Annotated[str, typer.Option("--until", help="Đến hết ngày (YYYY-MM-DD).")],
+    reason: Annotated[str, typer.Option(help="Lý do (nghỉ phép, đi công tác...).")] = "",
+    actor: Actor = "",
+) -> None:
+    """Ủy quyền cán bộ phụ trách của đơn vị cho người làm thay trong một khoảng thời gian."""
+    from followup.services.delegations import delegate
+
+    view = _run(
+        lambda ctx: delegate(
+            ctx,
+            unit,
+            acting_name=acting_name,
+            acting_email=acting_email,
+            starts_on=_required_date(starts_on),
+            ends_on=_required_date(ends_on),
+            reason=reason,
+            actor=actor or _default_actor(),
+        )
+    )
+    out.print(
+        f"Đã ủy quyền: thông báo cho cán bộ phụ trách {view.unit_code} "
+        f"({view.officer_name or 'chưa có'}) từ {view.starts_on:%d/%m/%Y} đến "
+        f"{view.ends_on:%d/%m/%Y} gửi cho {view.acting_name} <{view.acting_email}>.",
+        highlight=False,
+    )
 
 
 @app.command("cancel")
@@ -514,6 +621,13 @@ def main() -> None:
         app()
     except (FollowupError, Failed) as exc:
         err.print(f"[bold red]Lỗi:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        name = "FOLLOWUP_" + str(first["loc"][0]).upper() if first["loc"] else "cấu hình"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        text = message if name in message else f"cấu hình {name} không hợp lệ: {message}"
+        err.print(f"[bold red]Lỗi:[/] {text}", highlight=False)
         sys.exit(1)
     except (OperationalError, ProgrammingError) as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

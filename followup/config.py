@@ -13,7 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from followup.domain.calendar import CalendarAdjustments, WorkingCalendar, parse_adjustments
 from followup.domain.clock import Clock, FileClock, SystemClock
+from followup.domain.errors import FollowupError
 from followup.domain.policy import EscalationPolicy
+from followup.links import LinkSigner, check_secret
 
 
 class Settings(BaseSettings):
@@ -60,11 +62,45 @@ class Settings(BaseSettings):
     calendar_dir: Path | None = Field(
         default=None, description="Folder of per-year TOML files adding days off / working days."
     )
+    link_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the links in e-mails (at least 32 random characters). Notices, "
+        "'followup web' and 'followup serve' refuse to work without one.",
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="The address of the commune pages ('followup web') as communes reach it; "
+        "the links in e-mails start with it.",
+    )
+    link_valid_days: int = Field(default=30, ge=1, le=365)
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=1, le=65535)
+    evidence_dir: Path = Field(
+        default=Path("evidence"), description="Where evidence files sent with reports are kept."
+    )
+    evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     ack_within_days: int = 2
     progress_every_days: int = 10
     progress_grace_days: int = 2
     reminder_before_days: int = 2
     ladder_delays: list[int] = Field(default_factory=lambda: [0, 2, 3])
+
+    @field_validator("link_secret")
+    @classmethod
+    def _real_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                check_secret(value.get_secret_value())
+            except FollowupError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
 
     @field_validator("org_name", "mail_from_name")
     @classmethod
@@ -72,6 +108,16 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("must not be blank")
         return value
+
+    def signer(self) -> LinkSigner:
+        """The link signer; a missing secret is refused in one sentence."""
+        if self.link_secret is None:
+            raise FollowupError(
+                "Chưa đặt FOLLOWUP_LINK_SECRET: cần một chuỗi ngẫu nhiên dài ít nhất 32 ký tự "
+                "để ký các liên kết trong thư (ví dụ: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')."
+            )
+        return LinkSigner(self.link_secret.get_secret_value())
 
     def clock(self) -> Clock:
         return FileClock(self.clock_file) if self.clock_file else SystemClock()

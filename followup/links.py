@@ -1,8 +1,10 @@
-"""Signed action links for communes, who have no accounts (issue 4 builds the pages on these).
+"""Signed links for communes, who have no accounts.
 
-A link is bound to one assignment, one action and an expiry, signed with a secret from config.
-Links that change state are single-use: their nonce is recorded when used, under a unique key,
-in the same transaction as the action, so a replayed link is refused.
+An action link is bound to one assignment, one action, the person it was sent to and an
+expiry, signed with a secret from config. A view link is bound to one unit instead and opens
+its list of open assignments. Links that change state are single-use: their nonce is recorded
+when used, under a unique key, in the same transaction as the action, so a replayed link is
+refused. The token is signed, not encrypted: it holds nothing its recipient may not read.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ MIN_SECRET_LENGTH = 32
 
 
 class LinkAction(StrEnum):
-    VIEW = "view"  # the unit's list of open assignments: reusable
+    VIEW = "view"  # the unit's list of open assignments: reusable, bound to a unit
     ACKNOWLEDGE = "acknowledge"
     PROGRESS = "progress"
     DONE = "done"
@@ -52,7 +54,7 @@ class LinkError(FollowupError):
     """A link that must not act: forged, expired, for another action, or already used."""
 
     def __init__(self, reason: str, message: str) -> None:
-        self.reason = reason  # forged | expired | wrong_action | replayed
+        self.reason = reason  # forged | expired | wrong_action | other_unit | replayed
         super().__init__(message)
 
 
@@ -69,38 +71,71 @@ def check_secret(secret: str) -> str:
 
 @dataclass(frozen=True)
 class LinkClaims:
-    assignment_id: int
+    #: The assignment an action link acts on; the unit, for a view link.
+    subject_id: int
     action: LinkAction
     expires_at: datetime
     nonce: str
+    #: The e-mail address the link was sent to ("" if none): the audit names who acted.
+    recipient: str = ""
+
+    @property
+    def assignment_id(self) -> int:
+        if self.action is LinkAction.VIEW:
+            raise ValueError("a view link names a unit, not an assignment")
+        return self.subject_id
+
+    @property
+    def unit_id(self) -> int:
+        if self.action is not LinkAction.VIEW:
+            raise ValueError("an action link names an assignment, not a unit")
+        return self.subject_id
 
 
 class LinkSigner:
     def __init__(self, secret: str) -> None:
         self._serializer = URLSafeSerializer(check_secret(secret), salt="followup-action-link")
 
-    def sign(self, assignment_id: int, action: LinkAction, *, expires_at: datetime) -> str:
+    def sign(
+        self, subject_id: int, action: LinkAction, *, expires_at: datetime, recipient: str = ""
+    ) -> str:
+        """A token for `action` on assignment `subject_id` (a unit's id for VIEW)."""
         if expires_at.tzinfo is None:
             raise ValueError("expires_at must be timezone-aware")
         payload = {
-            "a": assignment_id,
+            "a": subject_id,
             "k": action.value,
             "e": int(expires_at.timestamp()),
             "n": secrets.token_urlsafe(12),
+            "r": recipient,
         }
         return str(self._serializer.dumps(payload))
+
+    def peek(self, token: str) -> LinkClaims | None:
+        """The claims of a genuinely signed token, whatever its action or expiry (to audit a
+        refused link with what it names); None if the signature does not hold."""
+        try:
+            return self._claims(self._serializer.loads(token))
+        except (BadSignature, KeyError, TypeError, ValueError, OverflowError):
+            return None
+
+    @staticmethod
+    def _claims(payload: object) -> LinkClaims:
+        if not isinstance(payload, dict):
+            raise TypeError("not a link payload")
+        return LinkClaims(
+            subject_id=int(payload["a"]),
+            action=LinkAction(payload["k"]),
+            expires_at=datetime.fromtimestamp(int(payload["e"]), tz=UTC),
+            nonce=str(payload["n"]),
+            recipient=str(payload.get("r", "")),
+        )
 
     def verify(self, token: str, *, action: LinkAction, now: datetime) -> LinkClaims:
         """The claims of a genuine, unexpired link for `action`; LinkError otherwise."""
         try:
-            payload = self._serializer.loads(token)
-            claims = LinkClaims(
-                assignment_id=int(payload["a"]),
-                action=LinkAction(payload["k"]),
-                expires_at=datetime.fromtimestamp(int(payload["e"]), tz=UTC),
-                nonce=str(payload["n"]),
-            )
-        except (BadSignature, KeyError, TypeError, ValueError) as exc:
+            claims = self._claims(self._serializer.loads(token))
+        except (BadSignature, KeyError, TypeError, ValueError, OverflowError) as exc:
             raise LinkError("forged", "Liên kết không hợp lệ hoặc đã bị sửa.") from exc
         if claims.action is not action:
             raise LinkError("wrong_action", "Liên kết này không dùng cho thao tác này.")
@@ -134,3 +169,17 @@ def consume(session: Session, claims: LinkClaims, *, now: datetime) -> None:
         raise LinkError(
             "replayed", "Liên kết này đã được dùng; mỗi liên kết chỉ dùng một lần."
         ) from exc
+
+
+@dataclass(frozen=True)
+class LinkUse:
+    """An action carried out through a single-use link: its nonce is written in the action's
+    own transaction (see `followup.services.actions`), before the state moves, so a replay
+    is refused as a replay and a failed action leaves the link usable."""
+
+    claims: LinkClaims
+
+    def write(self, session: Session, assignment_id: int, now: datetime) -> None:
+        if assignment_id != self.claims.assignment_id:
+            raise LinkError("other_unit", "Liên kết này thuộc về một nhiệm vụ hoặc đơn vị khác.")
+        consume(session, self.claims, now=now)

@@ -94,7 +94,12 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
+#: Signs links in tests (a real secret's length; never used outside tests).
+TEST_LINK_SECRET = "test-secret-only-for-the-test-suite-0123456789abcdef"
+
+
 def make_context(url: str, clock: ManualClock, **overrides: Any) -> ServiceContext:
+    overrides.setdefault("link_secret", TEST_LINK_SECRET)
     settings = Settings(database_url=url, **overrides)
     return ServiceContext.from_settings(settings, clock=clock)
 

@@ -11,6 +11,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 
 from followup.demo.local_prefect import PROJECT_ROOT, LocalPrefect
+from tests.conftest import TEST_LINK_SECRET
 from tests.smtp import SmtpServer
 
 ROOT = PROJECT_ROOT
@@ -21,6 +22,7 @@ class PrefectStack(LocalPrefect):
         super().__init__(
             home,
             FOLLOWUP_DATABASE_URL=database_url,
+            FOLLOWUP_LINK_SECRET=TEST_LINK_SECRET,
             FOLLOWUP_SMTP_PORT=str(smtp.port),
             FOLLOWUP_SMTP_TIMEOUT_SECONDS="2",
             FOLLOWUP_SMTP_RETRY_BASE_SECONDS="1",

@@ -154,6 +154,52 @@ class ProgressReport(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(255))
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: An evidence file sent with the report: stored under its SHA-256 (see web/evidence.py).
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    evidence_name: Mapped[str | None] = mapped_column(String(255))
+    evidence_type: Mapped[str | None] = mapped_column(String(64))
+    evidence_size: Mapped[int | None] = mapped_column(Integer)
+
+
+class ExtensionRequest(Base):
+    """A unit asks for a later deadline; a coordinator approves or refuses it. The
+    assignment keeps its original deadline for statistics either way."""
+
+    __tablename__ = "extension_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','approved','refused')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    current_due_on: Mapped[date] = mapped_column(Date)
+    requested_due_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(255))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(255))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Delegation(Base):
+    """A unit's officer in charge is away: an acting officer receives the notices meant for
+    the officer between two dates (inclusive), and acts through the links in them."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (CheckConstraint("starts_on <= ends_on", name="range_ordered"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    acting_name: Mapped[str] = mapped_column(String(255))
+    acting_email: Mapped[str] = mapped_column(String(320))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEvent(Base):

@@ -10,6 +10,7 @@ SMTP server that saves every message as an .eml file.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import shutil
 import time
 from collections import Counter
@@ -213,7 +214,10 @@ def run_demo(
     with MailSink(mail_dir) as sink, ExitStack() as stack:
         clock = FileClock(out_dir / "clock.txt")
         clock.set(start_of_local_day(START))
+        # A fresh secret per demo: its links are good for this demo's pages only.
+        link_secret = secrets.token_urlsafe(48)
         settings = Settings(
+            link_secret=link_secret,
             database_url=f"sqlite:///{db_path}",
             smtp_host="127.0.0.1",
             smtp_port=sink.port,
@@ -228,6 +232,7 @@ def run_demo(
                 FOLLOWUP_DATABASE_URL=settings.database_url,
                 FOLLOWUP_SMTP_PORT=str(sink.port),
                 FOLLOWUP_CLOCK_FILE=str(clock.path),
+                FOLLOWUP_LINK_SECRET=link_secret,
             )
             stack.callback(prefect.stop)
             say("Khởi động máy chủ Prefect cục bộ và 'followup serve'...")

@@ -115,7 +115,7 @@ def publish_status(state: DirectiveState) -> None:
             }
             for u in state.units
         ],
-        description=f"**{state.code}** — {state.title} (phiên bản {state.version})",
+        description=state.waiting_for() + f"\n\n_Phiên bản {state.version}_",
     )
 
 
@@ -135,5 +135,7 @@ def directive_flow(directive_code: str) -> dict[str, Any]:
             return {"directive": directive_code, "version": state.version, "finished": True}
         key = pause_key(state.version, state.consumed)
         form = action_for_units(tuple(u.unit_code for u in state.units))
-        action = suspend_flow_run(wait_for_input=form, key=key)
+        # The description is what the Prefect UI shows above the resume form.
+        waiting = form.with_initial_data(description=state.waiting_for())
+        action = suspend_flow_run(wait_for_input=waiting, key=key)
         apply_coordinator_input(directive_code, key, action)

@@ -8,7 +8,17 @@ from typing import Literal
 from prefect.input import RunInput
 from pydantic import Field, create_model
 
-ActionName = Literal["wake", "acknowledge", "progress", "done", "close", "send_back", "cancel"]
+ActionName = Literal[
+    "wake",
+    "acknowledge",
+    "progress",
+    "done",
+    "close",
+    "send_back",
+    "approve_extension",
+    "refuse_extension",
+    "cancel",
+]
 
 
 class CoordinatorAction(RunInput):
@@ -20,7 +30,9 @@ class CoordinatorAction(RunInput):
         description=(
             "acknowledge: ghi nhận đơn vị đã tiếp nhận · progress: ghi báo cáo tiến độ · "
             "done: ghi báo cáo hoàn thành · close: xác nhận hoàn thành, kết thúc · "
-            "send_back: trả lại báo cáo hoàn thành · cancel: hủy phân công · "
+            "send_back: trả lại báo cáo hoàn thành · approve_extension: đồng ý gia hạn "
+            "theo đề nghị đang chờ · refuse_extension: không đồng ý gia hạn (ghi lý do) · "
+            "cancel: hủy phân công · "
             "wake: chỉ cập nhật lại tình trạng"
         ),
     )
@@ -34,7 +46,7 @@ class CoordinatorAction(RunInput):
         default="",
         max_length=4000,
         title="Ghi chú / lý do",
-        description="Nội dung báo cáo, hoặc lý do khi trả lại hay hủy.",
+        description="Nội dung báo cáo; lý do khi trả lại, hủy hoặc không đồng ý gia hạn.",
     )
     actor: str = Field(
         default="Điều phối viên (Prefect UI)",

@@ -28,6 +28,8 @@ from followup.notifications.render import NoticeKind, RenderedEmail
 class Recipient:
     name: str
     email: str
+    #: The officer an acting officer stands in for ("" when the person is the officer).
+    acting_for: str = ""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ class NoticeKind(StrEnum):
     PROGRESS_REQUEST = "progress_request"
     CLOSURE = "closure"
     SEND_BACK = "send_back"
+    EXTENSION_DECIDED = "extension_decided"
 
 
 LANGUAGES = ("vi", "en")

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
 
 from followup.db.models import Assignment, FlowInput, ProgressReport
 from followup.db.session import UnitOfWork
@@ -69,6 +71,13 @@ def _check_percent(percent: int) -> int:
     return percent
 
 
+class Receipt(Protocol):
+    """What carried an action in (a flow run's input, a single-use link): written in the
+    action's transaction, under a unique key, so the same carrier can never act twice."""
+
+    def write(self, session: Session, assignment_id: int, now: datetime) -> None: ...
+
+
 @dataclass(frozen=True)
 class ConsumedInput:
     """A flow run's resume input this action carries out: recorded in the same transaction,
@@ -76,6 +85,19 @@ class ConsumedInput:
 
     pause_key: str
     action: str
+    directive_id: int
+
+    def write(self, session: Session, assignment_id: int, now: datetime) -> None:
+        session.add(
+            FlowInput(
+                directive_id=self.directive_id,
+                pause_key=self.pause_key,
+                action=self.action,
+                outcome="applied",
+                detail="",
+                consumed_at=now,
+            )
+        )
 
 
 @dataclass
@@ -135,27 +157,19 @@ def _returned(change: _Change) -> AssignmentView:
 def _changing(
     ctx: ServiceContext,
     ref: AssignmentRef | int,
-    target: AssignmentState,
-    consumed: ConsumedInput | None = None,
+    target: AssignmentState | None,
+    consumed: Receipt | None = None,
 ) -> Iterator[_Change]:
-    """Lock the assignment, move it to `target`, let the caller record what else changed,
-    then commit it all in one transaction (or nothing, if anything raised)."""
+    """Lock the assignment, move it to `target` (None: the state stays), let the caller record
+    what else changed, then commit it all in one transaction (or nothing, if anything raised)."""
     with ctx.uow() as uow:
         a = lock_assignment(uow.session, ref)
-        previous = move(a, target)
-        change = _Change(ctx, uow, a, previous, ctx.clock.now())
-        yield change
+        now = ctx.clock.now()
         if consumed is not None:
-            uow.session.add(
-                FlowInput(
-                    directive_id=a.directive_id,
-                    pause_key=consumed.pause_key,
-                    action=consumed.action,
-                    outcome="applied",
-                    detail="",
-                    consumed_at=change.now,
-                )
-            )
+            consumed.write(uow.session, a.id, now)
+        previous = move(a, target) if target is not None else a.state
+        change = _Change(ctx, uow, a, previous, now)
+        yield change
         uow.commit()
         # Built before the session closes: the version is read after the commit numbered it.
         change.view = _view(a, directive_version(uow.session, a.directive_id))
@@ -167,7 +181,7 @@ def acknowledge(
     *,
     actor: str,
     note: str = "",
-    consumed: ConsumedInput | None = None,
+    consumed: Receipt | None = None,
 ) -> AssignmentView:
     """The unit confirms it received the directive and takes it on."""
     note = clean_text(note, field="ghi chú")
@@ -186,7 +200,7 @@ def report_progress(
     percent: int,
     note: str,
     actor: str,
-    consumed: ConsumedInput | None = None,
+    consumed: Receipt | None = None,
 ) -> AssignmentView:
     """A progress report: percent done and what was done."""
     percent = _check_percent(percent)
@@ -206,7 +220,7 @@ def report_done(
     *,
     note: str,
     actor: str,
-    consumed: ConsumedInput | None = None,
+    consumed: Receipt | None = None,
 ) -> AssignmentView:
     """The unit reports the work finished; a coordinator then verifies it."""
     note = clean_text(note, field="nội dung báo cáo hoàn thành", required=True)
@@ -227,7 +241,7 @@ def close(
     *,
     actor: str,
     note: str = "",
-    consumed: ConsumedInput | None = None,
+    consumed: Receipt | None = None,
 ) -> AssignmentView:
     """A coordinator verifies the reported completion and closes the assignment."""
     note = clean_text(note, field="ghi chú")
@@ -255,7 +269,7 @@ def send_back(
     *,
     reason: str,
     actor: str,
-    consumed: ConsumedInput | None = None,
+    consumed: Receipt | None = None,
 ) -> AssignmentView:
     """A coordinator finds the reported completion insufficient and returns it to the unit."""
     reason = clean_text(reason, field="lý do trả lại", required=True)
@@ -277,7 +291,7 @@ def cancel(
     *,
     reason: str,
     actor: str,
-    consumed: ConsumedInput | None = None,
+    consumed: Receipt | None = None,
 ) -> AssignmentView:
     """A coordinator withdraws the assignment (the directive changed, the unit was wrong...)."""
     reason = clean_text(reason, field="lý do hủy", required=True)

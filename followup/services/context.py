@@ -12,7 +12,9 @@ from followup.config import Settings
 from followup.db.session import UnitOfWork, make_engine, make_session_factory
 from followup.domain.calendar import WorkingCalendar
 from followup.domain.clock import Clock, local_date
+from followup.domain.errors import FollowupError
 from followup.domain.policy import EscalationPolicy
+from followup.links import LinkSigner
 
 
 @dataclass
@@ -25,6 +27,10 @@ class ServiceContext:
     org_name: str
     default_language: str
     message_id_domain: str
+    #: Signs the links in notices; None if FOLLOWUP_LINK_SECRET is unset (notices refuse).
+    signer: LinkSigner | None = None
+    base_url: str = "http://127.0.0.1:8080"
+    link_valid_days: int = 30
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> ServiceContext:
@@ -38,10 +44,21 @@ class ServiceContext:
             org_name=settings.org_name,
             default_language=settings.language,
             message_id_domain=settings.mail_from.rpartition("@")[2] or "localhost",
+            signer=settings.signer() if settings.link_secret is not None else None,
+            base_url=settings.base_url,
+            link_valid_days=settings.link_valid_days,
         )
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.clock)
+
+    def link_signer(self) -> LinkSigner:
+        if self.signer is None:
+            raise FollowupError(
+                "Chưa đặt FOLLOWUP_LINK_SECRET: không thể tạo liên kết trong thư (cần một chuỗi "
+                "ngẫu nhiên dài ít nhất 32 ký tự)."
+            )
+        return self.signer
 
     def today(self) -> date:
         return local_date(self.clock.now())

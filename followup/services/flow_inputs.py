@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from followup.db.models import FlowInput
 from followup.domain.errors import FollowupError, ValidationError
-from followup.services import actions
+from followup.services import actions, extensions
 from followup.services.actions import ConsumedInput
 from followup.services.context import ServiceContext
 from followup.services.loading import AssignmentRef, directive_version, get_directive
@@ -94,6 +94,12 @@ def _call(
         "send_back": lambda: actions.send_back(
             ctx, ref, reason=request.note, actor=request.actor, consumed=consumed
         ),
+        "approve_extension": lambda: extensions.decide_extension(
+            ctx, ref, approve=True, note=request.note, actor=request.actor, consumed=consumed
+        ),
+        "refuse_extension": lambda: extensions.decide_extension(
+            ctx, ref, approve=False, note=request.note, actor=request.actor, consumed=consumed
+        ),
         "cancel": lambda: actions.cancel(
             ctx, ref, reason=request.note, actor=request.actor, consumed=consumed
         ),
@@ -128,7 +134,7 @@ def apply_input(ctx: ServiceContext, directive_code: str, key: str, request: Inp
             ctx,
             request,
             AssignmentRef(directive_code, request.unit),
-            ConsumedInput(pause_key=key, action=request.action),
+            ConsumedInput(pause_key=key, action=request.action, directive_id=directive_id),
         )
     except IntegrityError:
         return "duplicate"  # another run of the flow applied it a moment ago

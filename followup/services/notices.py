@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
-from followup.db.models import Assignment, Unit, UnitContact
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from followup.db.models import Assignment, Delegation, Unit, UnitContact
 from followup.db.session import UnitOfWork
+from followup.domain.clock import local_date
 from followup.domain.policy import Role
+from followup.domain.states import WORKING_STATES, AssignmentState
+from followup.links import LinkAction
 from followup.notifications.outbox import Recipient, notice_row
 from followup.notifications.render import NoticeKind, render
 from followup.services.context import ServiceContext
@@ -22,9 +29,32 @@ def _contact(unit: Unit, role: Role) -> UnitContact | None:
     return next((c for c in unit.contacts if c.role == role.value), None)
 
 
-def recipient_for(unit: Unit, role: Role) -> Recipient | None:
+def active_delegation(session: Session, unit_id: int, on: date) -> Delegation | None:
+    """The delegation of a unit's officer in force on a day (the latest made, if several)."""
+    return session.execute(
+        select(Delegation)
+        .where(
+            Delegation.unit_id == unit_id,
+            Delegation.starts_on <= on,
+            Delegation.ends_on >= on,
+            Delegation.revoked_at.is_(None),
+        )
+        .order_by(Delegation.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def recipient_for(unit: Unit, role: Role, delegation: Delegation | None = None) -> Recipient | None:
     """The person a notice for `unit` goes to. The leader in charge is the unit's own
-    `leader` contact if it names one, else the head of its parent unit."""
+    `leader` contact if it names one, else the head of its parent unit. While the officer is
+    delegated, officer notices go to the acting officer, who is told for whom."""
+    if role is Role.OFFICER and delegation is not None:
+        officer = _contact(unit, Role.OFFICER)
+        return Recipient(
+            delegation.acting_name,
+            delegation.acting_email,
+            acting_for=officer.name if officer else unit.name,
+        )
     if role is Role.LEADER:
         contact = _contact(unit, Role.LEADER)
         if contact is None and unit.parent is not None:
@@ -32,6 +62,44 @@ def recipient_for(unit: Unit, role: Role) -> Recipient | None:
     else:
         contact = next((c for r in _FALLBACK[role] if (c := _contact(unit, r)) is not None), None)
     return Recipient(contact.name, contact.email) if contact else None
+
+
+#: What a unit can do from each state, in the order the buttons appear.
+def link_actions(state: AssignmentState) -> tuple[LinkAction, ...]:
+    if state is AssignmentState.ASSIGNED:
+        return (LinkAction.ACKNOWLEDGE,)
+    if state in WORKING_STATES:
+        return (LinkAction.PROGRESS, LinkAction.DONE, LinkAction.EXTENSION)
+    return ()
+
+
+def action_url(ctx: ServiceContext, assignment_id: int, action: LinkAction, token: str) -> str:
+    return f"{ctx.base_url}/a/{assignment_id}/{action.value}?t={token}"
+
+
+def unit_url(ctx: ServiceContext, unit_code: str, token: str) -> str:
+    return f"{ctx.base_url}/u/{unit_code}?t={token}"
+
+
+def links_for(
+    ctx: ServiceContext, assignment: Assignment, recipient: Recipient, role: Role
+) -> list[tuple[str, str]]:
+    """Signed links for one notice: the actions the unit's state allows (not for the city
+    leader, who is not the unit), then the unit's own page."""
+    signer = ctx.link_signer()
+    expires = ctx.clock.now() + timedelta(days=ctx.link_valid_days)
+    links: list[tuple[str, str]] = []
+    if role is not Role.LEADER:
+        for action in link_actions(AssignmentState(assignment.state)):
+            token = signer.sign(
+                assignment.id, action, expires_at=expires, recipient=recipient.email
+            )
+            links.append((action.value, action_url(ctx, assignment.id, action, token)))
+    view = signer.sign(
+        assignment.unit.id, LinkAction.VIEW, expires_at=expires, recipient=recipient.email
+    )
+    links.append((LinkAction.VIEW.value, unit_url(ctx, assignment.unit.code, view)))
+    return links
 
 
 def base_context(
@@ -74,11 +142,21 @@ def notify(
     Returns the recipient, or None when the unit has nobody for that role (the caller audits
     it). A notice already queued under the same key is not queued again.
     """
-    recipient = recipient_for(assignment.unit, role)
+    delegation = (
+        active_delegation(uow.session, assignment.unit_id, local_date(uow.clock.now()))
+        if role is Role.OFFICER
+        else None
+    )
+    recipient = recipient_for(assignment.unit, role, delegation)
     if recipient is None:
         return None
     language = assignment.unit.language or ctx.default_language
-    rendered = render(kind, language, base_context(ctx, assignment, recipient) | (extra or {}))
+    context = base_context(ctx, assignment, recipient) | {
+        "links": links_for(ctx, assignment, recipient, role),
+        "links_expire_on": local_date(ctx.clock.now() + timedelta(days=ctx.link_valid_days)),
+        "acting_for": recipient.acting_for,
+    }
+    rendered = render(kind, language, context | (extra or {}))
     uow.notify(
         notice_row(
             dedupe_key=f"a{assignment.id}:{kind.value}:{occasion}:{role.value}",

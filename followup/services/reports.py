@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from followup.db.audit import VerifyResult, verify_chain
-from followup.db.models import Assignment, AuditEvent, Directive, Unit
+from followup.db.models import Assignment, AuditEvent, Directive, ExtensionRequest, Unit
 from followup.domain.clock import local_date, local_date_or_none
 from followup.domain.status import AssignmentDates, FourWay, assignment_status
 from followup.services.context import ServiceContext
@@ -114,6 +114,8 @@ class UnitRow:
     due_on: date
     status: FourWay | None
     percent: int | None
+    #: The later deadline the unit asked for, while a coordinator has not decided.
+    extension_requested: date | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,31 @@ class DirectiveState:
     def finished(self) -> bool:
         return all(u.state in ("closed", "cancelled") for u in self.units)
 
+    def waiting_for(self) -> str:
+        """What this directive waits for, in Vietnamese Markdown: the run's resume form shows
+        it to the coordinator above the form."""
+        lines = [f"**{self.code}** — {self.title}", ""]
+        for u in self.units:
+            due = u.due_on.strftime("%d/%m/%Y")
+            who = f"**{u.unit_name}** (`{u.unit_code}`)"
+            if u.extension_requested is not None:
+                asked = u.extension_requested.strftime("%d/%m/%Y")
+                lines.append(
+                    f"- {who}: đề nghị gia hạn đến {asked} (hạn hiện tại {due}) — chờ điều phối "
+                    "viên chọn `approve_extension` hoặc `refuse_extension`."
+                )
+            if u.state == "assigned":
+                lines.append(f"- {who}: chờ đơn vị xác nhận tiếp nhận (hạn hoàn thành {due}).")
+            elif u.state == "reported_done":
+                lines.append(
+                    f"- {who}: đã báo cáo hoàn thành — chờ điều phối viên xác nhận (`close`) "
+                    "hoặc trả lại (`send_back`)."
+                )
+            elif u.state in ("acknowledged", "in_progress", "sent_back"):
+                done = f", đã làm {u.percent}%" if u.percent is not None else ""
+                lines.append(f"- {who}: đang thực hiện{done}; chờ báo cáo (hạn {due}).")
+        return "\n".join(lines)
+
 
 def directive_state(ctx: ServiceContext, directive_code: str) -> DirectiveState:
     from followup.services.flow_inputs import consumed_count
@@ -145,6 +172,16 @@ def directive_state(ctx: ServiceContext, directive_code: str) -> DirectiveState:
             .where(Assignment.directive_id == directive.id)
             .order_by(Assignment.is_lead.desc(), Unit.code)
         ).all()
+        asked = dict(
+            session.execute(
+                select(ExtensionRequest.assignment_id, ExtensionRequest.requested_due_on)
+                .join(Assignment, Assignment.id == ExtensionRequest.assignment_id)
+                .where(
+                    Assignment.directive_id == directive.id,
+                    ExtensionRequest.status == "pending",
+                )
+            ).tuples()
+        )
         units = tuple(
             UnitRow(
                 unit_code=code,
@@ -154,6 +191,7 @@ def directive_state(ctx: ServiceContext, directive_code: str) -> DirectiveState:
                 due_on=a.due_on,
                 percent=a.last_percent,
                 status=assignment_status(_dates(a), today),
+                extension_requested=asked.get(a.id),
             )
             for a, code, name in rows
         )

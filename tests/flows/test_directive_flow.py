@@ -26,7 +26,12 @@ from followup.services.inputs import DirectiveInput, MeetingFile, MeetingInput
 from followup.services.loading import AssignmentRef, get_directive
 from followup.services.meetings import open_meeting
 from followup.services.units import load_units_file
-from tests.conftest import DATA, create_postgres_database, drop_postgres_database
+from tests.conftest import (
+    DATA,
+    TEST_LINK_SECRET,
+    create_postgres_database,
+    drop_postgres_database,
+)
 from tests.prefect_stack import ROOT, PrefectStack
 from tests.smtp import SmtpServer
 
@@ -53,7 +58,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, postgres_ready: None) -> Ite
 
 @pytest.fixture(scope="module")
 def ctx(stack: PrefectStack) -> Iterator[ServiceContext]:
-    context = ServiceContext.from_settings(Settings(database_url=stack.database_url))
+    context = ServiceContext.from_settings(
+        Settings(database_url=stack.database_url, link_secret=TEST_LINK_SECRET)
+    )
     load_units_file(context, DATA / "units.toml", actor="test")
     yield context
     context.close()

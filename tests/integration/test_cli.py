@@ -13,12 +13,16 @@ from pathlib import Path
 import pytest
 
 from followup.services.context import ServiceContext
-from tests.conftest import DATA
+from tests.conftest import DATA, TEST_LINK_SECRET
 from tests.helpers import row_counts
 
 
 def cli(url: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"FOLLOWUP_DATABASE_URL": url, "COLUMNS": "200"}
+    env = os.environ | {
+        "FOLLOWUP_DATABASE_URL": url,
+        "FOLLOWUP_LINK_SECRET": TEST_LINK_SECRET,
+        "COLUMNS": "200",
+    }
     return subprocess.run(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "followup", *args],
         capture_output=True,

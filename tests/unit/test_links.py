@@ -25,7 +25,7 @@ def test_round_trip(assignment_id: int, action: LinkAction, minutes: int) -> Non
     expires = NOW + timedelta(minutes=minutes)
     token = signer.sign(assignment_id, action, expires_at=expires)
     claims = signer.verify(token, action=action, now=NOW)
-    assert (claims.assignment_id, claims.action) == (assignment_id, action)
+    assert (claims.subject_id, claims.action) == (assignment_id, action)
     assert claims.expires_at == expires.replace(microsecond=0)
     with pytest.raises(LinkError) as info:
         signer.verify(token, action=action, now=expires)

@@ -24,6 +24,16 @@ EXTRA: dict[NoticeKind, dict[str, Any]] = {
     NoticeKind.PROGRESS_REQUEST: {"progress_due_on": date(2021, 3, 24)},
     NoticeKind.CLOSURE: {"completed_on": date(2021, 3, 30), "on_time": True},
     NoticeKind.SEND_BACK: {"reason": "Thiếu <b>biên bản</b> & ảnh"},
+    NoticeKind.EXTENSION_DECIDED: {
+        "approved": True,
+        "requested_due_on": date(2021, 5, 14),
+        "previous_due_on": date(2021, 4, 30),
+        "decision_note": "Đồng ý <i>lần này</i>",
+        "reason": "Mưa <script>lớn</script>",
+        "links": [("progress", "https://x.example/a/1/progress?t=a<b"), ("view", "https://x")],
+        "links_expire_on": date(2021, 6, 1),
+        "acting_for": "Lê <Thị> Hồng",
+    },
 }
 
 
@@ -64,6 +74,13 @@ def test_every_notice_renders_escaped_and_nfc(kind: NoticeKind, language: str) -
     assert "kênh mương loại I & II" in mail.text
     if kind is NoticeKind.SEND_BACK:
         assert "&lt;b&gt;biên bản&lt;/b&gt;" in mail.html
+    if kind is NoticeKind.EXTENSION_DECIDED:
+        # Links, the acting officer and the unit's reason are all escaped in HTML.
+        assert "&lt;script&gt;lớn&lt;/script&gt;" in mail.html
+        assert "<script>" not in mail.html
+        assert "t=a&lt;b" in mail.html
+        assert "Lê &lt;Thị&gt; Hồng" in mail.html
+        assert "https://x.example/a/1/progress?t=a<b" in mail.text
 
 
 @pytest.mark.parametrize("level", [1, 2, 3])

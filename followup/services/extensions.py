@@ -1,0 +1,144 @@
+"""Deadline extensions: a unit asks (from its e-mail link, or a coordinator records it), a
+coordinator approves or refuses. Each step is one transaction with its audit event; the
+assignment keeps its original deadline, so statistics still see what was first asked."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from followup.db.models import ExtensionRequest
+from followup.domain.errors import ValidationError
+from followup.domain.states import WORKING_STATES, AssignmentState
+from followup.notifications.render import NoticeKind
+from followup.services.actions import AssignmentView, Receipt, _changing, _returned, clean_text
+from followup.services.context import ServiceContext
+from followup.services.loading import AssignmentRef
+
+#: The furthest a deadline may be pushed in one request.
+MAX_EXTENSION = timedelta(days=366)
+
+
+def pending_request(session: Session, assignment_id: int) -> ExtensionRequest | None:
+    return session.execute(
+        select(ExtensionRequest).where(
+            ExtensionRequest.assignment_id == assignment_id,
+            ExtensionRequest.status == "pending",
+        )
+    ).scalar_one_or_none()
+
+
+def _fmt(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def request_extension(
+    ctx: ServiceContext,
+    ref: AssignmentRef | int,
+    *,
+    until: date,
+    reason: str,
+    actor: str,
+    consumed: Receipt | None = None,
+) -> AssignmentView:
+    """Ask for the deadline to move to `until` (a later working day), with a reason."""
+    reason = clean_text(reason, field="lý do đề nghị gia hạn", required=True)
+    with _changing(ctx, ref, None, consumed) as change:
+        a = change.a
+        where = f"{a.directive.code}/{a.unit.code}"
+        if AssignmentState(a.state) not in WORKING_STATES:
+            raise ValidationError(
+                f"Chỉ đề nghị gia hạn được khi nhiệm vụ đang thực hiện ({where} đang ở trạng "
+                f"thái '{AssignmentState(a.state).label_vi}')."
+            )
+        if until <= a.due_on:
+            raise ValidationError(
+                f"Ngày đề nghị gia hạn ({_fmt(until)}) phải sau hạn hiện tại {_fmt(a.due_on)}."
+            )
+        if until > a.due_on + MAX_EXTENSION:
+            raise ValidationError(
+                f"Ngày đề nghị gia hạn ({_fmt(until)}) quá xa: tối đa một năm sau hạn hiện tại."
+            )
+        if not ctx.calendar.is_working_day(until):
+            raise ValidationError(
+                f"Ngày {_fmt(until)} là ngày nghỉ; hãy chọn một ngày làm việc "
+                f"(gần nhất: {_fmt(ctx.calendar.add_working_days(until, 1))})."
+            )
+        if pending_request(change.uow.session, a.id) is not None:
+            raise ValidationError(
+                f"{where} đã có một đề nghị gia hạn đang chờ xem xét; hãy chờ kết quả."
+            )
+        change.uow.session.add(
+            ExtensionRequest(
+                assignment_id=a.id,
+                current_due_on=a.due_on,
+                requested_due_on=until,
+                reason=reason,
+                requested_by=actor,
+                requested_at=change.now,
+                status="pending",
+                decision_note="",
+            )
+        )
+        change.audit(
+            "extension.requested",
+            actor=actor,
+            due_on=a.due_on,
+            requested_due_on=until,
+            reason=reason,
+        )
+    return _returned(change)
+
+
+def decide_extension(
+    ctx: ServiceContext,
+    ref: AssignmentRef | int,
+    *,
+    approve: bool,
+    note: str,
+    actor: str,
+    consumed: Receipt | None = None,
+) -> AssignmentView:
+    """A coordinator approves (the deadline moves) or refuses (it stays) the pending request;
+    the unit is told either way."""
+    note = clean_text(
+        note, field="lý do từ chối" if not approve else "ghi chú", required=not approve
+    )
+    with _changing(ctx, ref, None, consumed) as change:
+        a = change.a
+        request = pending_request(change.uow.session, a.id)
+        if request is None:
+            raise ValidationError(
+                f"{a.directive.code}/{a.unit.code} không có đề nghị gia hạn nào đang chờ xem xét."
+            )
+        request.status = "approved" if approve else "refused"
+        request.decided_by = actor
+        request.decided_at = change.now
+        request.decision_note = note
+        previous_due = a.due_on
+        if approve:
+            a.due_on = request.requested_due_on
+            a.extension_approved = True
+            change.reschedule()
+        change.audit(
+            "extension.approved" if approve else "extension.refused",
+            actor=actor,
+            due_on=previous_due,
+            requested_due_on=request.requested_due_on,
+            original_due_on=a.original_due_on,
+            note=note,
+        )
+        change.notify(
+            NoticeKind.EXTENSION_DECIDED,
+            occasion=f"extension:{request.requested_at.isoformat()}",
+            extra={
+                "approved": approve,
+                "requested_due_on": request.requested_due_on,
+                "previous_due_on": previous_due,
+                "decision_note": note,
+                "reason": request.reason,
+            },
+        )
+    return _returned(change)
