@@ -590,7 +590,31 @@ def serve_cmd() -> None:
         raise Failed(
             "Chưa đặt PREFECT_API_URL: hãy chỉ tới máy chủ Prefect (ví dụ http://127.0.0.1:4200/api)."
         )
-    serve_all(Settings())
+    settings = Settings()
+    settings.signer()  # the notices it sends need signed links: refuse now, not mid-run
+    serve_all(settings)
+
+
+@app.command("web")
+def web_cmd(
+    host: Annotated[str | None, typer.Option(help="Địa chỉ lắng nghe.")] = None,
+    port: Annotated[int | None, typer.Option(help="Cổng.")] = None,
+) -> None:
+    """Chạy các trang cho đơn vị (mở từ liên kết trong thư, không cần tài khoản)."""
+    import uvicorn
+
+    from followup.web.app import asgi
+
+    settings = Settings()
+    application = asgi(settings)  # refuses a missing or placeholder FOLLOWUP_LINK_SECRET
+    uvicorn.run(
+        application,
+        host=host or settings.web_host,
+        port=port or settings.web_port,
+        proxy_headers=True,
+        server_header=False,
+        log_level="info",
+    )
 
 
 @app.command("repair")

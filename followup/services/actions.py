@@ -71,6 +71,24 @@ def _check_percent(percent: int) -> int:
     return percent
 
 
+@dataclass(frozen=True)
+class EvidenceFile:
+    """A file sent with a report, already stored under its SHA-256 (see `web/evidence.py`)."""
+
+    sha256: str
+    name: str
+    content_type: str
+    size: int
+
+    def audit(self) -> dict[str, object]:
+        return {
+            "sha256": self.sha256,
+            "name": self.name,
+            "type": self.content_type,
+            "size": self.size,
+        }
+
+
 class Receipt(Protocol):
     """What carried an action in (a flow run's input, a single-use link): written in the
     action's transaction, under a unique key, so the same carrier can never act twice."""
@@ -134,7 +152,14 @@ class _Change:
     def reschedule(self) -> None:
         reschedule(self.ctx, self.a, local_date(self.now))
 
-    def report(self, kind: str, percent: int, note: str, actor: str) -> None:
+    def report(
+        self,
+        kind: str,
+        percent: int,
+        note: str,
+        actor: str,
+        evidence: EvidenceFile | None = None,
+    ) -> None:
         self.uow.session.add(
             ProgressReport(
                 assignment_id=self.a.id,
@@ -143,6 +168,10 @@ class _Change:
                 note=note,
                 actor=actor,
                 reported_at=self.now,
+                evidence_sha256=evidence.sha256 if evidence else None,
+                evidence_name=evidence.name if evidence else None,
+                evidence_type=evidence.content_type if evidence else None,
+                evidence_size=evidence.size if evidence else None,
             )
         )
 
@@ -220,18 +249,21 @@ def report_done(
     *,
     note: str,
     actor: str,
+    evidence: EvidenceFile | None = None,
     consumed: Receipt | None = None,
 ) -> AssignmentView:
-    """The unit reports the work finished; a coordinator then verifies it."""
+    """The unit reports the work finished, optionally with an evidence file; a coordinator
+    then verifies it."""
     note = clean_text(note, field="nội dung báo cáo hoàn thành", required=True)
     with _changing(ctx, ref, AssignmentState.REPORTED_DONE, consumed) as change:
         a = change.a
         a.reported_done_at = change.now
         a.last_percent = 100
         a.completed_on = local_date(change.now)
-        change.report("done", 100, note, actor)
+        change.report("done", 100, note, actor, evidence)
         change.reschedule()
-        change.audit("assignment.reported_done", actor=actor, note=note)
+        extra = {"evidence": evidence.audit()} if evidence else {}
+        change.audit("assignment.reported_done", actor=actor, note=note, **extra)
     return _returned(change)
 
 

@@ -190,7 +190,7 @@ def directive_state(ctx: ServiceContext, directive_code: str) -> DirectiveState:
                 state=a.state,
                 due_on=a.due_on,
                 percent=a.last_percent,
-                status=assignment_status(_dates(a), today),
+                status=assignment_status(assignment_dates(a), today),
                 extension_requested=asked.get(a.id),
             )
             for a, code, name in rows
@@ -205,7 +205,7 @@ def directive_state(ctx: ServiceContext, directive_code: str) -> DirectiveState:
         )
 
 
-def _dates(a: Assignment) -> AssignmentDates:
+def assignment_dates(a: Assignment) -> AssignmentDates:
     return AssignmentDates(
         assigned_on=local_date(a.assigned_at),
         original_due_on=a.original_due_on,

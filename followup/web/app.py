@@ -1,0 +1,674 @@
+"""The commune pages (FastAPI + Jinja2).
+
+- GET /a/{assignment}/{action}?t=… shows the directive, the unit, the deadline and a form.
+  It never changes anything: mail scanners and link previews follow links.
+- POST to the same address acts once: CSRF-checked, then one service call (state + audit +
+  notices + the link's nonce, one transaction), then the directive's Prefect run is nudged,
+  as the CLI does.
+- GET /u/{unit}?t=… lists the unit's open assignments with fresh action links.
+
+A refused link (forged, expired, replayed, another unit's, wrong action), a failed CSRF check
+and a refused evidence file each get a clear page, a 4xx and an audit event.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy import exists, select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from followup.config import Settings
+from followup.db.models import Assignment, Delegation, Directive, UnitContact, UsedLink
+from followup.domain.clock import local_date
+from followup.domain.errors import FollowupError, IllegalTransitionError, NotFoundError
+from followup.domain.states import AssignmentState
+from followup.domain.status import FourWay, assignment_status
+from followup.links import LinkAction, LinkClaims, LinkError, LinkUse
+from followup.services import actions, extensions
+from followup.services.actions import AssignmentView, EvidenceFile
+from followup.services.context import ServiceContext
+from followup.services.extensions import pending_request
+from followup.services.loading import assignment_options, get_unit
+from followup.services.notices import action_url, active_delegation, link_actions, unit_url
+from followup.services.reports import assignment_dates
+from followup.web import forms
+from followup.web.csrf import COOKIE, CsrfGuard
+from followup.web.evidence import EvidenceRefused, store
+from followup.web.i18n import LINK_REASONS, STATE_EN, strings
+
+log = logging.getLogger(__name__)
+
+ACTIONS = (LinkAction.ACKNOWLEDGE, LinkAction.PROGRESS, LinkAction.DONE, LinkAction.EXTENSION)
+#: Room for the form fields around an evidence file.
+FORM_OVERHEAD = 256 * 1024
+
+SECURITY_HEADERS = {
+    # Nothing runs on these pages; forms post only to us; no one may frame them.
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    # The address holds the link's token: never send it to another site.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+}
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class LimitBody:
+    """Stop reading a request body past `limit` bytes, whatever Content-Length says."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge
+            return message
+
+        await self.app(scope, limited, send)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One assignment as its confirmation page shows it (detached from the session)."""
+
+    assignment_id: int
+    directive_id: int
+    directive_code: str
+    directive_title: str
+    directive_text: str
+    meeting_title: str
+    meeting_held_on: date
+    unit_code: str
+    unit_name: str
+    unit_language: str
+    is_lead: bool
+    state: AssignmentState
+    due_on: date
+    original_due_on: date
+    percent: int | None
+    status: FourWay | None
+    extension_requested: date | None
+
+
+def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI:
+    """The app; `ctx` (tests, the demo) shares a context, else one is made from settings."""
+    signer = settings.signer()  # refuses a missing or placeholder secret at start-up
+    secret = settings.link_secret.get_secret_value() if settings.link_secret else ""
+    csrf = CsrfGuard(secret)
+    context = ctx or ServiceContext.from_settings(settings)
+    secure_cookie = settings.base_url.startswith("https://")
+    max_mb = settings.evidence_max_bytes / 1048576
+    templates = Environment(
+        loader=PackageLoader("followup.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    templates.filters["vndate"] = lambda d, lang="vi": (
+        d.strftime("%d/%m/%Y") if lang == "vi" else d.isoformat()
+    )
+
+    app = FastAPI(title="followup — commune pages", docs_url=None, redoc_url=None, openapi_url=None)
+
+    # ---- rendering -------------------------------------------------------------------
+
+    def language(request: Request, default: str | None = None) -> str:
+        asked = request.query_params.get("lang")
+        if asked in ("vi", "en"):
+            return asked
+        return default if default in ("vi", "en") else settings.language
+
+    def render(
+        request: Request, name: str, lang: str, status_code: int = 200, **values: Any
+    ) -> HTMLResponse:
+        other = "en" if lang == "vi" else "vi"
+        switch = request.url.include_query_params(lang=other)
+        html = templates.get_template(name).render(
+            t=strings(lang),
+            lang=lang,
+            org=settings.org_name,
+            switch_url=switch,
+            state_label=lambda s: AssignmentState(s).label_vi if lang == "vi" else STATE_EN[s],
+            status_label=lambda s: (
+                "" if s is None else (s.label_vi if lang == "vi" else s.label_en)
+            ),
+            max_mb=f"{max_mb:g}",
+            **values,
+        )
+        response = HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+        return response
+
+    def error_page(request: Request, lang: str, status_code: int, message: str) -> HTMLResponse:
+        return render(request, "error.html", lang, status_code=status_code, message=message)
+
+    # ---- audit of refusals -----------------------------------------------------------
+
+    def audit_refusal(
+        request: Request,
+        reason: str,
+        *,
+        claims: LinkClaims | None,
+        path_assignment: int | None = None,
+        path_unit: str | None = None,
+        action: str = "",
+        detail: str = "",
+    ) -> None:
+        """Every refused link, CSRF failure or evidence file is an audit event."""
+        directive_id = assignment_id = None
+        with context.session_factory() as session:
+            target = path_assignment
+            if claims is not None and claims.action is not LinkAction.VIEW:
+                target = claims.assignment_id
+            if target is not None:
+                row = session.get(Assignment, target)
+                if row is not None:
+                    directive_id, assignment_id = row.directive_id, row.id
+        with context.uow() as uow:
+            uow.record(
+                "link.refused",
+                actor=(claims.recipient if claims and claims.recipient else "không rõ (liên kết)"),
+                directive_id=directive_id,
+                assignment_id=assignment_id,
+                details={
+                    "reason": reason,
+                    "action": action,
+                    "path": request.url.path[:200],
+                    "unit": path_unit,
+                    "link_action": claims.action.value if claims else None,
+                    "link_subject": claims.subject_id if claims else None,
+                    "detail": detail[:500],
+                    "client": request.client.host if request.client else None,
+                },
+            )
+            uow.commit()
+
+    async def refuse_link(
+        request: Request,
+        error: LinkError,
+        token: str,
+        *,
+        path_assignment: int | None = None,
+        path_unit: str | None = None,
+        action: str = "",
+    ) -> HTMLResponse:
+        claims = signer.peek(token)
+        await run_in_threadpool(
+            audit_refusal,
+            request,
+            error.reason,
+            claims=claims,
+            path_assignment=path_assignment,
+            path_unit=path_unit,
+            action=action,
+        )
+        status = {"expired": 410, "replayed": 409}.get(error.reason, 403)
+        lang = language(request)
+        return error_page(request, lang, status, LINK_REASONS[lang][error.reason])
+
+    # ---- reading ---------------------------------------------------------------------
+
+    def load_page(assignment_id: int) -> Page:
+        with context.session_factory() as session:
+            a = session.execute(
+                select(Assignment)
+                .where(Assignment.id == assignment_id)
+                .options(*assignment_options())
+            ).scalar_one_or_none()
+            if a is None:
+                raise NotFoundError(f"Không có phân công số {assignment_id}.")
+            pending = pending_request(session, a.id)
+            return Page(
+                assignment_id=a.id,
+                directive_id=a.directive_id,
+                directive_code=a.directive.code,
+                directive_title=a.directive.title,
+                directive_text=a.directive.text,
+                meeting_title=a.directive.meeting.title,
+                meeting_held_on=a.directive.meeting.held_on,
+                unit_code=a.unit.code,
+                unit_name=a.unit.name,
+                unit_language=a.unit.language,
+                is_lead=a.is_lead,
+                state=AssignmentState(a.state),
+                due_on=a.due_on,
+                original_due_on=a.original_due_on,
+                percent=a.last_percent,
+                status=assignment_status(assignment_dates(a), context.today()),
+                extension_requested=pending.requested_due_on if pending else None,
+            )
+
+    def used(nonce: str) -> bool:
+        with context.session_factory() as session:
+            return bool(session.execute(select(exists().where(UsedLink.nonce == nonce))).scalar())
+
+    def actor_for(claims: LinkClaims, unit_id: int) -> str:
+        """Who acted, as the audit names them: the person the link was sent to, and for an
+        acting officer also the officer stood in for."""
+        email = claims.recipient
+        with context.session_factory() as session:
+            contact = (
+                session.execute(
+                    select(UnitContact).where(
+                        UnitContact.unit_id == unit_id, UnitContact.email == email
+                    )
+                )
+                .scalars()
+                .first()
+            )
+            if contact is not None:
+                return f"{contact.name} <{email}> (liên kết e-mail)"
+            delegation = (
+                session.execute(
+                    select(Delegation)
+                    .where(Delegation.unit_id == unit_id, Delegation.acting_email == email)
+                    .order_by(Delegation.id.desc())
+                )
+                .scalars()
+                .first()
+            )
+            if delegation is not None:
+                officer = (
+                    session.execute(
+                        select(UnitContact).where(
+                            UnitContact.unit_id == unit_id, UnitContact.role == "officer"
+                        )
+                    )
+                    .scalars()
+                    .first()
+                )
+                stood_in = officer.name if officer else "cán bộ phụ trách"
+                return f"{delegation.acting_name} <{email}> thay {stood_in} (liên kết e-mail)"
+        return f"<{email or 'không rõ'}> (liên kết e-mail)"
+
+    def check_link(
+        token: str, assignment_id: int, action_name: str
+    ) -> tuple[LinkClaims, LinkAction]:
+        try:
+            action = LinkAction(action_name)
+        except ValueError:
+            raise LinkError("wrong_action", "unknown action") from None
+        if action not in ACTIONS:
+            raise LinkError("wrong_action", "not an action")
+        claims = signer.verify(token, action=action, now=context.clock.now())
+        if claims.assignment_id != assignment_id:
+            raise LinkError("other_unit", "another assignment")
+        return claims, action
+
+    # ---- pages -----------------------------------------------------------------------
+
+    @app.get("/healthz", response_class=PlainTextResponse)
+    def healthz() -> str:
+        return "ok"
+
+    @app.get("/a/{assignment_id}/{action_name}")
+    async def confirm(request: Request, assignment_id: int, action_name: str) -> Response:
+        token = request.query_params.get("t", "")
+        try:
+            claims, action = check_link(token, assignment_id, action_name)
+            if await run_in_threadpool(used, claims.nonce):
+                raise LinkError("replayed", "used")
+        except LinkError as exc:
+            return await refuse_link(
+                request, exc, token, path_assignment=assignment_id, action=action_name
+            )
+        page = await run_in_threadpool(load_page, assignment_id)
+        lang = language(request, page.unit_language)
+        if action not in link_actions(page.state):
+            return render_not_allowed(request, lang, page)
+        cookie = request.cookies.get(COOKIE) or csrf.new_cookie()
+        response = render(
+            request,
+            "confirm.html",
+            lang,
+            page=page,
+            action=action.value,
+            csrf_token=csrf.token(cookie, claims.nonce),
+            post_url=f"{request.url.path}?t={token}&lang={lang}",
+            errors=[],
+            values={},
+        )
+        response.set_cookie(
+            COOKIE,
+            cookie,
+            httponly=True,
+            samesite="strict",
+            secure=secure_cookie,
+            path="/a/",
+            max_age=2 * 60 * 60,
+        )
+        return response
+
+    def render_not_allowed(request: Request, lang: str, page: Page) -> HTMLResponse:
+        state = _state_label(page.state.value, lang)
+        return render(
+            request,
+            "error.html",
+            lang,
+            status_code=409,
+            message=strings(lang)["not_allowed"].format(state=state),
+        )
+
+    @app.post("/a/{assignment_id}/{action_name}")
+    async def act(request: Request, assignment_id: int, action_name: str) -> Response:
+        token = request.query_params.get("t", "")
+        try:
+            claims, action = check_link(token, assignment_id, action_name)
+        except LinkError as exc:
+            return await refuse_link(
+                request, exc, token, path_assignment=assignment_id, action=action_name
+            )
+        lang = language(request)
+        declared = request.headers.get("content-length")
+        limit = settings.evidence_max_bytes + FORM_OVERHEAD
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return await too_large(request, claims, lang, assignment_id, action, int(declared))
+        try:
+            form = await request.form(max_files=1, max_fields=20)
+        except BodyTooLarge:
+            return await too_large(request, claims, lang, assignment_id, action, None)
+        problem = csrf.check(_field(form.get("csrf")), request.cookies.get(COOKIE), claims.nonce)
+        if problem is not None:
+            await run_in_threadpool(
+                audit_refusal,
+                request,
+                "csrf",
+                claims=claims,
+                action=action.value,
+                detail=problem,
+            )
+            return error_page(request, lang, 403, strings(lang)["csrf"])
+        page = await run_in_threadpool(load_page, assignment_id)
+        lang = language(request, page.unit_language)
+        values = {k: _field(v) for k, v in form.items() if not isinstance(v, UploadFile)}
+        upload = form.get("evidence")
+        evidence_data = b""
+        evidence_name = ""
+        if action is LinkAction.DONE and isinstance(upload, UploadFile) and upload.filename:
+            evidence_data = await upload.read(settings.evidence_max_bytes + 1)
+            evidence_name = upload.filename
+        actor = await run_in_threadpool(actor_for, claims, _unit_id(page))
+        try:
+            view, evidence = await run_in_threadpool(
+                carry_out, action, claims, values, evidence_data, evidence_name, actor
+            )
+        except EvidenceRefused as exc:
+            await run_in_threadpool(
+                audit_refusal,
+                request,
+                f"evidence_{exc.reason}",
+                claims=claims,
+                action=action.value,
+                detail=f"{evidence_name[:200]} ({len(evidence_data)} bytes)",
+            )
+            status = 413 if exc.reason == "too_large" else 415
+            return form_again(request, lang, page, action, claims, token, values, str(exc), status)
+        except LinkError as exc:
+            return await refuse_link(
+                request, exc, token, path_assignment=assignment_id, action=action.value
+            )
+        except IllegalTransitionError:
+            fresh = await run_in_threadpool(load_page, assignment_id)
+            return render_not_allowed(request, lang, fresh)
+        except FollowupError as exc:
+            return form_again(request, lang, page, action, claims, token, values, str(exc), 422)
+        await run_in_threadpool(nudge_run, view.directive_code)
+        t = strings(lang)
+        message = t[f"thanks_{action.value}"].format(
+            unit=page.unit_name,
+            code=page.directive_code,
+            percent=values.get("percent", ""),
+            until=values.get("until", ""),
+        )
+        return render(
+            request,
+            "thanks.html",
+            lang,
+            page=page,
+            message=message,
+            evidence=evidence,
+            unit_url=unit_page_url(page, claims),
+        )
+
+    async def too_large(
+        request: Request,
+        claims: LinkClaims,
+        lang: str,
+        assignment_id: int,
+        action: LinkAction,
+        size: int | None,
+    ) -> HTMLResponse:
+        await run_in_threadpool(
+            audit_refusal,
+            request,
+            "evidence_too_large",
+            claims=claims,
+            path_assignment=assignment_id,
+            action=action.value,
+            detail=f"request of {size if size is not None else 'more than the limit'} bytes",
+        )
+        return error_page(request, lang, 413, strings(lang)["too_large"].format(mb=f"{max_mb:g}"))
+
+    def form_again(
+        request: Request,
+        lang: str,
+        page: Page,
+        action: LinkAction,
+        claims: LinkClaims,
+        token: str,
+        values: dict[str, str],
+        error: str,
+        status_code: int,
+    ) -> HTMLResponse:
+        cookie = request.cookies.get(COOKIE) or ""
+        return render(
+            request,
+            "confirm.html",
+            lang,
+            status_code=status_code,
+            page=page,
+            action=action.value,
+            csrf_token=csrf.token(cookie, claims.nonce),
+            post_url=f"{request.url.path}?t={token}&lang={lang}",
+            errors=[error],
+            values=values,
+        )
+
+    def carry_out(
+        action: LinkAction,
+        claims: LinkClaims,
+        values: dict[str, str],
+        evidence_data: bytes,
+        evidence_name: str,
+        actor: str,
+    ) -> tuple[AssignmentView, EvidenceFile | None]:
+        """One service call in one transaction, the link's nonce written with it."""
+        receipt = LinkUse(claims)
+        ref = claims.assignment_id
+        if action is LinkAction.ACKNOWLEDGE:
+            note = forms.parse_text(values.get("note"), field="ghi chú", required=False)
+            return actions.acknowledge(context, ref, actor=actor, note=note, consumed=receipt), None
+        if action is LinkAction.PROGRESS:
+            percent = forms.parse_percent(values.get("percent"))
+            note = forms.parse_text(
+                values.get("note"), field="nội dung báo cáo tiến độ", required=True
+            )
+            view = actions.report_progress(
+                context, ref, percent=percent, note=note, actor=actor, consumed=receipt
+            )
+            return view, None
+        if action is LinkAction.DONE:
+            note = forms.parse_text(
+                values.get("note"), field="nội dung báo cáo hoàn thành", required=True
+            )
+            evidence = (
+                store(
+                    evidence_data,
+                    evidence_name,
+                    settings.evidence_dir,
+                    max_bytes=settings.evidence_max_bytes,
+                )
+                if evidence_data or evidence_name
+                else None
+            )
+            view = actions.report_done(
+                context, ref, note=note, actor=actor, evidence=evidence, consumed=receipt
+            )
+            return view, evidence
+        until = forms.parse_date(values.get("until"), field="ngày đề nghị gia hạn")
+        reason = forms.parse_text(values.get("reason"), field="lý do", required=True)
+        view = extensions.request_extension(
+            context, ref, until=until, reason=reason, actor=actor, consumed=receipt
+        )
+        return view, None
+
+    def nudge_run(directive_code: str) -> None:
+        from followup.orchestration import nudge
+
+        result = nudge(context, directive_code)
+        if result.outcome == "unreachable":
+            log.warning("Prefect unreachable after a web action on %s", directive_code)
+
+    def unit_page_url(page: Page, claims: LinkClaims) -> str:
+        token = signer.sign(
+            _unit_id(page),
+            LinkAction.VIEW,
+            expires_at=context.clock.now() + timedelta(days=settings.link_valid_days),
+            recipient=claims.recipient,
+        )
+        return unit_url(context, page.unit_code, token)
+
+    page_unit_ids: dict[str, int] = {}
+
+    def _unit_id(page: Page) -> int:
+        if page.unit_code not in page_unit_ids:
+            with context.session_factory() as session:
+                page_unit_ids[page.unit_code] = get_unit(session, page.unit_code).id
+        return page_unit_ids[page.unit_code]
+
+    @app.get("/u/{unit_code}")
+    async def unit_page(request: Request, unit_code: str) -> Response:
+        token = request.query_params.get("t", "")
+        try:
+            claims = signer.verify(token, action=LinkAction.VIEW, now=context.clock.now())
+            rows = await run_in_threadpool(unit_rows, unit_code, claims)
+        except LinkError as exc:
+            return await refuse_link(request, exc, token, path_unit=unit_code, action="view")
+        lang = language(request, rows["language"])
+        return render(request, "unit.html", lang, **rows)
+
+    def unit_rows(unit_code: str, claims: LinkClaims) -> dict[str, Any]:
+        with context.session_factory() as session:
+            try:
+                unit = get_unit(session, unit_code)
+            except NotFoundError:
+                raise LinkError("other_unit", "unknown unit") from None
+            if unit.id != claims.unit_id:
+                raise LinkError("other_unit", "another unit")
+            found = session.execute(
+                select(Assignment)
+                .join(Directive, Directive.id == Assignment.directive_id)
+                .where(
+                    Assignment.unit_id == unit.id,
+                    Assignment.state.not_in(("closed", "cancelled")),
+                )
+                .options(*assignment_options())
+                .order_by(Assignment.due_on, Directive.code)
+            ).scalars()
+            now = context.clock.now()
+            expires = now + timedelta(days=settings.link_valid_days)
+            today = local_date(now)
+            delegation = active_delegation(session, unit.id, today)
+            items = []
+            for a in found:
+                pending = pending_request(session, a.id)
+                links = [
+                    (
+                        act.value,
+                        action_url(
+                            context,
+                            a.id,
+                            act,
+                            signer.sign(a.id, act, expires_at=expires, recipient=claims.recipient),
+                        ),
+                    )
+                    for act in link_actions(AssignmentState(a.state))
+                    if not (act is LinkAction.EXTENSION and pending is not None)
+                ]
+                items.append(
+                    {
+                        "code": a.directive.code,
+                        "title": a.directive.title,
+                        "is_lead": a.is_lead,
+                        "state": a.state,
+                        "due_on": a.due_on,
+                        "original_due_on": a.original_due_on,
+                        "percent": a.last_percent,
+                        "status": assignment_status(assignment_dates(a), today),
+                        "pending": pending.requested_due_on if pending else None,
+                        "links": links,
+                    }
+                )
+            return {
+                "unit_name": unit.name,
+                "language": unit.language,
+                "items": items,
+                "acting": delegation.acting_name if delegation else "",
+            }
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, _exc: Exception) -> HTMLResponse:
+        lang = language(request)
+        return error_page(request, lang, 404, strings(lang)["not_found"])
+
+    @app.exception_handler(NotFoundError)
+    async def unknown(request: Request, _exc: Exception) -> HTMLResponse:
+        lang = language(request)
+        return error_page(request, lang, 404, strings(lang)["not_found"])
+
+    app.state.context = context
+    return app
+
+
+def _state_label(state: str, lang: str) -> str:
+    return AssignmentState(state).label_vi if lang == "vi" else STATE_EN[state]
+
+
+def _status_label(status: FourWay | None, lang: str) -> str:
+    if status is None:
+        return ""
+    return status.label_vi if lang == "vi" else status.label_en
+
+
+def _field(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def asgi(settings: Settings, ctx: ServiceContext | None = None) -> ASGIApp:
+    """The app behind the body-size limit: what `followup web` serves."""
+    return LimitBody(create_app(settings, ctx), settings.evidence_max_bytes + FORM_OVERHEAD)

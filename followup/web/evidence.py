@@ -1,0 +1,77 @@
+"""Evidence files sent with a report of completion: size-limited, type-checked by content
+(not by the name or the browser's word), stored under their SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from followup.domain.errors import ValidationError
+from followup.services.actions import EvidenceFile
+
+#: What a file must start with, and what it is then.
+SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+)
+ALLOWED = "PDF, JPEG, PNG"
+
+
+class EvidenceRefused(ValidationError):
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason  # too_large | wrong_type | empty
+        super().__init__(message)
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    for magic, content_type, extension in SIGNATURES:
+        if head.startswith(magic):
+            return content_type, extension
+    return None
+
+
+def safe_name(name: str) -> str:
+    """The file's own name, kept for people (NFC, no path, no control characters)."""
+    base = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable())
+    return re.sub(r"\s+", " ", base).strip()[:200] or "tep-dinh-kem"
+
+
+def store(data: bytes, name: str, folder: Path, *, max_bytes: int) -> EvidenceFile:
+    """Check and keep one file; the same content is kept once (its name is its hash)."""
+    if not data:
+        raise EvidenceRefused("empty", "Tệp đính kèm rỗng.")
+    if len(data) > max_bytes:
+        raise EvidenceRefused(
+            "too_large",
+            f"Tệp đính kèm quá lớn ({len(data) / 1048576:.1f} MB); tối đa "
+            f"{max_bytes / 1048576:.0f} MB.",
+        )
+    kind = sniff(data[:16])
+    if kind is None:
+        raise EvidenceRefused(
+            "wrong_type", f"Tệp đính kèm '{safe_name(name)}' không phải {ALLOWED}."
+        )
+    content_type, extension = kind
+    digest = hashlib.sha256(data).hexdigest()
+    target = folder / digest[:2] / f"{digest}.{extension}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    return EvidenceFile(
+        sha256=digest, name=safe_name(name), content_type=content_type, size=len(data)
+    )

@@ -1,0 +1,51 @@
+"""Parsing what a commune officer types into a page. Pure: each function returns a clean
+value or raises `ValidationError` with one Vietnamese sentence naming the field."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from followup.domain.errors import ValidationError
+from followup.domain.text import nfc
+
+MAX_NOTE = 4000
+_PERCENT = re.compile(r"^\s*(\d{1,3})\s*%?\s*$")
+_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+_VN = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+
+
+def parse_percent(raw: str | None) -> int:
+    """'60', ' 60 ', '60%' → 60; anything else, or outside 0–100, is refused."""
+    match = _PERCENT.match(raw or "")
+    if match is None or not 0 <= int(match.group(1)) <= 100:
+        raise ValidationError(
+            f"Phần trăm hoàn thành phải là số nguyên từ 0 đến 100 (nhận '{(raw or '')[:20]}')."
+        )
+    return int(match.group(1))
+
+
+def parse_text(raw: str | None, *, field: str, required: bool) -> str:
+    """NFC, trimmed, control characters other than line breaks and tabs removed."""
+    text = nfc(raw or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
+    if required and not text:
+        raise ValidationError(f"Cần nhập {field}.")
+    if len(text) > MAX_NOTE:
+        raise ValidationError(f"{field.capitalize()} dài quá {MAX_NOTE} ký tự ({len(text)}).")
+    return text
+
+
+def parse_date(raw: str | None, *, field: str) -> date:
+    """'2021-05-14' (what a date picker sends) or '14/05/2021' (what people type)."""
+    value = raw or ""
+    try:
+        if match := _ISO.match(value):
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        if match := _VN.match(value):
+            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    except ValueError:
+        pass
+    raise ValidationError(
+        f"{field.capitalize()} không hợp lệ (nhận '{value[:20]}'); nhập dạng ngày/tháng/năm."
+    )

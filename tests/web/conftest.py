@@ -1,0 +1,85 @@
+"""The commune pages on a real database (both kinds), driven through their HTTP interface."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from followup.config import Settings
+from followup.db.models import AuditEvent, Notice
+from followup.services.context import ServiceContext
+from followup.web.app import asgi
+from tests.conftest import TEST_LINK_SECRET
+
+EVIDENCE_LIMIT = 64 * 1024
+_URL = re.compile(r"https?://\S+")
+
+
+@dataclass
+class Web:
+    client: TestClient
+    ctx: ServiceContext
+    evidence_dir: Path
+
+    def links(self, kind: str, unit: str, directive: str = "T-01") -> dict[str, str]:
+        """The links in the latest notice of `kind` for the unit on the directive, by action:
+        read from the e-mail's own text, as the unit gets them."""
+        with self.ctx.session_factory() as session:
+            bodies = session.execute(
+                select(Notice.body_text)
+                .where(Notice.kind == kind, Notice.body_text.contains(f"/u/{unit}?"))
+                .order_by(Notice.id.desc())
+            ).scalars()
+            for body in bodies:
+                if directive in body:
+                    return links_in(body)
+        raise AssertionError(f"no {kind} notice for {unit} on {directive}")
+
+    def audit(self, action: str) -> list[AuditEvent]:
+        with self.ctx.session_factory() as session:
+            return list(
+                session.execute(
+                    select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+                ).scalars()
+            )
+
+
+def links_in(text: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for url in _URL.findall(text):
+        parts = urlsplit(url)
+        segments = parts.path.strip("/").split("/")
+        key = segments[-1] if segments[0] == "a" else "view"
+        found[key] = f"{parts.path}?{parts.query}"
+    return found
+
+
+@pytest.fixture
+def web(loaded: ServiceContext, tmp_path: Path) -> Iterator[Web]:
+    settings = Settings(
+        database_url=loaded.engine.url.render_as_string(hide_password=False),
+        link_secret=TEST_LINK_SECRET,
+        evidence_dir=tmp_path / "evidence",
+        evidence_max_bytes=EVIDENCE_LIMIT,
+    )
+    with TestClient(asgi(settings, loaded)) as client:
+        yield Web(client, loaded, tmp_path / "evidence")
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert match, "the confirmation page has no CSRF field"
+    return match.group(1)
+
+
+def post_url_of(html: str) -> str:
+    match = re.search(r'<form method="post" action="([^"]+)"', html)
+    assert match, "the confirmation page has no form"
+    return match.group(1).replace("&amp;", "&")

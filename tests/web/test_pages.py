@@ -1,0 +1,41 @@
+"""Acting from the e-mail: the confirmation page never acts; the POST acts once."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from followup.db.models import Assignment, UsedLink
+from followup.services.loading import AssignmentRef, lock_assignment
+from tests.helpers import row_counts
+from tests.web.conftest import Web, csrf_of, post_url_of
+
+
+def state_of(web: Web, directive: str, unit: str) -> str:
+    with web.ctx.session_factory() as session:
+        return lock_assignment(session, AssignmentRef(directive, unit)).state
+
+
+def test_acknowledge_from_the_assignment_email(web: Web) -> None:
+    links = web.links("assignment", "xa-hai-tien")
+    assert set(links) == {"acknowledge", "view"}
+    before = row_counts(web.ctx)
+    page = web.client.get(links["acknowledge"])
+    assert page.status_code == 200
+    assert "Sửa chữa kênh mương, đê biển" in page.text
+    assert "Xã Hải Tiến" in page.text or "Hải Tiến" in page.text
+    assert "31/03/2021" in page.text
+    # Opening the page (twice, as a mail scanner and then the person) changes nothing.
+    assert web.client.get(links["acknowledge"]).status_code == 200
+    assert row_counts(web.ctx) == before
+    assert state_of(web, "T-01", "xa-hai-tien") == "assigned"
+
+    done = web.client.post(post_url_of(page.text), data={"csrf": csrf_of(page.text), "note": ""})
+    assert done.status_code == 200, done.text
+    assert "Đã ghi nhận" in done.text
+    assert state_of(web, "T-01", "xa-hai-tien") == "acknowledged"
+    [event] = web.audit("assignment.acknowledged")
+    assert "vanphong.haitien@mongcai.local" in event.actor
+    assert "liên kết e-mail" in event.actor
+    with web.ctx.session_factory() as session:
+        assert session.execute(select(UsedLink.action)).scalars().all() == ["acknowledge"]
+        assert session.execute(select(Assignment.state)).scalars().all().count("acknowledged") == 1
