@@ -520,7 +520,10 @@ def demo_cmd(
         Path, typer.Option("--out", help="Thư mục kết quả (bị xóa và tạo lại).")
     ] = Path("demo-output"),
     keep_running: Annotated[
-        bool, typer.Option("--keep-running", help="Giữ Prefect UI và 'serve' chạy để xem thử.")
+        bool,
+        typer.Option(
+            "--keep-running", help="Giữ Prefect UI, 'serve' và trang đơn vị chạy để xem thử."
+        ),
     ] = False,
     use_prefect: Annotated[
         bool, typer.Option("--prefect/--no-prefect", help="Chạy kèm máy chủ Prefect cục bộ.")
@@ -533,7 +536,11 @@ def demo_cmd(
         if not keep_running:
             return
         _print_demo(summary, as_json=as_json)
-        out.print(f"Prefect UI: {summary.prefect_ui} — nhấn Ctrl-C để dừng.")
+        out.print(f"Prefect UI: {summary.prefect_ui}")
+        out.print(
+            f"Trang cho đơn vị: {summary.web_url} (mở liên kết trong các thư .eml) — "
+            "nhấn Ctrl-C để dừng."
+        )
         try:
             while True:
                 time.sleep(3600)

@@ -70,6 +70,9 @@ def start_run(ctx: ServiceContext, code: str, *, replacing: str | None = None) -
         timeout=0,
         idempotency_key=f"directive:{code}:after:{replacing or 'none'}",
         as_subflow=False,
+        # Always the blocking call: a caller with an event loop of its own in the thread
+        # (a browser driver, an async web server) would otherwise get a coroutine back.
+        _sync=True,  # type: ignore[call-arg]
     )
     with ctx.session_factory() as session, session.begin():
         session.execute(

@@ -10,12 +10,14 @@ SMTP server that saves every message as an .eml file.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import secrets
 import shutil
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -63,6 +65,7 @@ class DemoSummary:
     log: list[str] = field(default_factory=list)
     flow_runs: dict[str, int] = field(default_factory=dict)
     prefect_ui: str = ""
+    web_url: str = ""
     wall_seconds: float = 0.0
 
     @property
@@ -283,8 +286,33 @@ def run_demo(
         summary.prefect_ui = prefect.ui_url if prefect else ""
         summary.wall_seconds = round(time.monotonic() - started, 1)
         if keep_running is not None:
+            # The commune pages, so the links in the saved e-mails open (FOLLOWUP_WEB_PORT).
+            summary.web_url = settings.base_url
+            stack.enter_context(_serve_web(settings, ctx))
             keep_running(summary)
     return summary
+
+
+@contextmanager
+def _serve_web(settings: Settings, ctx: ServiceContext) -> Iterator[None]:
+    """`followup web` in a thread for `demo --keep-running`."""
+    import uvicorn
+
+    from followup.web.app import asgi
+
+    server = uvicorn.Server(
+        uvicorn.Config(
+            asgi(settings, ctx), host=settings.web_host, port=settings.web_port, log_level="warning"
+        )
+    )
+    context = contextvars.copy_context()  # keeps the demo's PREFECT_API_URL
+    thread = threading.Thread(target=context.run, args=(server.run,), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def _wake(ctx: ServiceContext) -> int:

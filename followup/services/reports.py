@@ -172,16 +172,15 @@ def directive_state(ctx: ServiceContext, directive_code: str) -> DirectiveState:
             .where(Assignment.directive_id == directive.id)
             .order_by(Assignment.is_lead.desc(), Unit.code)
         ).all()
-        asked = dict(
-            session.execute(
-                select(ExtensionRequest.assignment_id, ExtensionRequest.requested_due_on)
-                .join(Assignment, Assignment.id == ExtensionRequest.assignment_id)
-                .where(
-                    Assignment.directive_id == directive.id,
-                    ExtensionRequest.status == "pending",
-                )
-            ).tuples()
-        )
+        pending = session.execute(
+            select(ExtensionRequest.assignment_id, ExtensionRequest.requested_due_on)
+            .join(Assignment, Assignment.id == ExtensionRequest.assignment_id)
+            .where(
+                Assignment.directive_id == directive.id,
+                ExtensionRequest.status == "pending",
+            )
+        ).all()
+        asked: dict[int, date] = {row[0]: row[1] for row in pending}
         units = tuple(
             UnitRow(
                 unit_code=code,

@@ -452,7 +452,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             page=page,
             message=message,
             evidence=evidence,
-            unit_url=unit_page_url(page, claims),
+            unit_url=unit_page_url(page, claims) + f"&lang={lang}",
         )
 
     async def too_large(

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import date
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from uuid import UUID
 
 import pytest
+from playwright.sync_api import Browser
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
@@ -21,11 +28,14 @@ from followup.db.migrate import upgrade
 from followup.db.models import Assignment, AuditEvent, FlowInput, Notice
 from followup.orchestration import nudge
 from followup.services.context import ServiceContext
+from followup.services.extensions import request_extension
 from followup.services.flow_inputs import expected_pause_key
 from followup.services.inputs import DirectiveInput, MeetingFile, MeetingInput
 from followup.services.loading import AssignmentRef, get_directive
 from followup.services.meetings import open_meeting
+from followup.services.reports import timeline
 from followup.services.units import load_units_file
+from tests.browser import WebServer, chromium, web_base_url
 from tests.conftest import (
     DATA,
     TEST_LINK_SECRET,
@@ -36,6 +46,7 @@ from tests.prefect_stack import ROOT, PrefectStack
 from tests.smtp import SmtpServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
+__all__ = ["chromium"]  # the browser fixture, used by the e-mail-to-browser test
 
 
 @pytest.fixture(scope="module")
@@ -317,3 +328,92 @@ def test_serve_refuses_without_a_prefect_server(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "PREFECT_API_URL" in result.stderr
+
+
+def _wait_for_mail(stack: PrefectStack, code: str, to: str, timeout: float = 60) -> EmailMessage:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in stack.smtp.messages:
+            if code in str(message["Subject"]) and to in str(message["To"]):
+                return message
+        time.sleep(0.3)
+    raise TimeoutError(f"no e-mail about {code} reached {to}")
+
+
+def _pause_description(rid: str, key: str) -> str:
+    with get_client(sync_client=True) as client:
+        value = client.read_flow_run_input(UUID(rid), f"suspended-{key}-description")
+    return str(json.loads(value)) if value.startswith('"') else value
+
+
+def test_a_unit_acts_from_its_email_in_a_browser_and_the_run_resumes(
+    stack: PrefectStack, ctx: ServiceContext, chromium: Browser, tmp_path: Path
+) -> None:
+    settings = Settings(
+        database_url=stack.database_url,
+        link_secret=TEST_LINK_SECRET,
+        base_url=web_base_url(),
+        evidence_dir=tmp_path / "evidence",
+    )
+    site = ServiceContext.from_settings(settings)
+    with WebServer(settings, site):
+        code = new_directive(site, "xa-hai-tien")
+        rid = start_and_wait(stack, site, code)
+        waiting = _pause_description(rid, expected_pause_key(site, get_id(site, code)))
+        assert "chờ đơn vị xác nhận tiếp nhận" in waiting
+        # The run sent the assignment e-mail; the officer opens it as a file, as mail is kept.
+        mail = _wait_for_mail(stack, code, "vanphong.haitien@mongcai.local")
+        eml = tmp_path / "assignment.eml"
+        eml.write_bytes(mail.as_bytes())
+        opened = message_from_bytes(eml.read_bytes(), policy=policy.default)
+        body = opened.get_body(preferencelist=("plain",))
+        assert isinstance(body, EmailMessage)
+        [ack_url] = [u for u in re.findall(r"https?://\S+", body.get_content()) if "/ack" in u]
+
+        browser = chromium.new_context(viewport={"width": 390, "height": 844})
+        page = browser.new_page()
+        page.set_default_timeout(10000)
+        page.goto(ack_url)
+        assert code in page.get_by_role("heading", level=1).inner_text()
+        assert state_of(site, code, "xa-hai-tien") == "assigned"  # the page did nothing
+        page.get_by_role("button", name="Xác nhận tiếp nhận").click()
+        assert "Đã ghi nhận" in page.get_by_role("status").inner_text()
+        browser.close()
+
+        assert state_of(site, code, "xa-hai-tien") == "acknowledged"
+        _directive, events = timeline(site, code)
+        [acked] = [e for e in events if e.action == "assignment.acknowledged"]
+        assert "vanphong.haitien@mongcai.local" in acked.actor
+        # The run was woken by the page and now waits on the new state.
+        run = stack.wait_for_run(rid, suspended_at_current_key(site, code))
+        assert run.id == UUID(rid)
+        assert ("wake", "wake") in inputs(site, code)
+
+        # An extension asked for from the unit's side shows in the coordinator's form...
+        request_extension(
+            site,
+            AssignmentRef(code, "xa-hai-tien"),
+            until=date(2100, 2, 15),
+            reason="Chờ vốn",
+            actor="test",
+        )
+        assert nudge(site, code).outcome == "resumed"
+        stack.wait_for_run(rid, suspended_at_current_key(site, code))
+        key = expected_pause_key(site, get_id(site, code))
+        assert "đề nghị gia hạn đến 15/02/2100" in _pause_description(rid, key)
+        # ...and the coordinator approves it there.
+        assert resume(rid, action="approve_extension", unit="xa-hai-tien", note="Đồng ý") == (
+            SetStateStatus.ACCEPT
+        )
+        stack.wait_for_run(rid, suspended_at_current_key(site, code))
+        with site.session_factory() as session:
+            a = session.execute(
+                select(Assignment).where(Assignment.directive.has(code=code))
+            ).scalar_one()
+            assert (a.due_on, a.original_due_on) == (date(2100, 2, 15), date(2099, 12, 31))
+    site.close()
+
+
+def get_id(ctx: ServiceContext, code: str) -> int:
+    with ctx.session_factory() as session:
+        return get_directive(session, code).id

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from followup.notifications.render import LANGUAGES, NoticeKind, render
 
@@ -94,3 +96,75 @@ def test_each_escalation_level_reads_differently(level: int) -> None:
 def test_a_missing_variable_is_an_error_not_a_blank() -> None:
     with pytest.raises(Exception, match="undefined"):
         render(NoticeKind.REMINDER, "vi", context("x"))
+
+
+SUBJECT_WORDS = [
+    "Đôn",
+    "đốc",
+    "cấp",
+    "3",
+    "MC-2021",
+    "–",
+    "Hoàn",
+    "thành",
+    "kế",
+    "hoạch",
+    "thu",
+    "ngân",
+    "sách…",
+    "UBND",
+    "xã",
+    "Vạn",
+    "Ninh",
+    "chưa",
+    "hoàn",
+    "thành,",
+    "đã",
+    "quá",
+    "hạn",
+    "Phạm",
+    "Văn",
+    "Tâm",
+    "đê",
+    "biển",
+    "<b>",
+    "&",
+]
+
+
+@given(
+    words=st.lists(
+        st.sampled_from(SUBJECT_WORDS),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_subjects_survive_the_wire_space_for_space(words: list[str]) -> None:
+    """Python's header folding once dropped spaces between encoded words ("đãquá")."""
+    from email import message_from_bytes
+    from email import policy as email_policy
+
+    from followup.notifications.message import build_message
+    from followup.notifications.outbox import OutgoingMessage, Recipient
+
+    subject = " ".join(w for w in words if w).strip() or "x"
+    built = build_message(
+        OutgoingMessage(
+            id=1,
+            kind="reminder",
+            claim_token="t",
+            attempts=0,
+            recipient=Recipient("Lê Thị Hồng", "hong@mongcai.local"),
+            subject=subject,
+            text="Nội dung " * 40,
+            html="<p>Nội dung</p>",
+            message_id="<1@mongcai.local>",
+        ),
+        sender_name="Văn phòng",
+        sender_email="vp@mongcai.local",
+        now=datetime(2021, 3, 9, 1, tzinfo=UTC),
+    )
+    data = built.as_bytes()
+    assert message_from_bytes(data, policy=email_policy.default)["Subject"] == subject
+    body_lines = data.split(b"\r\n\r\n", 1)[1].split(b"\r\n")
+    assert max(len(line) for line in body_lines) <= 78

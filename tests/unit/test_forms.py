@@ -1,0 +1,89 @@
+# ruff: noqa: PT017 - a property test accepts either outcome and checks whichever it got
+"""Form parsing on the commune pages, property-based: a clean value or one clear sentence,
+never a crash, never a value outside its range."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from followup.domain.errors import ValidationError
+from followup.links import LinkAction, LinkSigner
+from followup.web.forms import MAX_NOTE, parse_date, parse_percent, parse_text
+
+
+@given(st.integers(min_value=0, max_value=100), st.sampled_from(["{}", " {} ", "{}%", "{} %"]))
+def test_every_percent_in_range_reads_back(value: int, shape: str) -> None:
+    assert parse_percent(shape.format(value)) == value
+
+
+@given(st.text(max_size=30))
+def test_any_percent_text_is_a_value_in_range_or_a_sentence(raw: str) -> None:
+    try:
+        value = parse_percent(raw)
+    except ValidationError as exc:
+        assert "từ 0 đến 100" in str(exc)
+    else:
+        assert 0 <= value <= 100
+        assert str(value) in raw
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)))
+def test_dates_read_back_in_both_shapes(day: date) -> None:
+    assert parse_date(day.isoformat(), field="ngày") == day
+    assert parse_date(day.strftime("%d/%m/%Y"), field="ngày") == day
+
+
+@given(st.text(max_size=40))
+def test_any_date_text_is_a_date_or_a_sentence(raw: str) -> None:
+    try:
+        parse_date(raw, field="ngày đề nghị gia hạn")
+    except ValidationError as exc:
+        assert "không hợp lệ" in str(exc)
+
+
+@given(st.text(max_size=MAX_NOTE + 50))
+def test_notes_come_back_nfc_trimmed_and_printable(raw: str) -> None:
+    try:
+        text = parse_text(raw, field="ghi chú", required=True)
+    except ValidationError as exc:
+        assert "Cần nhập" in str(exc) or "dài quá" in str(exc)
+        return
+    assert text == text.strip()
+    assert unicodedata.is_normalized("NFC", text)
+    assert all(ch in "\n\t" or ch.isprintable() for ch in text)
+    assert "\r" not in text
+    assert 0 < len(text) <= MAX_NOTE
+
+
+def test_decomposed_vietnamese_is_composed() -> None:
+    decomposed = unicodedata.normalize("NFD", "Đã nạo vét kênh")
+    assert parse_text(decomposed, field="ghi chú", required=True) == "Đã nạo vét kênh"
+
+
+@given(
+    subject=st.integers(min_value=1, max_value=2**31),
+    recipient=st.emails(),
+    action=st.sampled_from(list(LinkAction)),
+)
+def test_link_claims_round_trip_with_their_recipient(
+    subject: int, recipient: str, action: LinkAction
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    signer = LinkSigner("r" * 40)
+    now = datetime(2021, 3, 9, tzinfo=UTC)
+    token = signer.sign(subject, action, expires_at=now + timedelta(days=1), recipient=recipient)
+    claims = signer.verify(token, action=action, now=now)
+    assert (claims.subject_id, claims.recipient) == (subject, recipient)
+    assert signer.peek(token) == claims
+    if action is LinkAction.VIEW:
+        assert claims.unit_id == subject
+        with pytest.raises(ValueError, match="unit"):
+            _ = claims.assignment_id
+    else:
+        assert claims.assignment_id == subject
