@@ -32,6 +32,7 @@ bench: .venv/.synced
 	$(UV) run --frozen python -m bench.sweep
 	$(UV) run --frozen python -m bench.dispatch
 	$(UV) run --frozen python -m bench.flows
+	$(UV) run --frozen python -m bench.web
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

@@ -153,5 +153,8 @@ def _carry_out(
         actor=SWEEP_ACTOR,
         directive_id=a.directive_id,
         assignment_id=a.id,
-        details=details | {"recipient": sent_to.email if sent_to else None},
+        details=details
+        | {"recipient": sent_to.email if sent_to else None}
+        # A delegated officer: the audit names the acting officer and whom they stand in for.
+        | ({"acting_for": sent_to.acting_for} if sent_to and sent_to.acting_for else {}),
     )

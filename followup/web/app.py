@@ -24,6 +24,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlalchemy import exists, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from followup.config import Settings
@@ -307,8 +308,12 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         return f"<{email or 'không rõ'}> (liên kết e-mail)"
 
     def check_link(
-        token: str, assignment_id: int, action_name: str
+        token: str, assignment_id: int | None, action_name: str
     ) -> tuple[LinkClaims, LinkAction]:
+        """The link's claims if it may act on this address; LinkError saying why not. The
+        signature is checked first, so a forged token is called forged wherever it points."""
+        if signer.peek(token) is None:
+            raise LinkError("forged", "bad signature")
         try:
             action = LinkAction(action_name)
         except ValueError:
@@ -326,9 +331,10 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
     def healthz() -> str:
         return "ok"
 
-    @app.get("/a/{assignment_id}/{action_name}")
-    async def confirm(request: Request, assignment_id: int, action_name: str) -> Response:
+    @app.get("/a/{assignment_part}/{action_name}")
+    async def confirm(request: Request, assignment_part: str, action_name: str) -> Response:
         token = request.query_params.get("t", "")
+        assignment_id = _number(assignment_part)
         try:
             claims, action = check_link(token, assignment_id, action_name)
             if await run_in_threadpool(used, claims.nonce):
@@ -337,6 +343,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             return await refuse_link(
                 request, exc, token, path_assignment=assignment_id, action=action_name
             )
+        assignment_id = claims.assignment_id  # the address and the link agree
         page = await run_in_threadpool(load_page, assignment_id)
         lang = language(request, page.unit_language)
         if action not in link_actions(page.state):
@@ -374,15 +381,17 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             message=strings(lang)["not_allowed"].format(state=state),
         )
 
-    @app.post("/a/{assignment_id}/{action_name}")
-    async def act(request: Request, assignment_id: int, action_name: str) -> Response:
+    @app.post("/a/{assignment_part}/{action_name}")
+    async def act(request: Request, assignment_part: str, action_name: str) -> Response:
         token = request.query_params.get("t", "")
+        assignment_id = _number(assignment_part)
         try:
             claims, action = check_link(token, assignment_id, action_name)
         except LinkError as exc:
             return await refuse_link(
                 request, exc, token, path_assignment=assignment_id, action=action_name
             )
+        assignment_id = claims.assignment_id  # the address and the link agree
         lang = language(request)
         declared = request.headers.get("content-length")
         limit = settings.evidence_max_bytes + FORM_OVERHEAD
@@ -641,10 +650,13 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
                 "acting": delegation.acting_name if delegation else "",
             }
 
-    @app.exception_handler(404)
-    async def not_found(request: Request, _exc: Exception) -> HTMLResponse:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: Exception) -> HTMLResponse:
+        """Unknown addresses and methods get a page too, never a bare JSON body."""
         lang = language(request)
-        return error_page(request, lang, 404, strings(lang)["not_found"])
+        status = exc.status_code if isinstance(exc, StarletteHTTPException) else 400
+        message = strings(lang)["not_found"] if status == 404 else strings(lang)["error_title"]
+        return error_page(request, lang, status, message)
 
     @app.exception_handler(NotFoundError)
     async def unknown(request: Request, _exc: Exception) -> HTMLResponse:
@@ -663,6 +675,11 @@ def _status_label(status: FourWay | None, lang: str) -> str:
     if status is None:
         return ""
     return status.label_vi if lang == "vi" else status.label_en
+
+
+def _number(text: str) -> int | None:
+    """An assignment number from the address; None (a link that fits nothing) otherwise."""
+    return int(text) if text.isdigit() and len(text) < 12 else None
 
 
 def _field(value: object) -> str:

@@ -82,11 +82,79 @@ def test_upgrade_load_act_and_report(tmp_path: Path) -> None:
     assert swept.returncode == 0, swept.stderr
     assert "việc đôn đốc" in swept.stdout
 
+    # Extensions and delegation from the command line.
+    asked = cli(
+        url,
+        "extension",
+        "request",
+        "T-01",
+        "xa-hai-tien",
+        "--until",
+        "2099-04-15",
+        "--reason",
+        "Mưa lớn",
+    )
+    assert asked.returncode == 0, asked.stderr
+    twice = cli(
+        url,
+        "extension",
+        "request",
+        "T-01",
+        "xa-hai-tien",
+        "--until",
+        "2099-04-16",
+        "--reason",
+        "Lần hai",
+    )
+    assert twice.returncode == 1
+    assert "đang chờ xem xét" in twice.stderr
+    refused = cli(url, "extension", "refuse", "T-01", "xa-hai-tien", "--reason", "")
+    assert refused.returncode == 1
+    assert "lý do" in refused.stderr
+    approved = cli(url, "extension", "approve", "T-01", "xa-hai-tien", "--note", "Đồng ý")
+    assert approved.returncode == 0, approved.stderr
+    delegated = cli(
+        url,
+        "units",
+        "delegate",
+        "xa-hai-tien",
+        "--to-name",
+        "Phạm Văn Tâm",
+        "--to-email",
+        "tam@mongcai.local",
+        "--from",
+        "2099-01-01",
+        "--until",
+        "2099-01-31",
+    )
+    assert delegated.returncode == 0, delegated.stderr
+    assert "Phạm Văn Tâm <tam@mongcai.local>" in delegated.stdout
+    bad_date = cli(
+        url,
+        "units",
+        "delegate",
+        "xa-hai-tien",
+        "--to-name",
+        "A",
+        "--to-email",
+        "a@b.vn",
+        "--from",
+        "01/13/2099",
+        "--until",
+        "2099-01-31",
+    )
+    assert bad_date.returncode == 1
+    assert "không hợp lệ" in bad_date.stderr
+    timeline = cli(url, "audit", "timeline", "T-01").stdout
+    assert "extension.requested" in timeline
+    assert "extension.approved" in timeline
+
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["ack", "T-01", "xa-khong-co"], "Không có đơn vị mã 'xa-khong-co'"),
+        (["extension", "approve", "T-01", "xa-hai-tien"], "không có đề nghị gia hạn"),
         (["progress", "T-01", "xa-hai-tien", "--percent", "101", "--note", "x"], "từ 0 đến 100"),
         (["close", "T-01", "xa-hai-tien"], "'assigned' sang 'closed'"),
         (["status", "--as-of", "31/02/2021"], "Ngày '31/02/2021' không hợp lệ"),

@@ -187,3 +187,31 @@ def test_the_unit_page_lists_open_work_with_fresh_links(loaded: ServiceContext, 
     assert done.status_code == 200
     after = web.client.get(web.links("assignment", "xa-hai-tien")["view"])
     assert "/progress?" in after.text
+
+
+def test_sweep_notices_go_to_the_acting_officer_and_say_so_in_the_audit(
+    loaded: ServiceContext, web: Web
+) -> None:
+    from datetime import timedelta
+
+    from followup.services.sweep import sweep
+
+    made = delegate(
+        loaded,
+        "xa-hai-tien",
+        acting_name="Phạm Văn Tâm",
+        acting_email="tam.pv@mongcai.local",
+        starts_on=date(2021, 3, 9),
+        ends_on=date(2021, 3, 19),
+        reason="",
+        actor="vp",
+    )
+    loaded.clock.advance(timedelta(days=3))  # type: ignore[attr-defined]  # Fri 12/03
+    sweep(loaded)
+    [event] = [
+        e
+        for e in web.audit("assignment.escalated")
+        if e.details["unit"] == "xa-hai-tien" and e.details["level"] == 1
+    ]
+    assert event.details["recipient"] == "tam.pv@mongcai.local"
+    assert event.details["acting_for"] == made.officer_name

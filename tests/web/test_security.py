@@ -3,7 +3,7 @@ clear page and a 4xx, audited, and nothing else changes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -61,6 +61,20 @@ CASES: list[tuple[str, Callable[[Web], str], int, str, str]] = [
         403,
         "wrong_action",
         "không dùng cho thao tác này",
+    ),
+    (
+        "a forged token on an unknown action",
+        lambda w: alter(_ack_link(w)).replace("/acknowledge?", "/delete?"),
+        403,
+        "forged",
+        "không hợp lệ",
+    ),
+    (
+        "a word instead of the assignment number",
+        lambda w: "/a/abc/acknowledge?" + _ack_link(w).split("?")[1],
+        403,
+        "other_unit",
+        "đơn vị khác",
     ),
     (
         "another unit's assignment in the path",
@@ -312,3 +326,40 @@ def test_html_in_directive_text_and_notes_is_escaped(loaded: ServiceContext, web
     assert view.status_code == 200
     assert "<script>" not in view.text
     assert "&lt;script&gt;" in view.text
+
+
+def test_unknown_addresses_get_a_page_not_json(web: Web) -> None:
+    before = row_counts(web.ctx)
+    missing = web.client.get("/admin")
+    assert missing.status_code == 404
+    assert "Không tìm thấy trang này" in missing.text
+    assert missing.headers["content-type"].startswith("text/html")
+    wrong_method = web.client.put(_ack_link(web))
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["content-type"].startswith("text/html")
+    assert row_counts(web.ctx) == before
+
+
+def test_a_body_without_length_is_cut_off_at_the_limit(loaded: ServiceContext, web: Web) -> None:
+    page = _done_page(loaded, web)
+    boundary = "followupboundary"
+
+    def body() -> Iterator[bytes]:
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n'
+            f"{csrf_of(page)}\r\n--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="evidence"; filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-'
+        ).encode()
+        for _ in range(64):  # 64 × 64 KiB, never announced in a Content-Length
+            yield b"0" * EVIDENCE_LIMIT
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    before = row_counts(web.ctx)
+    posted = web.client.post(
+        post_url_of(page),
+        content=body(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert posted.status_code == 413
+    refused(web, "evidence_too_large")
+    only_audit_grew(web, before)
