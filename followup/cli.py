@@ -575,6 +575,10 @@ def _print_demo(summary: Any, *, as_json: bool) -> None:
             + f" (tổng {summary.emails_sent})"
         )
         out.print(f"Thư mục e-mail (.eml): {summary.mail_folder}")
+        out.print(
+            f"Thao tác của đơn vị qua liên kết trong thư: {summary.acted_through_pages} "
+            f"(trang cho đơn vị: {summary.web_url})"
+        )
         out.print(f"Cơ sở dữ liệu: {summary.database}")
         out.print(
             "Nhật ký: "

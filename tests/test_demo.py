@@ -49,6 +49,11 @@ def test_demo_json_summary(tmp_path: Path) -> None:
     assert sum(summary["totals"].values()) == summary["assignments"]
     # One Prefect run per directive: finished ones completed, the rest wait on our state.
     assert summary["flow_runs"] == {"Completed": 5, "Suspended": 7}
+    # Every acknowledgement was made by an officer opening the link in the assignment e-mail
+    # and pressing the button on the commune page.
+    assert summary["acknowledged"] > 40
+    assert summary["acted_through_pages"] == summary["acknowledged"]
+    assert summary["web_url"].startswith("http://127.0.0.1:")
     assert summary["prefect_ui"].startswith("http://127.0.0.1:")
     van_ninh = next(u for u in summary["status_by_unit"] if u["unit"] == "xa-van-ninh")
     assert van_ninh["done_on_time"] == van_ninh["done_late"] == 0

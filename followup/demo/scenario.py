@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import html
+import re
 import secrets
 import shutil
+import socket
 import threading
 import time
 from collections import Counter
@@ -28,9 +31,10 @@ from sqlalchemy import func, select
 
 from followup.config import Settings
 from followup.db.migrate import upgrade
-from followup.db.models import Assignment, Directive, Notice, Unit
+from followup.db.models import Assignment, AuditEvent, Directive, Notice, Unit
 from followup.demo.local_prefect import LocalPrefect
 from followup.domain.clock import FileClock, start_of_local_day
+from followup.domain.errors import FollowupError
 from followup.domain.status import FourWay
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.services import actions
@@ -66,6 +70,9 @@ class DemoSummary:
     flow_runs: dict[str, int] = field(default_factory=dict)
     prefect_ui: str = ""
     web_url: str = ""
+    #: Actions units took through the links in their e-mails (the commune pages).
+    acted_through_pages: int = 0
+    acknowledged: int = 0
     wall_seconds: float = 0.0
 
     @property
@@ -122,7 +129,8 @@ def _actions_for(
     todo: list[tuple[str, Callable[[], object]]] = []
     first_day = cal.add_working_days(START, 1)
     if day == first_day:
-        todo.append(("tiếp nhận", lambda: actions.acknowledge(ctx, ref, actor=unit_actor)))
+        # The officer opens the assignment e-mail and presses the button on the page.
+        todo.append(("tiếp nhận qua liên kết e-mail", lambda: acknowledge_from_email(ctx, ref)))
     elapsed = cal.working_days_between(first_day, day)
     # Units whose work will overrun also fall silent on progress: they get requests, then
     # escalations for the missing reports.
@@ -219,8 +227,11 @@ def run_demo(
         clock.set(start_of_local_day(START))
         # A fresh secret per demo: its links are good for this demo's pages only.
         link_secret = secrets.token_urlsafe(48)
+        web_port = _port_or_free(Settings().web_port)
         settings = Settings(
             link_secret=link_secret,
+            base_url=f"http://127.0.0.1:{web_port}",
+            web_port=web_port,
             database_url=f"sqlite:///{db_path}",
             smtp_host="127.0.0.1",
             smtp_port=sink.port,
@@ -245,6 +256,8 @@ def run_demo(
             say(f"Prefect UI: {prefect.ui_url}")
         ctx = ServiceContext.from_settings(settings, clock=clock)
         stack.callback(ctx.close)
+        # The commune pages, which units use below and which the saved e-mails link to.
+        stack.enter_context(_serve_web(settings, ctx))
         failed = 0
         load_units_file(ctx, DATA / "units.toml", actor=COORDINATOR)
         opened = open_meeting_file(ctx, DATA / "meeting-2021-03-09.toml", actor=COORDINATOR)
@@ -285,10 +298,8 @@ def run_demo(
         summary.flow_runs = runs
         summary.prefect_ui = prefect.ui_url if prefect else ""
         summary.wall_seconds = round(time.monotonic() - started, 1)
+        summary.web_url = settings.base_url
         if keep_running is not None:
-            # The commune pages, so the links in the saved e-mails open (FOLLOWUP_WEB_PORT).
-            summary.web_url = settings.base_url
-            stack.enter_context(_serve_web(settings, ctx))
             keep_running(summary)
     return summary
 
@@ -308,11 +319,59 @@ def _serve_web(settings: Settings, ctx: ServiceContext) -> Iterator[None]:
     context = contextvars.copy_context()  # keeps the demo's PREFECT_API_URL
     thread = threading.Thread(target=context.run, args=(server.run,), daemon=True)
     thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise FollowupError(
+                f"Không mở được trang cho đơn vị ở {settings.base_url} (cổng đang bận?); "
+                "đặt FOLLOWUP_WEB_PORT sang cổng khác."
+            )
+        time.sleep(0.05)
     try:
         yield
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def _port_or_free(wanted: int) -> int:
+    """The configured port of the pages (8080) if it is free, else any free one."""
+    for port in (wanted, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise FollowupError("Không tìm được cổng trống cho trang đơn vị.")
+
+
+def acknowledge_from_email(ctx: ServiceContext, assignment_id: int) -> None:
+    """What an officer does: open the newest e-mail about the assignment, follow its
+    acknowledge link, and press the button on the confirmation page."""
+    import httpx
+
+    marker = f"/a/{assignment_id}/acknowledge?t="
+    with ctx.session_factory() as session:
+        body = session.execute(
+            select(Notice.body_text)
+            .where(Notice.assignment_id == assignment_id, Notice.body_text.contains(marker))
+            .order_by(Notice.id.desc())
+            .limit(1)
+        ).scalar_one()
+    found = re.search(r"https?://\S+" + re.escape(marker) + r"\S+", body)
+    if found is None:  # pragma: no cover - the query above found the marker
+        raise FollowupError(f"Thư về phân công {assignment_id} không có liên kết tiếp nhận.")
+    with httpx.Client(timeout=30) as client:
+        page = client.get(found.group(0))
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        form = re.search(r'<form method="post" action="([^"]+)"', page.text)
+        if page.status_code != 200 or csrf is None or form is None:
+            raise FollowupError(f"Trang tiếp nhận trả lời {page.status_code}: {page.text[:200]}")
+        target = ctx.base_url + html.unescape(form.group(1))
+        done = client.post(target, data={"csrf": csrf.group(1), "note": ""})
+        if done.status_code != 200:
+            raise FollowupError(f"Gửi xác nhận tiếp nhận trả lời {done.status_code}.")
 
 
 def _wake(ctx: ServiceContext) -> int:
@@ -378,6 +437,16 @@ def _summarise(
             ).all()
         )
         assignments = session.execute(select(func.count()).select_from(Assignment)).scalar_one()
+        through_pages = session.execute(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.actor.endswith("(liên kết e-mail)"))
+        ).scalar_one()
+        acknowledged = session.execute(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "assignment.acknowledged")
+        ).scalar_one()
     audit = verify_audit(ctx)
     return DemoSummary(
         days=DAYS,
@@ -397,5 +466,7 @@ def _summarise(
         audit_ok=audit.ok,
         audit_events=audit.checked,
         audit_problem=audit.reason,
+        acted_through_pages=through_pages,
+        acknowledged=acknowledged,
         log=log,
     )
