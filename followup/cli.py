@@ -625,6 +625,8 @@ def web_cmd(
         proxy_headers=True,
         server_header=False,
         log_level="info",
+        # The access log would write every link's token (it is in the address) to the logs.
+        access_log=False,
     )
 
 

@@ -54,7 +54,9 @@ class LinkError(FollowupError):
     """A link that must not act: forged, expired, for another action, or already used."""
 
     def __init__(self, reason: str, message: str) -> None:
-        self.reason = reason  # forged | expired | wrong_action | other_unit | replayed
+        # forged | expired | wrong_action | other_unit | replayed | not_recipient | not_found
+        # | bad_form
+        self.reason = reason
         super().__init__(message)
 
 

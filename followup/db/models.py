@@ -167,7 +167,7 @@ class ExtensionRequest(Base):
 
     __tablename__ = "extension_requests"
     __table_args__ = (
-        CheckConstraint("status IN ('pending','approved','refused')", name="status_known"),
+        CheckConstraint("status IN ('pending','approved','refused','lapsed')", name="status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

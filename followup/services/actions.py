@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from followup.db.models import Assignment, FlowInput, ProgressReport
+from followup.db.models import Assignment, ExtensionRequest, FlowInput, ProgressReport
 from followup.db.session import UnitOfWork
 from followup.domain.clock import local_date
 from followup.domain.errors import ValidationError
@@ -149,6 +150,23 @@ class _Change:
     def notify(self, kind: NoticeKind, *, occasion: str, extra: dict[str, Any]) -> None:
         notify(self.ctx, self.uow, self.a, kind, role=Role.OFFICER, occasion=occasion, extra=extra)
 
+    def lapse_extension_requests(self) -> None:
+        """The work ended (closed or cancelled): a request still pending can no longer be
+        decided, or approving it later would rewrite whether the work was on time."""
+        self.uow.session.execute(
+            update(ExtensionRequest)
+            .where(
+                ExtensionRequest.assignment_id == self.a.id,
+                ExtensionRequest.status == "pending",
+            )
+            .values(
+                status="lapsed",
+                decided_at=self.now,
+                decided_by="followup",
+                decision_note=f"assignment {self.a.state}",
+            )
+        )
+
     def reschedule(self) -> None:
         reschedule(self.ctx, self.a, local_date(self.now))
 
@@ -281,6 +299,7 @@ def close(
         a = change.a
         a.closed_at = change.now
         a.next_check_on = None
+        change.lapse_extension_requests()
         completed = a.completed_on or local_date(change.now)
         deadline = a.due_on if a.extension_approved else a.original_due_on
         on_time = completed <= deadline
@@ -330,5 +349,6 @@ def cancel(
     with _changing(ctx, ref, AssignmentState.CANCELLED, consumed) as change:
         change.a.cancelled_at = change.now
         change.a.next_check_on = None
+        change.lapse_extension_requests()
         change.audit("assignment.cancelled", actor=actor, reason=reason)
     return _returned(change)

@@ -12,12 +12,16 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from followup.db.models import Delegation
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from followup.db.models import Delegation, UnitContact
 from followup.domain.errors import ValidationError
 from followup.domain.policy import Role
 from followup.domain.text import nfc
 from followup.services.context import ServiceContext
 from followup.services.loading import get_unit
+from followup.services.notices import active_delegation
 
 _EMAIL = re.compile(
     r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
@@ -104,3 +108,33 @@ def delegate(
             starts_on=starts_on,
             ends_on=ends_on,
         )
+
+
+def acting_as(session: Session, unit_id: int, email: str, on: date) -> str | None:
+    """Who someone holding a link sent to `email` is, for the audit, if they may act for the
+    unit on `on`: an acting officer in force (named with the officer they stand in for), or
+    the unit's officer or head. None for anyone else: a city leader (who was sent only the
+    unit's page), a former contact, an acting officer whose range has ended."""
+    delegation = active_delegation(session, unit_id, on)
+    if delegation is not None and delegation.acting_email.lower() == email.lower():
+        officer = session.execute(
+            select(UnitContact).where(
+                UnitContact.unit_id == unit_id, UnitContact.role == Role.OFFICER.value
+            )
+        ).scalar_one_or_none()
+        stood_in = officer.name if officer else "cán bộ phụ trách"
+        return f"{delegation.acting_name} <{email}> thay {stood_in} (liên kết e-mail)"
+    contact = (
+        session.execute(
+            select(UnitContact).where(
+                UnitContact.unit_id == unit_id,
+                func.lower(UnitContact.email) == email.lower(),
+                UnitContact.role.in_((Role.OFFICER.value, Role.HEAD.value)),
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if contact is None or not email:
+        return None
+    return f"{contact.name} <{email}> (liên kết e-mail)"

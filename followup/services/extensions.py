@@ -108,6 +108,11 @@ def decide_extension(
     )
     with _changing(ctx, ref, None, consumed) as change:
         a = change.a
+        if AssignmentState(a.state).is_terminal:
+            raise ValidationError(
+                f"{a.directive.code}/{a.unit.code} đã '{AssignmentState(a.state).label_vi}': "
+                "không còn xem xét gia hạn."
+            )
         request = pending_request(change.uow.session, a.id)
         if request is None:
             raise ValidationError(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from followup.db.models import Assignment, Delegation, Unit, UnitContact
 from followup.db.session import UnitOfWork
-from followup.domain.clock import local_date
+from followup.domain.clock import LOCAL_TZ, local_date
 from followup.domain.policy import Role
 from followup.domain.states import WORKING_STATES, AssignmentState
 from followup.links import LinkAction
@@ -78,7 +79,13 @@ def action_url(ctx: ServiceContext, assignment_id: int, action: LinkAction, toke
 
 
 def unit_url(ctx: ServiceContext, unit_code: str, token: str) -> str:
-    return f"{ctx.base_url}/u/{unit_code}?t={token}"
+    return f"{ctx.base_url}/u/{quote(unit_code, safe='')}?t={token}"
+
+
+def link_expiry(now: datetime, days: int) -> datetime:
+    """Links work through the whole last day the e-mail names (until midnight, Vietnam)."""
+    last_day = local_date(now) + timedelta(days=days)
+    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
 
 
 def links_for(
@@ -87,7 +94,7 @@ def links_for(
     """Signed links for one notice: the actions the unit's state allows (not for the city
     leader, who is not the unit), then the unit's own page."""
     signer = ctx.link_signer()
-    expires = ctx.clock.now() + timedelta(days=ctx.link_valid_days)
+    expires = link_expiry(ctx.clock.now(), ctx.link_valid_days)
     links: list[tuple[str, str]] = []
     if role is not Role.LEADER:
         for action in link_actions(AssignmentState(assignment.state)):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,10 +25,11 @@ from sqlalchemy import exists, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from followup.config import Settings
-from followup.db.models import Assignment, Delegation, Directive, UnitContact, UsedLink
+from followup.db.models import Assignment, Directive, UsedLink
 from followup.domain.clock import local_date
 from followup.domain.errors import FollowupError, IllegalTransitionError, NotFoundError
 from followup.domain.states import AssignmentState
@@ -37,13 +38,20 @@ from followup.links import LinkAction, LinkClaims, LinkError, LinkUse
 from followup.services import actions, extensions
 from followup.services.actions import AssignmentView, EvidenceFile
 from followup.services.context import ServiceContext
+from followup.services.delegations import acting_as
 from followup.services.extensions import pending_request
 from followup.services.loading import assignment_options, get_unit
-from followup.services.notices import action_url, active_delegation, link_actions, unit_url
+from followup.services.notices import (
+    action_url,
+    active_delegation,
+    link_actions,
+    link_expiry,
+    unit_url,
+)
 from followup.services.reports import assignment_dates
 from followup.web import forms
 from followup.web.csrf import COOKIE, CsrfGuard
-from followup.web.evidence import EvidenceRefused, store
+from followup.web.evidence import EvidenceRefused, check, staged
 from followup.web.i18n import LINK_REASONS, STATE_EN, strings
 
 log = logging.getLogger(__name__)
@@ -104,6 +112,7 @@ class Page:
     directive_text: str
     meeting_title: str
     meeting_held_on: date
+    unit_id: int
     unit_code: str
     unit_name: str
     unit_language: str
@@ -228,7 +237,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             path_unit=path_unit,
             action=action,
         )
-        status = {"expired": 410, "replayed": 409}.get(error.reason, 403)
+        status = {"expired": 410, "replayed": 409, "not_found": 404}.get(error.reason, 403)
         lang = language(request)
         return error_page(request, lang, status, LINK_REASONS[lang][error.reason])
 
@@ -241,8 +250,8 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
                 .where(Assignment.id == assignment_id)
                 .options(*assignment_options())
             ).scalar_one_or_none()
-            if a is None:
-                raise NotFoundError(f"Không có phân công số {assignment_id}.")
+            if a is None:  # a genuine link to work that was since removed
+                raise LinkError("not_found", f"no assignment {assignment_id}")
             pending = pending_request(session, a.id)
             return Page(
                 assignment_id=a.id,
@@ -252,6 +261,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
                 directive_text=a.directive.text,
                 meeting_title=a.directive.meeting.title,
                 meeting_held_on=a.directive.meeting.held_on,
+                unit_id=a.unit_id,
                 unit_code=a.unit.code,
                 unit_name=a.unit.name,
                 unit_language=a.unit.language,
@@ -269,43 +279,13 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             return bool(session.execute(select(exists().where(UsedLink.nonce == nonce))).scalar())
 
     def actor_for(claims: LinkClaims, unit_id: int) -> str:
-        """Who acted, as the audit names them: the person the link was sent to, and for an
-        acting officer also the officer stood in for."""
-        email = claims.recipient
+        """Who acts, as the audit names them; a LinkError if the person the link was sent to
+        may not act for the unit today (see `services.delegations.acting_as`)."""
         with context.session_factory() as session:
-            contact = (
-                session.execute(
-                    select(UnitContact).where(
-                        UnitContact.unit_id == unit_id, UnitContact.email == email
-                    )
-                )
-                .scalars()
-                .first()
-            )
-            if contact is not None:
-                return f"{contact.name} <{email}> (liên kết e-mail)"
-            delegation = (
-                session.execute(
-                    select(Delegation)
-                    .where(Delegation.unit_id == unit_id, Delegation.acting_email == email)
-                    .order_by(Delegation.id.desc())
-                )
-                .scalars()
-                .first()
-            )
-            if delegation is not None:
-                officer = (
-                    session.execute(
-                        select(UnitContact).where(
-                            UnitContact.unit_id == unit_id, UnitContact.role == "officer"
-                        )
-                    )
-                    .scalars()
-                    .first()
-                )
-                stood_in = officer.name if officer else "cán bộ phụ trách"
-                return f"{delegation.acting_name} <{email}> thay {stood_in} (liên kết e-mail)"
-        return f"<{email or 'không rõ'}> (liên kết e-mail)"
+            actor = acting_as(session, unit_id, claims.recipient, context.today())
+        if actor is None:
+            raise LinkError("not_recipient", "not a current contact")
+        return actor
 
     def check_link(
         token: str, assignment_id: int | None, action_name: str
@@ -344,10 +324,16 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
                 request, exc, token, path_assignment=assignment_id, action=action_name
             )
         assignment_id = claims.assignment_id  # the address and the link agree
-        page = await run_in_threadpool(load_page, assignment_id)
+        try:
+            page = await run_in_threadpool(load_page, assignment_id)
+            await run_in_threadpool(actor_for, claims, page.unit_id)
+        except LinkError as exc:
+            return await refuse_link(
+                request, exc, token, path_assignment=assignment_id, action=action_name
+            )
         lang = language(request, page.unit_language)
         if action not in link_actions(page.state):
-            return render_not_allowed(request, lang, page)
+            return await not_allowed(request, lang, page, claims, action)
         cookie = request.cookies.get(COOKIE) or csrf.new_cookie()
         response = render(
             request,
@@ -371,7 +357,19 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         )
         return response
 
-    def render_not_allowed(request: Request, lang: str, page: Page) -> HTMLResponse:
+    async def not_allowed(
+        request: Request, lang: str, page: Page, claims: LinkClaims, action: LinkAction
+    ) -> HTMLResponse:
+        """A genuine link whose action the assignment's state no longer allows (it was done
+        by phone, through another link, or the work was cancelled): audited, 409."""
+        await run_in_threadpool(
+            audit_refusal,
+            request,
+            "state_moved",
+            claims=claims,
+            action=action.value,
+            detail=page.state.value,
+        )
         state = _state_label(page.state.value, lang)
         return render(
             request,
@@ -393,6 +391,15 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             )
         assignment_id = claims.assignment_id  # the address and the link agree
         lang = language(request)
+        try:
+            # Before reading a byte of the body: a used link costs nothing more.
+            if await run_in_threadpool(used, claims.nonce):
+                raise LinkError("replayed", "used")
+            page = await run_in_threadpool(load_page, assignment_id)
+        except LinkError as exc:
+            return await refuse_link(
+                request, exc, token, path_assignment=assignment_id, action=action.value
+            )
         declared = request.headers.get("content-length")
         limit = settings.evidence_max_bytes + FORM_OVERHEAD
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -401,6 +408,16 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             form = await request.form(max_files=1, max_fields=20)
         except BodyTooLarge:
             return await too_large(request, claims, lang, assignment_id, action, None)
+        except (StarletteHTTPException, MultiPartException) as exc:  # two files, a huge field
+            await run_in_threadpool(
+                audit_refusal,
+                request,
+                "bad_form",
+                claims=claims,
+                action=action.value,
+                detail=str(getattr(exc, "detail", exc))[:200],
+            )
+            return error_page(request, lang, 400, LINK_REASONS[lang]["bad_form"])
         problem = csrf.check(_field(form.get("csrf")), request.cookies.get(COOKIE), claims.nonce)
         if problem is not None:
             await run_in_threadpool(
@@ -412,7 +429,6 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
                 detail=problem,
             )
             return error_page(request, lang, 403, strings(lang)["csrf"])
-        page = await run_in_threadpool(load_page, assignment_id)
         lang = language(request, page.unit_language)
         values = {k: _field(v) for k, v in form.items() if not isinstance(v, UploadFile)}
         upload = form.get("evidence")
@@ -421,8 +437,8 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         if action is LinkAction.DONE and isinstance(upload, UploadFile) and upload.filename:
             evidence_data = await upload.read(settings.evidence_max_bytes + 1)
             evidence_name = upload.filename
-        actor = await run_in_threadpool(actor_for, claims, _unit_id(page))
         try:
+            actor = await run_in_threadpool(actor_for, claims, page.unit_id)
             view, evidence = await run_in_threadpool(
                 carry_out, action, claims, values, evidence_data, evidence_name, actor
             )
@@ -443,7 +459,12 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             )
         except IllegalTransitionError:
             fresh = await run_in_threadpool(load_page, assignment_id)
-            return render_not_allowed(request, lang, fresh)
+            return await not_allowed(request, lang, fresh, claims, action)
+        except NotFoundError:
+            error = LinkError("not_found", "gone")
+            return await refuse_link(
+                request, error, token, path_assignment=assignment_id, action=action.value
+            )
         except FollowupError as exc:
             return form_again(request, lang, page, action, claims, token, values, str(exc), 422)
         await run_in_threadpool(nudge_run, view.directive_code)
@@ -535,19 +556,16 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             note = forms.parse_text(
                 values.get("note"), field="nội dung báo cáo hoàn thành", required=True
             )
-            evidence = (
-                store(
-                    evidence_data,
-                    evidence_name,
-                    settings.evidence_dir,
-                    max_bytes=settings.evidence_max_bytes,
+            if not (evidence_data or evidence_name):
+                view = actions.report_done(context, ref, note=note, actor=actor, consumed=receipt)
+                return view, None
+            evidence = check(evidence_data, evidence_name, max_bytes=settings.evidence_max_bytes)
+            # On disk only once the report naming it has committed.
+            with staged(evidence_data, evidence, settings.evidence_dir) as keep:
+                view = actions.report_done(
+                    context, ref, note=note, actor=actor, evidence=evidence, consumed=receipt
                 )
-                if evidence_data or evidence_name
-                else None
-            )
-            view = actions.report_done(
-                context, ref, note=note, actor=actor, evidence=evidence, consumed=receipt
-            )
+                keep()
             return view, evidence
         until = forms.parse_date(values.get("until"), field="ngày đề nghị gia hạn")
         reason = forms.parse_text(values.get("reason"), field="lý do", required=True)
@@ -557,30 +575,26 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         return view, None
 
     def nudge_run(directive_code: str) -> None:
+        """Wake the directive's run. The action has committed: whatever goes wrong here, the
+        unit's answer stands and `followup repair` or the next sweep catches the run up."""
         from followup.orchestration import nudge
 
-        result = nudge(context, directive_code)
+        try:
+            result = nudge(context, directive_code)
+        except Exception:
+            log.exception("Could not wake the run of %s after a web action", directive_code)
+            return
         if result.outcome == "unreachable":
             log.warning("Prefect unreachable after a web action on %s", directive_code)
 
     def unit_page_url(page: Page, claims: LinkClaims) -> str:
+        """The unit's page, for as long as the link that led here was valid (no longer)."""
         token = signer.sign(
-            _unit_id(page),
-            LinkAction.VIEW,
-            expires_at=context.clock.now() + timedelta(days=settings.link_valid_days),
-            recipient=claims.recipient,
+            page.unit_id, LinkAction.VIEW, expires_at=claims.expires_at, recipient=claims.recipient
         )
         return unit_url(context, page.unit_code, token)
 
-    page_unit_ids: dict[str, int] = {}
-
-    def _unit_id(page: Page) -> int:
-        if page.unit_code not in page_unit_ids:
-            with context.session_factory() as session:
-                page_unit_ids[page.unit_code] = get_unit(session, page.unit_code).id
-        return page_unit_ids[page.unit_code]
-
-    @app.get("/u/{unit_code}")
+    @app.get("/u/{unit_code:path}")
     async def unit_page(request: Request, unit_code: str) -> Response:
         token = request.query_params.get("t", "")
         try:
@@ -610,9 +624,12 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
                 .order_by(Assignment.due_on, Directive.code)
             ).scalars()
             now = context.clock.now()
-            expires = now + timedelta(days=settings.link_valid_days)
+            expires = link_expiry(now, settings.link_valid_days)
             today = local_date(now)
             delegation = active_delegation(session, unit.id, today)
+            # Buttons only for someone who acts for the unit today: the city leader, a former
+            # contact or an acting officer whose range has ended see the list, nothing more.
+            may_act = acting_as(session, unit.id, claims.recipient, today) is not None
             items = []
             for a in found:
                 pending = pending_request(session, a.id)
@@ -627,7 +644,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
                         ),
                     )
                     for act in link_actions(AssignmentState(a.state))
-                    if not (act is LinkAction.EXTENSION and pending is not None)
+                    if may_act and not (act is LinkAction.EXTENSION and pending is not None)
                 ]
                 items.append(
                     {

@@ -1,5 +1,6 @@
 """Evidence files sent with a report of completion: size-limited, type-checked by content
-(not by the name or the browser's word), stored under their SHA-256."""
+(not by the name or the browser's word), stored under their SHA-256, and only once the
+report that names them has committed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from followup.domain.errors import ValidationError
@@ -42,8 +45,8 @@ def safe_name(name: str) -> str:
     return re.sub(r"\s+", " ", base).strip()[:200] or "tep-dinh-kem"
 
 
-def store(data: bytes, name: str, folder: Path, *, max_bytes: int) -> EvidenceFile:
-    """Check and keep one file; the same content is kept once (its name is its hash)."""
+def check(data: bytes, name: str, *, max_bytes: int) -> EvidenceFile:
+    """What the file is, or why it is refused; nothing is written."""
     if not data:
         raise EvidenceRefused("empty", "Tệp đính kèm rỗng.")
     if len(data) > max_bytes:
@@ -57,21 +60,36 @@ def store(data: bytes, name: str, folder: Path, *, max_bytes: int) -> EvidenceFi
         raise EvidenceRefused(
             "wrong_type", f"Tệp đính kèm '{safe_name(name)}' không phải {ALLOWED}."
         )
-    content_type, extension = kind
-    digest = hashlib.sha256(data).hexdigest()
-    target = folder / digest[:2] / f"{digest}.{extension}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+    content_type, _extension = kind
     return EvidenceFile(
-        sha256=digest, name=safe_name(name), content_type=content_type, size=len(data)
+        sha256=hashlib.sha256(data).hexdigest(),
+        name=safe_name(name),
+        content_type=content_type,
+        size=len(data),
     )
+
+
+def path_for(folder: Path, evidence: EvidenceFile) -> Path:
+    extension = next(ext for _m, ctype, ext in SIGNATURES if ctype == evidence.content_type)
+    return folder / evidence.sha256[:2] / f"{evidence.sha256}.{extension}"
+
+
+@contextmanager
+def staged(data: bytes, evidence: EvidenceFile, folder: Path) -> Iterator[Callable[[], None]]:
+    """Write the file beside its place and hand back `keep`, which moves it there: call it
+    once the report that names it has committed. Otherwise the file is removed on leaving,
+    so a refused or failed action leaves nothing on disk (the same content is kept once)."""
+    target = path_for(folder, evidence)
+    if target.exists():
+        yield lambda: None
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        yield lambda: os.replace(temp, target)
+    finally:
+        Path(temp).unlink(missing_ok=True)

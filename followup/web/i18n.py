@@ -124,6 +124,9 @@ LINK_REASONS: Final = {
         "replayed": "Liên kết này đã được dùng. Mỗi liên kết thao tác chỉ dùng được một lần.",
         "wrong_action": "Liên kết này không dùng cho thao tác này.",
         "other_unit": "Liên kết này thuộc về một nhiệm vụ hoặc đơn vị khác.",
+        "not_recipient": "Liên kết này được gửi cho người hiện không còn phụ trách nhiệm vụ của đơn vị; đề nghị liên hệ văn phòng.",
+        "not_found": "Nhiệm vụ trong liên kết không còn trong hệ thống; đề nghị liên hệ văn phòng.",
+        "bad_form": "Dữ liệu gửi lên không đúng dạng; hãy mở lại liên kết trong thư và gửi lại.",
     },
     "en": {
         "forged": "This link is invalid or was altered. Please use the link exactly as it is in the e-mail.",
@@ -131,6 +134,9 @@ LINK_REASONS: Final = {
         "replayed": "This link was already used. Each action link works once.",
         "wrong_action": "This link is not for this action.",
         "other_unit": "This link belongs to another assignment or unit.",
+        "not_recipient": "This link was sent to someone who no longer acts for the unit; please contact the office.",
+        "not_found": "The assignment in this link no longer exists; please contact the office.",
+        "bad_form": "What was sent is malformed; open the link in the e-mail again and resend.",
     },
 }
 

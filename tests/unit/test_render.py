@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any
@@ -168,3 +169,9 @@ def test_subjects_survive_the_wire_space_for_space(words: list[str]) -> None:
     assert message_from_bytes(data, policy=email_policy.default)["Subject"] == subject
     body_lines = data.split(b"\r\n\r\n", 1)[1].split(b"\r\n")
     assert max(len(line) for line in body_lines) <= 78
+    # RFC 2047: each encoded-word of the subject is at most 75 characters, its lines 78.
+    head = data.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    subject_field = re.search(r"^Subject: .*?(?=\r\n\S)", head, re.M | re.S)
+    assert subject_field is not None
+    assert all(len(line) <= 78 for line in subject_field.group(0).split("\r\n"))
+    assert all(len(w) <= 75 for w in re.findall(r"=\?[^?]+\?[bBqQ]\?[^?]*\?=", head))

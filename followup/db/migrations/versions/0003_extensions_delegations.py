@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decision_note", sa.Text(), nullable=False),
         sa.CheckConstraint(
-            "status IN ('pending','approved','refused')",
+            "status IN ('pending','approved','refused','lapsed')",
             name=op.f("ck_extension_requests_status_known"),
         ),
         sa.ForeignKeyConstraint(

@@ -1,0 +1,186 @@
+"""Holes a review found in the commune pages, each closed and kept closed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from followup.db.models import ExtensionRequest, Notice
+from followup.domain.errors import ValidationError
+from followup.links import LinkAction
+from followup.services import actions
+from followup.services.context import ServiceContext
+from followup.services.delegations import delegate
+from followup.services.extensions import decide_extension, request_extension
+from followup.services.loading import AssignmentRef, lock_assignment
+from tests.helpers import row_counts
+from tests.web.conftest import Web, csrf_of, links_in, post_url_of
+from tests.web.test_security import PDF, _done_page, only_audit_grew, refused
+
+REF = AssignmentRef("T-01", "xa-hai-tien")
+
+
+def test_a_replayed_upload_writes_no_file(loaded: ServiceContext, web: Web) -> None:
+    page = _done_page(loaded, web)
+    first = web.client.post(
+        post_url_of(page),
+        data={"csrf": csrf_of(page), "note": "Xong"},
+        files={"evidence": ("a.pdf", PDF, "application/pdf")},
+    )
+    assert first.status_code == 200
+    for n in range(3):
+        again = web.client.post(
+            post_url_of(page),
+            data={"csrf": csrf_of(page), "note": "Xong"},
+            files={"evidence": (f"b{n}.pdf", PDF + bytes([n]) * 10, "application/pdf")},
+        )
+        assert again.status_code == 409
+    assert len([f for f in web.evidence_dir.rglob("*") if f.is_file()]) == 1
+
+
+def test_a_refused_action_leaves_no_file(loaded: ServiceContext, web: Web) -> None:
+    page = _done_page(loaded, web)
+    actions.cancel(loaded, REF, reason="Đổi đơn vị thực hiện", actor="vp")
+    posted = web.client.post(
+        post_url_of(page),
+        data={"csrf": csrf_of(page), "note": "Xong"},
+        files={"evidence": ("a.pdf", PDF, "application/pdf")},
+    )
+    assert posted.status_code == 409
+    refused(web, "state_moved")
+    assert not [f for f in web.evidence_dir.rglob("*") if f.is_file()]
+
+
+def _leader_view(loaded: ServiceContext) -> str:
+    signer = loaded.link_signer()
+    with loaded.session_factory() as session:
+        unit_id = lock_assignment(session, REF).unit_id
+    token = signer.sign(
+        unit_id,
+        LinkAction.VIEW,
+        expires_at=loaded.clock.now() + timedelta(days=3),
+        recipient="phochutich@mongcai.local",
+    )
+    return f"/u/xa-hai-tien?t={token}"
+
+
+def test_the_city_leader_sees_the_list_but_gets_no_buttons(
+    loaded: ServiceContext, web: Web
+) -> None:
+    page = web.client.get(_leader_view(loaded))
+    assert page.status_code == 200
+    assert "T-01" in page.text
+    assert "/acknowledge?" not in page.text
+    # The leader's escalation e-mail itself carries only the unit's page.
+    loaded.clock.advance(timedelta(days=10))  # type: ignore[attr-defined]
+    from followup.services.sweep import sweep
+
+    for _ in range(14):
+        sweep(loaded)
+        loaded.clock.advance(timedelta(days=1))  # type: ignore[attr-defined]
+    with loaded.session_factory() as session:
+        leader_mail = (
+            session.execute(
+                select(Notice.body_text).where(Notice.recipient_email == "phochutich@mongcai.local")
+            )
+            .scalars()
+            .first()
+        )
+    assert leader_mail is not None
+    assert set(links_in(leader_mail)) == {"view"}
+
+
+def test_an_acting_officer_past_the_range_may_no_longer_act(
+    loaded: ServiceContext, web: Web
+) -> None:
+    delegate(
+        loaded,
+        "xa-hai-tien",
+        acting_name="Phạm Văn Tâm",
+        acting_email="tam.pv@mongcai.local",
+        starts_on=date(2021, 3, 9),
+        ends_on=date(2021, 3, 10),
+        reason="",
+        actor="vp",
+    )
+    actions.acknowledge(loaded, REF, actor="test")
+    with loaded.session_factory() as session:
+        mail = session.execute(
+            select(Notice.body_text).where(Notice.recipient_email == "tam.pv@mongcai.local")
+        ).scalar_one()
+    link = links_in(mail)["progress"]
+    loaded.clock.advance(timedelta(days=5))  # type: ignore[attr-defined]
+    before = row_counts(loaded)
+    page = web.client.get(link)
+    assert page.status_code == 403
+    assert "không còn phụ trách" in page.text
+    refused(web, "not_recipient")
+    only_audit_grew(web, before)
+    view = web.client.get(links_in(mail)["view"])
+    assert view.status_code == 200
+    assert "/progress?" not in view.text
+
+
+def test_a_link_to_removed_work_is_a_clear_404_and_audited(
+    loaded: ServiceContext, web: Web
+) -> None:
+    token = loaded.link_signer().sign(
+        99999,
+        LinkAction.ACKNOWLEDGE,
+        expires_at=loaded.clock.now() + timedelta(days=1),
+        recipient="vanphong.haitien@mongcai.local",
+    )
+    page = web.client.get(f"/a/99999/acknowledge?t={token}")
+    assert page.status_code == 404
+    assert "không còn trong hệ thống" in page.text
+    refused(web, "not_found")
+
+
+def test_a_stale_link_is_audited(loaded: ServiceContext, web: Web) -> None:
+    page = web.client.get(web.links("assignment", "xa-hai-tien")["acknowledge"])
+    actions.acknowledge(loaded, REF, actor="by phone")
+    before = row_counts(loaded)
+    posted = web.client.post(post_url_of(page.text), data={"csrf": csrf_of(page.text)})
+    assert posted.status_code == 409
+    refused(web, "state_moved")
+    only_audit_grew(web, before)
+
+
+def test_two_files_are_a_bad_form_audited(loaded: ServiceContext, web: Web) -> None:
+    page = _done_page(loaded, web)
+    before = row_counts(loaded)
+    posted = web.client.post(
+        post_url_of(page),
+        data={"csrf": csrf_of(page), "note": "Xong"},
+        files=[
+            ("evidence", ("a.pdf", PDF, "application/pdf")),
+            ("evidence", ("b.pdf", PDF, "application/pdf")),
+        ],
+    )
+    assert posted.status_code == 400
+    refused(web, "bad_form")
+    only_audit_grew(web, before)
+
+
+def test_a_link_works_until_the_end_of_its_last_day(loaded: ServiceContext, web: Web) -> None:
+    link = web.links("assignment", "xa-hai-tien")["acknowledge"]  # sent 09/03 08:00
+    loaded.clock.advance(timedelta(days=30, hours=14))  # type: ignore[attr-defined]  # 22:00
+    assert web.client.get(link).status_code == 200
+    loaded.clock.advance(timedelta(hours=3))  # type: ignore[attr-defined]  # the next day
+    assert web.client.get(link).status_code == 410
+
+
+def test_an_extension_cannot_be_decided_after_the_work_ended(loaded: ServiceContext) -> None:
+    actions.acknowledge(loaded, REF, actor="test")
+    request_extension(loaded, REF, until=date(2021, 4, 15), reason="Mưa", actor="x")
+    loaded.clock.advance(timedelta(days=25))  # type: ignore[attr-defined]
+    actions.report_done(loaded, REF, note="Xong muộn", actor="x")
+    actions.close(loaded, REF, actor="vp")
+    with loaded.session_factory() as session:
+        assert session.execute(select(ExtensionRequest.status)).scalar_one() == "lapsed"
+    with pytest.raises(ValidationError, match=r"không có đề nghị gia hạn|không còn xem xét"):
+        decide_extension(loaded, REF, approve=True, note="", actor="vp")
+    with loaded.session_factory() as session:
+        assert lock_assignment(session, REF).due_on == date(2021, 3, 31)
