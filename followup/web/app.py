@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -245,47 +246,47 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
 
     def load_page(assignment_id: int) -> Page:
         with context.session_factory() as session:
-            a = session.execute(
-                select(Assignment)
-                .where(Assignment.id == assignment_id)
-                .options(*assignment_options())
-            ).scalar_one_or_none()
-            if a is None:  # a genuine link to work that was since removed
-                raise LinkError("not_found", f"no assignment {assignment_id}")
-            pending = pending_request(session, a.id)
-            return Page(
-                assignment_id=a.id,
-                directive_id=a.directive_id,
-                directive_code=a.directive.code,
-                directive_title=a.directive.title,
-                directive_text=a.directive.text,
-                meeting_title=a.directive.meeting.title,
-                meeting_held_on=a.directive.meeting.held_on,
-                unit_id=a.unit_id,
-                unit_code=a.unit.code,
-                unit_name=a.unit.name,
-                unit_language=a.unit.language,
-                is_lead=a.is_lead,
-                state=AssignmentState(a.state),
-                due_on=a.due_on,
-                original_due_on=a.original_due_on,
-                percent=a.last_percent,
-                status=assignment_status(assignment_dates(a), context.today()),
-                extension_requested=pending.requested_due_on if pending else None,
-            )
+            return page_in(session, assignment_id)
 
-    def used(nonce: str) -> bool:
+    def opened(claims: LinkClaims) -> tuple[Page, str]:
+        """What a genuine link opens, in one read: refused if used, if its work is gone, or
+        if its recipient no longer acts for the unit; else the page and who is acting."""
         with context.session_factory() as session:
-            return bool(session.execute(select(exists().where(UsedLink.nonce == nonce))).scalar())
-
-    def actor_for(claims: LinkClaims, unit_id: int) -> str:
-        """Who acts, as the audit names them; a LinkError if the person the link was sent to
-        may not act for the unit today (see `services.delegations.acting_as`)."""
-        with context.session_factory() as session:
-            actor = acting_as(session, unit_id, claims.recipient, context.today())
+            if session.execute(select(exists().where(UsedLink.nonce == claims.nonce))).scalar():
+                raise LinkError("replayed", "used")
+            page = page_in(session, claims.assignment_id)
+            actor = acting_as(session, page.unit_id, claims.recipient, context.today())
         if actor is None:
             raise LinkError("not_recipient", "not a current contact")
-        return actor
+        return page, actor
+
+    def page_in(session: Session, assignment_id: int) -> Page:
+        a = session.execute(
+            select(Assignment).where(Assignment.id == assignment_id).options(*assignment_options())
+        ).scalar_one_or_none()
+        if a is None:  # a genuine link to work that was since removed
+            raise LinkError("not_found", f"no assignment {assignment_id}")
+        pending = pending_request(session, a.id)
+        return Page(
+            assignment_id=a.id,
+            directive_id=a.directive_id,
+            directive_code=a.directive.code,
+            directive_title=a.directive.title,
+            directive_text=a.directive.text,
+            meeting_title=a.directive.meeting.title,
+            meeting_held_on=a.directive.meeting.held_on,
+            unit_id=a.unit_id,
+            unit_code=a.unit.code,
+            unit_name=a.unit.name,
+            unit_language=a.unit.language,
+            is_lead=a.is_lead,
+            state=AssignmentState(a.state),
+            due_on=a.due_on,
+            original_due_on=a.original_due_on,
+            percent=a.last_percent,
+            status=assignment_status(assignment_dates(a), context.today()),
+            extension_requested=pending.requested_due_on if pending else None,
+        )
 
     def check_link(
         token: str, assignment_id: int | None, action_name: str
@@ -317,16 +318,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         assignment_id = _number(assignment_part)
         try:
             claims, action = check_link(token, assignment_id, action_name)
-            if await run_in_threadpool(used, claims.nonce):
-                raise LinkError("replayed", "used")
-        except LinkError as exc:
-            return await refuse_link(
-                request, exc, token, path_assignment=assignment_id, action=action_name
-            )
-        assignment_id = claims.assignment_id  # the address and the link agree
-        try:
-            page = await run_in_threadpool(load_page, assignment_id)
-            await run_in_threadpool(actor_for, claims, page.unit_id)
+            page, _actor = await run_in_threadpool(opened, claims)
         except LinkError as exc:
             return await refuse_link(
                 request, exc, token, path_assignment=assignment_id, action=action_name
@@ -393,9 +385,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         lang = language(request)
         try:
             # Before reading a byte of the body: a used link costs nothing more.
-            if await run_in_threadpool(used, claims.nonce):
-                raise LinkError("replayed", "used")
-            page = await run_in_threadpool(load_page, assignment_id)
+            page, actor = await run_in_threadpool(opened, claims)
         except LinkError as exc:
             return await refuse_link(
                 request, exc, token, path_assignment=assignment_id, action=action.value
@@ -438,9 +428,8 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             evidence_data = await upload.read(settings.evidence_max_bytes + 1)
             evidence_name = upload.filename
         try:
-            actor = await run_in_threadpool(actor_for, claims, page.unit_id)
-            view, evidence = await run_in_threadpool(
-                carry_out, action, claims, values, evidence_data, evidence_name, actor
+            _view, evidence = await run_in_threadpool(
+                act_and_wake, action, claims, values, evidence_data, evidence_name, actor
             )
         except EvidenceRefused as exc:
             await run_in_threadpool(
@@ -467,7 +456,6 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             )
         except FollowupError as exc:
             return form_again(request, lang, page, action, claims, token, values, str(exc), 422)
-        await run_in_threadpool(nudge_run, view.directive_code)
         t = strings(lang)
         message = t[f"thanks_{action.value}"].format(
             unit=page.unit_name,
@@ -528,6 +516,19 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             errors=[error],
             values=values,
         )
+
+    def act_and_wake(
+        action: LinkAction,
+        claims: LinkClaims,
+        values: dict[str, str],
+        evidence_data: bytes,
+        evidence_name: str,
+        actor: str,
+    ) -> tuple[AssignmentView, EvidenceFile | None]:
+        """The action, then (once it has committed) a nudge to the directive's run."""
+        view, evidence = carry_out(action, claims, values, evidence_data, evidence_name, actor)
+        nudge_run(view.directive_code)
+        return view, evidence
 
     def carry_out(
         action: LinkAction,
