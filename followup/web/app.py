@@ -327,17 +327,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         if action not in link_actions(page.state):
             return await not_allowed(request, lang, page, claims, action)
         cookie = request.cookies.get(COOKIE) or csrf.new_cookie()
-        response = render(
-            request,
-            "confirm.html",
-            lang,
-            page=page,
-            action=action.value,
-            csrf_token=csrf.token(cookie, claims.nonce),
-            post_url=f"{request.url.path}?t={token}&lang={lang}",
-            errors=[],
-            values={},
-        )
+        response = form_page(request, lang, page, action, claims, token, cookie=cookie)
         response.set_cookie(
             COOKIE,
             cookie,
@@ -492,6 +482,34 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         )
         return error_page(request, lang, 413, strings(lang)["too_large"].format(mb=f"{max_mb:g}"))
 
+    def form_page(
+        request: Request,
+        lang: str,
+        page: Page,
+        action: LinkAction,
+        claims: LinkClaims,
+        token: str,
+        *,
+        cookie: str,
+        values: dict[str, str] | None = None,
+        error: str = "",
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        """The confirmation page with its form (again, with `error`, if what was sent was
+        refused; the values typed are kept)."""
+        return render(
+            request,
+            "confirm.html",
+            lang,
+            status_code=status_code,
+            page=page,
+            action=action.value,
+            csrf_token=csrf.token(cookie, claims.nonce),
+            post_url=f"{request.url.path}?t={token}&lang={lang}",
+            errors=[error] if error else [],
+            values=values or {},
+        )
+
     def form_again(
         request: Request,
         lang: str,
@@ -504,17 +522,17 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         status_code: int,
     ) -> HTMLResponse:
         cookie = request.cookies.get(COOKIE) or ""
-        return render(
+        return form_page(
             request,
-            "confirm.html",
             lang,
-            status_code=status_code,
-            page=page,
-            action=action.value,
-            csrf_token=csrf.token(cookie, claims.nonce),
-            post_url=f"{request.url.path}?t={token}&lang={lang}",
-            errors=[error],
+            page,
+            action,
+            claims,
+            token,
+            cookie=cookie,
             values=values,
+            error=error,
+            status_code=status_code,
         )
 
     def act_and_wake(
