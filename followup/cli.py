@@ -363,6 +363,21 @@ def delegate_cmd(
     )
 
 
+@units_app.command("end-delegation")
+def end_delegation_cmd(
+    unit: UnitCode,
+    reason: Annotated[str, typer.Option(help="Lý do (cán bộ đã trở lại, nhập nhầm...).")] = "",
+    actor: Actor = "",
+) -> None:
+    """Kết thúc ủy quyền của đơn vị: thông báo lại gửi cho cán bộ phụ trách."""
+    from followup.services.delegations import end_delegation
+
+    ended = _run(
+        lambda ctx: end_delegation(ctx, unit, reason=reason, actor=actor or _default_actor())
+    )
+    out.print(f"Đã kết thúc {ended} ủy quyền của {unit}.")
+
+
 @app.command("cancel")
 def cancel_cmd(
     directive: DirectiveCode,

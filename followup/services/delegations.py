@@ -138,3 +138,44 @@ def acting_as(session: Session, unit_id: int, email: str, on: date) -> str | Non
     if contact is None or not email:
         return None
     return f"{contact.name} <{email}> (liên kết e-mail)"
+
+
+def end_delegation(ctx: ServiceContext, unit_code: str, *, reason: str, actor: str) -> int:
+    """End every delegation of the unit's officer that is in force or still to come (a
+    mistaken address, the officer back early): notices go to the officer again. Returns
+    how many ended; one transaction with one audit event each."""
+    today = ctx.today()
+    with ctx.uow() as uow:
+        unit = get_unit(uow.session, unit_code)
+        rows = list(
+            uow.session.execute(
+                select(Delegation)
+                .where(
+                    Delegation.unit_id == unit.id,
+                    Delegation.ends_on >= today,
+                    Delegation.revoked_at.is_(None),
+                )
+                .with_for_update()
+            ).scalars()
+        )
+        if not rows:
+            raise ValidationError(
+                f"Đơn vị '{unit_code}' không có ủy quyền nào đang hoặc sắp có hiệu lực."
+            )
+        now = ctx.clock.now()
+        for row in rows:
+            row.revoked_at = now
+            uow.record(
+                "unit.delegation_ended",
+                actor=actor,
+                details={
+                    "unit": unit.code,
+                    "acting": row.acting_name,
+                    "acting_email": row.acting_email,
+                    "from": row.starts_on,
+                    "to": row.ends_on,
+                    "reason": nfc(reason).strip(),
+                },
+            )
+        uow.commit()
+        return len(rows)

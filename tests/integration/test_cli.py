@@ -129,6 +129,12 @@ def test_upgrade_load_act_and_report(tmp_path: Path) -> None:
     )
     assert delegated.returncode == 0, delegated.stderr
     assert "Phạm Văn Tâm <tam@mongcai.local>" in delegated.stdout
+    ended = cli(url, "units", "end-delegation", "xa-hai-tien", "--reason", "Nhầm")
+    assert ended.returncode == 0, ended.stderr
+    assert "Đã kết thúc 1 ủy quyền" in ended.stdout
+    again = cli(url, "units", "end-delegation", "xa-hai-tien")
+    assert again.returncode == 1
+    assert "không có ủy quyền" in again.stderr
     bad_date = cli(
         url,
         "units",

@@ -184,3 +184,33 @@ def test_an_extension_cannot_be_decided_after_the_work_ended(loaded: ServiceCont
         decide_extension(loaded, REF, approve=True, note="", actor="vp")
     with loaded.session_factory() as session:
         assert lock_assignment(session, REF).due_on == date(2021, 3, 31)
+
+
+def test_a_mistaken_delegation_can_be_ended(loaded: ServiceContext, web: Web) -> None:
+    from followup.services.delegations import end_delegation
+
+    delegate(
+        loaded,
+        "xa-hai-tien",
+        acting_name="Nhầm Địa Chỉ",
+        acting_email="nham@mongcai.local",
+        starts_on=date(2021, 3, 9),
+        ends_on=date(2021, 3, 31),
+        reason="",
+        actor="vp",
+    )
+    assert end_delegation(loaded, "xa-hai-tien", reason="Nhập nhầm e-mail", actor="vp") == 1
+    [event] = web.audit("unit.delegation_ended")
+    assert event.details["acting_email"] == "nham@mongcai.local"
+    actions.acknowledge(loaded, REF, actor="test")
+    with loaded.session_factory() as session:
+        receipt = session.execute(
+            select(Notice.recipient_email).where(
+                Notice.kind == "ack_receipt", Notice.body_text.contains("T-01")
+            )
+        ).scalar_one()
+    assert receipt == "vanphong.haitien@mongcai.local"
+    before = row_counts(loaded)
+    with pytest.raises(ValidationError, match="không có ủy quyền"):
+        end_delegation(loaded, "xa-hai-tien", reason="", actor="vp")
+    assert row_counts(loaded) == before
