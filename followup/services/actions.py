@@ -55,8 +55,11 @@ def _view(a: Assignment, version: int) -> AssignmentView:
     )
 
 
-def clean_text(value: str, *, field: str, required: bool = False) -> str:
-    text = nfc(value or "").strip()
+def clean_text(value: str | None, *, field: str, required: bool = False) -> str:
+    """Free text as we keep it: NFC, one kind of line break, no control characters other
+    than line breaks and tabs, trimmed, at most MAX_NOTE characters."""
+    text = nfc(value or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
     if required and not text:
         raise ValidationError(f"Cần nhập {field}.")
     if len(text) > MAX_NOTE:

@@ -556,25 +556,20 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         evidence_name: str,
         actor: str,
     ) -> tuple[AssignmentView, EvidenceFile | None]:
-        """One service call in one transaction, the link's nonce written with it."""
+        """One service call in one transaction, the link's nonce written with it. Free text
+        goes to the service as typed: the service cleans and checks it."""
         receipt = LinkUse(claims)
         ref = claims.assignment_id
+        note = values.get("note", "")
         if action is LinkAction.ACKNOWLEDGE:
-            note = forms.parse_text(values.get("note"), field="ghi chú", required=False)
             return actions.acknowledge(context, ref, actor=actor, note=note, consumed=receipt), None
         if action is LinkAction.PROGRESS:
             percent = forms.parse_percent(values.get("percent"))
-            note = forms.parse_text(
-                values.get("note"), field="nội dung báo cáo tiến độ", required=True
-            )
             view = actions.report_progress(
                 context, ref, percent=percent, note=note, actor=actor, consumed=receipt
             )
             return view, None
         if action is LinkAction.DONE:
-            note = forms.parse_text(
-                values.get("note"), field="nội dung báo cáo hoàn thành", required=True
-            )
             if not (evidence_data or evidence_name):
                 view = actions.report_done(context, ref, note=note, actor=actor, consumed=receipt)
                 return view, None
@@ -587,9 +582,13 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
                 keep()
             return view, evidence
         until = forms.parse_date(values.get("until"), field="ngày đề nghị gia hạn")
-        reason = forms.parse_text(values.get("reason"), field="lý do", required=True)
         view = extensions.request_extension(
-            context, ref, until=until, reason=reason, actor=actor, consumed=receipt
+            context,
+            ref,
+            until=until,
+            reason=values.get("reason", ""),
+            actor=actor,
+            consumed=receipt,
         )
         return view, None
 
@@ -699,7 +698,6 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         lang = language(request)
         return error_page(request, lang, 404, strings(lang)["not_found"])
 
-    app.state.context = context
     return app
 
 

@@ -7,9 +7,9 @@ import re
 from datetime import date
 
 from followup.domain.errors import ValidationError
-from followup.domain.text import nfc
+from followup.services.actions import MAX_NOTE, clean_text
 
-MAX_NOTE = 4000
+__all__ = ["MAX_NOTE", "parse_date", "parse_percent", "parse_text"]
 _PERCENT = re.compile(r"^\s*(\d{1,3})\s*%?\s*$")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 _VN = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
@@ -26,14 +26,8 @@ def parse_percent(raw: str | None) -> int:
 
 
 def parse_text(raw: str | None, *, field: str, required: bool) -> str:
-    """NFC, trimmed, control characters other than line breaks and tabs removed."""
-    text = nfc(raw or "").replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
-    if required and not text:
-        raise ValidationError(f"Cần nhập {field}.")
-    if len(text) > MAX_NOTE:
-        raise ValidationError(f"{field.capitalize()} dài quá {MAX_NOTE} ký tự ({len(text)}).")
-    return text
+    """The service layer's own rule for free text (`services.actions.clean_text`)."""
+    return clean_text(raw, field=field, required=required)
 
 
 def parse_date(raw: str | None, *, field: str) -> date:
