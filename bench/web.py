@@ -18,12 +18,11 @@ import secrets
 import socket
 import statistics
 import tempfile
-import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
-import uvicorn
 from sqlalchemy import select
 
 from followup.config import Settings
@@ -35,7 +34,7 @@ from followup.services.context import ServiceContext
 from followup.services.inputs import DirectiveInput, MeetingFile, MeetingInput
 from followup.services.meetings import open_meeting
 from followup.services.units import load_units_file
-from followup.web.app import asgi
+from followup.web.app import serving
 
 DATA = Path(__file__).resolve().parent.parent / "followup" / "demo" / "data"
 COMMUNES = ["xa-quang-nghia", "xa-hai-tien", "xa-hai-dong", "xa-van-ninh", "xa-hai-xuan"]
@@ -51,6 +50,7 @@ def _setup(folder: Path, assignments: int, port: int) -> tuple[ServiceContext, S
         database_url=url,
         link_secret=SECRET,
         base_url=f"http://127.0.0.1:{port}",
+        web_port=port,
         evidence_dir=folder / "evidence",
     )
     clock = ManualClock(datetime(2021, 3, 9, 8, tzinfo=LOCAL_TZ))
@@ -97,15 +97,9 @@ def main() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         ctx, settings = _setup(Path(tmp), args.assignments, port)
-        server = uvicorn.Server(
-            uvicorn.Config(asgi(settings, ctx), host="127.0.0.1", port=port, log_level="error")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
+        stack.enter_context(serving(settings, ctx))
         links = _ack_links(ctx)
         half = len(links) // 2
         by_web, by_call = links[:half], links[half:]
@@ -134,8 +128,6 @@ def main() -> None:
         for link in by_call:
             assignment_id = int(link.split("/a/")[1].split("/")[0])
             _timed(calls, lambda i=assignment_id: actions.acknowledge(ctx, i, actor="bench"))
-        server.should_exit = True
-        thread.join(timeout=10)
         ctx.close()
 
     def ms(values: list[float]) -> float:

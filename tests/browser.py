@@ -3,21 +3,18 @@ served by a real uvicorn on loopback."""
 
 from __future__ import annotations
 
-import contextvars
 import os
 import shutil
-import threading
-import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 
 from followup.config import Settings
 from followup.services.context import ServiceContext
-from followup.web.app import asgi
+from followup.web.app import serving
 from tests.smtp import free_port
 
 CHROMIUM = os.environ.get("FOLLOWUP_TEST_CHROMIUM") or shutil.which("chromium") or ""
@@ -51,34 +48,10 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
-class WebServer:
-    """`followup web` in a thread: the same ASGI app, on a free loopback port."""
-
-    def __init__(self, settings: Settings, ctx: ServiceContext) -> None:
-        config = uvicorn.Config(
-            asgi(settings, ctx), host="127.0.0.1", port=self.port_of(settings), log_level="warning"
-        )
-        self.server = uvicorn.Server(config)
-        # The server's thread sees the caller's context (a temporary PREFECT_API_URL, say).
-        context = contextvars.copy_context()
-        self.thread = threading.Thread(target=context.run, args=(self.server.run,), daemon=True)
-
-    @staticmethod
-    def port_of(settings: Settings) -> int:
-        return int(settings.base_url.rsplit(":", 1)[1])
-
-    def __enter__(self) -> WebServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise TimeoutError("the web server did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+def WebServer(settings: Settings, ctx: ServiceContext) -> AbstractContextManager[None]:
+    """`followup web` in a thread on the port of `settings.base_url` (see `web.app.serving`)."""
+    port = int(settings.base_url.rsplit(":", 1)[1])
+    return serving(settings.model_copy(update={"web_host": "127.0.0.1", "web_port": port}), ctx)
 
 
 def web_base_url() -> str:

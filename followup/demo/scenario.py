@@ -10,17 +10,15 @@ SMTP server that saves every message as an .eml file.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import html
 import re
 import secrets
 import shutil
 import socket
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -43,6 +41,7 @@ from followup.services.meetings import open_meeting_file
 from followup.services.reports import UnitStatus, status_by_unit, verify_audit
 from followup.services.sweep import sweep
 from followup.services.units import load_units_file
+from followup.web.app import serving
 
 DATA = Path(__file__).parent / "data"
 START = date(2021, 3, 9)
@@ -257,7 +256,7 @@ def run_demo(
         ctx = ServiceContext.from_settings(settings, clock=clock)
         stack.callback(ctx.close)
         # The commune pages, which units use below and which the saved e-mails link to.
-        stack.enter_context(_serve_web(settings, ctx))
+        stack.enter_context(serving(settings, ctx))
         failed = 0
         load_units_file(ctx, DATA / "units.toml", actor=COORDINATOR)
         opened = open_meeting_file(ctx, DATA / "meeting-2021-03-09.toml", actor=COORDINATOR)
@@ -302,36 +301,6 @@ def run_demo(
         if keep_running is not None:
             keep_running(summary)
     return summary
-
-
-@contextmanager
-def _serve_web(settings: Settings, ctx: ServiceContext) -> Iterator[None]:
-    """`followup web` in a thread for `demo --keep-running`."""
-    import uvicorn
-
-    from followup.web.app import asgi
-
-    server = uvicorn.Server(
-        uvicorn.Config(
-            asgi(settings, ctx), host=settings.web_host, port=settings.web_port, log_level="warning"
-        )
-    )
-    context = contextvars.copy_context()  # keeps the demo's PREFECT_API_URL
-    thread = threading.Thread(target=context.run, args=(server.run,), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise FollowupError(
-                f"Không mở được trang cho đơn vị ở {settings.base_url} (cổng đang bận?); "
-                "đặt FOLLOWUP_WEB_PORT sang cổng khác."
-            )
-        time.sleep(0.05)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def _port_or_free(wanted: int) -> int:

@@ -13,11 +13,17 @@ and a refused evidence file each get a clear page, a 4xx and an audit event.
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -723,3 +729,35 @@ def _field(value: object) -> str:
 def asgi(settings: Settings, ctx: ServiceContext | None = None) -> ASGIApp:
     """The app behind the body-size limit: what `followup web` serves."""
     return LimitBody(create_app(settings, ctx), settings.evidence_max_bytes + FORM_OVERHEAD)
+
+
+@contextmanager
+def serving(settings: Settings, ctx: ServiceContext | None = None) -> Iterator[None]:
+    """`followup web` in a thread of this process, on `settings.web_host:web_port`, for as
+    long as the block runs (the demo, the browser tests, the benchmark). The thread sees
+    the caller's context, so a temporary PREFECT_API_URL reaches the nudges."""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            asgi(settings, ctx),
+            host=settings.web_host,
+            port=settings.web_port,
+            log_level="warning",
+            access_log=False,
+        )
+    )
+    context = contextvars.copy_context()
+    thread = threading.Thread(target=context.run, args=(server.run,), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise FollowupError(
+                f"Không mở được trang cho đơn vị ở {settings.base_url} (cổng đang bận?); "
+                "đặt FOLLOWUP_WEB_PORT sang cổng khác."
+            )
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
