@@ -15,7 +15,7 @@ from followup.domain.calendar import CalendarAdjustments, WorkingCalendar, parse
 from followup.domain.clock import Clock, FileClock, SystemClock
 from followup.domain.errors import FollowupError
 from followup.domain.policy import EscalationPolicy
-from followup.links import LinkSigner, check_secret
+from followup.links import NO_LINK_KEY_MESSAGE, LinkSigner, check_secret
 
 
 class Settings(BaseSettings):
@@ -112,11 +112,7 @@ class Settings(BaseSettings):
     def signer(self) -> LinkSigner:
         """The link signer; a missing secret is refused in one sentence."""
         if self.link_secret is None:
-            raise FollowupError(
-                "Chưa đặt FOLLOWUP_LINK_SECRET: cần một chuỗi ngẫu nhiên dài ít nhất 32 ký tự "
-                "để ký các liên kết trong thư (ví dụ: python -c 'import secrets; "
-                "print(secrets.token_urlsafe(48))')."
-            )
+            raise FollowupError(NO_LINK_KEY_MESSAGE)
         return LinkSigner(self.link_secret.get_secret_value())
 
     def clock(self) -> Clock:

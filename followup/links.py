@@ -60,6 +60,12 @@ class LinkError(FollowupError):
         super().__init__(message)
 
 
+NO_LINK_KEY_MESSAGE = (
+    "Chưa đặt FOLLOWUP_LINK_SECRET: cần một chuỗi ngẫu nhiên dài ít nhất 32 ký tự để ký các "
+    "liên kết trong thư (ví dụ: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+)
+
+
 def check_secret(secret: str) -> str:
     """Refuse a missing, placeholder or short secret, in one sentence, at start-up."""
     if secret.strip().lower() in PLACEHOLDERS or len(secret) < MIN_SECRET_LENGTH:

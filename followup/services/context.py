@@ -14,7 +14,7 @@ from followup.domain.calendar import WorkingCalendar
 from followup.domain.clock import Clock, local_date
 from followup.domain.errors import FollowupError
 from followup.domain.policy import EscalationPolicy
-from followup.links import LinkSigner
+from followup.links import NO_LINK_KEY_MESSAGE, LinkSigner
 
 
 @dataclass
@@ -54,10 +54,7 @@ class ServiceContext:
 
     def link_signer(self) -> LinkSigner:
         if self.signer is None:
-            raise FollowupError(
-                "Chưa đặt FOLLOWUP_LINK_SECRET: không thể tạo liên kết trong thư (cần một chuỗi "
-                "ngẫu nhiên dài ít nhất 32 ký tự)."
-            )
+            raise FollowupError(NO_LINK_KEY_MESSAGE)
         return self.signer
 
     def today(self) -> date:

@@ -20,12 +20,11 @@ from followup.domain.errors import ValidationError
 from followup.domain.policy import Role
 from followup.domain.text import nfc
 from followup.services.context import ServiceContext
+from followup.services.inputs import EMAIL_PATTERN
 from followup.services.loading import get_unit
 from followup.services.notices import active_delegation
 
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
-)
+_EMAIL = re.compile(EMAIL_PATTERN)  # the rule of the units file
 MAX_DAYS = 366
 
 

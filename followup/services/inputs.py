@@ -29,12 +29,16 @@ Code = Annotated[
 
 
 # Intranet domains (`.local`, a ministry's own) are normal here, so no public-DNS rules.
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 EmailAddress = Annotated[
     str,
     BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
     StringConstraints(
         max_length=320,
-        pattern=r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$",
+        pattern=EMAIL_PATTERN,
     ),
 ]
 
