@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ from starlette.testclient import TestClient
 from followup.config import Settings
 from followup.db.models import AuditEvent, Notice
 from followup.services.context import ServiceContext
+from followup.services.delegations import DelegationView, delegate
 from followup.web.app import asgi
 from tests.conftest import TEST_LINK_SECRET
 
@@ -83,3 +85,24 @@ def post_url_of(html: str) -> str:
     match = re.search(r'<form method="post" action="([^"]+)"', html)
     assert match, "the confirmation page has no form"
     return match.group(1).replace("&amp;", "&")
+
+
+def acting_officer(
+    ctx: ServiceContext,
+    *,
+    until: date = date(2021, 3, 19),
+    name: str = "Phạm Văn Tâm",
+    email: str = "tam.pv@mongcai.local",
+    reason: str = "",
+) -> DelegationView:
+    """Xã Hải Tiến's officer delegated from the test meeting's first day to `until`."""
+    return delegate(
+        ctx,
+        "xa-hai-tien",
+        acting_name=name,
+        acting_email=email,
+        starts_on=date(2021, 3, 9),
+        ends_on=until,
+        reason=reason,
+        actor="vp",
+    )

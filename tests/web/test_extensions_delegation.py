@@ -16,7 +16,7 @@ from followup.services.delegations import delegate
 from followup.services.extensions import decide_extension, request_extension
 from followup.services.loading import AssignmentRef
 from tests.helpers import row_counts
-from tests.web.conftest import Web, csrf_of, links_in, post_url_of
+from tests.web.conftest import Web, acting_officer, csrf_of, links_in, post_url_of
 
 REF = AssignmentRef("T-01", "xa-hai-tien")
 
@@ -105,16 +105,7 @@ def test_bad_extension_dates_are_refused(
 def test_an_acting_officer_gets_the_notices_and_the_audit_names_both(
     loaded: ServiceContext, web: Web
 ) -> None:
-    made = delegate(
-        loaded,
-        "xa-hai-tien",
-        acting_name="Phạm Văn Tâm",
-        acting_email="tam.pv@mongcai.local",
-        starts_on=date(2021, 3, 9),
-        ends_on=date(2021, 3, 19),
-        reason="Cán bộ phụ trách nghỉ phép",
-        actor="Chánh Văn phòng",
-    )
+    made = acting_officer(loaded, reason="Cán bộ phụ trách nghỉ phép")
     [event] = web.audit("unit.officer_delegated")
     assert event.details["acting_email"] == "tam.pv@mongcai.local"
     assert event.details["officer_email"] == "vanphong.haitien@mongcai.local"
@@ -196,16 +187,7 @@ def test_sweep_notices_go_to_the_acting_officer_and_say_so_in_the_audit(
 
     from followup.services.sweep import sweep
 
-    made = delegate(
-        loaded,
-        "xa-hai-tien",
-        acting_name="Phạm Văn Tâm",
-        acting_email="tam.pv@mongcai.local",
-        starts_on=date(2021, 3, 9),
-        ends_on=date(2021, 3, 19),
-        reason="",
-        actor="vp",
-    )
+    made = acting_officer(loaded)
     loaded.clock.advance(timedelta(days=3))  # type: ignore[attr-defined]  # Fri 12/03
     sweep(loaded)
     [event] = [

@@ -12,11 +12,10 @@ from followup.domain.errors import ValidationError
 from followup.links import LinkAction
 from followup.services import actions
 from followup.services.context import ServiceContext
-from followup.services.delegations import delegate
 from followup.services.extensions import decide_extension, request_extension
 from followup.services.loading import AssignmentRef, lock_assignment
 from tests.helpers import row_counts
-from tests.web.conftest import Web, csrf_of, links_in, post_url_of
+from tests.web.conftest import Web, acting_officer, csrf_of, links_in, post_url_of
 from tests.web.test_security import PDF, _done_page, only_audit_grew, refused
 
 REF = AssignmentRef("T-01", "xa-hai-tien")
@@ -95,16 +94,7 @@ def test_the_city_leader_sees_the_list_but_gets_no_buttons(
 def test_an_acting_officer_past_the_range_may_no_longer_act(
     loaded: ServiceContext, web: Web
 ) -> None:
-    delegate(
-        loaded,
-        "xa-hai-tien",
-        acting_name="Phạm Văn Tâm",
-        acting_email="tam.pv@mongcai.local",
-        starts_on=date(2021, 3, 9),
-        ends_on=date(2021, 3, 10),
-        reason="",
-        actor="vp",
-    )
+    acting_officer(loaded, until=date(2021, 3, 10))
     actions.acknowledge(loaded, REF, actor="test")
     with loaded.session_factory() as session:
         mail = session.execute(
@@ -189,16 +179,7 @@ def test_an_extension_cannot_be_decided_after_the_work_ended(loaded: ServiceCont
 def test_a_mistaken_delegation_can_be_ended(loaded: ServiceContext, web: Web) -> None:
     from followup.services.delegations import end_delegation
 
-    delegate(
-        loaded,
-        "xa-hai-tien",
-        acting_name="Nhầm Địa Chỉ",
-        acting_email="nham@mongcai.local",
-        starts_on=date(2021, 3, 9),
-        ends_on=date(2021, 3, 31),
-        reason="",
-        actor="vp",
-    )
+    acting_officer(loaded, until=date(2021, 3, 31), name="Nhầm Địa Chỉ", email="nham@mongcai.local")
     assert end_delegation(loaded, "xa-hai-tien", reason="Nhập nhầm e-mail", actor="vp") == 1
     [event] = web.audit("unit.delegation_ended")
     assert event.details["acting_email"] == "nham@mongcai.local"
