@@ -141,10 +141,14 @@ class LinkSigner:
 
     def verify(self, token: str, *, action: LinkAction, now: datetime) -> LinkClaims:
         """The claims of a genuine, unexpired link for `action`; LinkError otherwise."""
-        try:
-            claims = self._claims(self._serializer.loads(token))
-        except (BadSignature, KeyError, TypeError, ValueError, OverflowError) as exc:
-            raise LinkError("forged", "Liên kết không hợp lệ hoặc đã bị sửa.") from exc
+        claims = self.peek(token)
+        if claims is None:
+            raise LinkError("forged", "Liên kết không hợp lệ hoặc đã bị sửa.")
+        return self.admit(claims, action=action, now=now)
+
+    @staticmethod
+    def admit(claims: LinkClaims, *, action: LinkAction, now: datetime) -> LinkClaims:
+        """Genuine claims (from `peek`) that may act now for `action`; LinkError otherwise."""
         if claims.action is not action:
             raise LinkError("wrong_action", "Liên kết này không dùng cho thao tác này.")
         if now >= claims.expires_at:

@@ -299,7 +299,8 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
     ) -> tuple[LinkClaims, LinkAction]:
         """The link's claims if it may act on this address; LinkError saying why not. The
         signature is checked first, so a forged token is called forged wherever it points."""
-        if signer.peek(token) is None:
+        genuine = signer.peek(token)  # decoded once; checked for the address below
+        if genuine is None:
             raise LinkError("forged", "bad signature")
         try:
             action = LinkAction(action_name)
@@ -307,7 +308,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             raise LinkError("wrong_action", "unknown action") from None
         if action not in ACTIONS:
             raise LinkError("wrong_action", "not an action")
-        claims = signer.verify(token, action=action, now=context.clock.now())
+        claims = signer.admit(genuine, action=action, now=context.clock.now())
         if claims.assignment_id != assignment_id:
             raise LinkError("other_unit", "another assignment")
         return claims, action
