@@ -36,7 +36,7 @@ from starlette.formparsers import MultiPartException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from followup.config import Settings
-from followup.db.models import Assignment, Directive, UsedLink
+from followup.db.models import Assignment, Directive, ExtensionRequest, UsedLink
 from followup.domain.clock import local_date
 from followup.domain.errors import FollowupError, IllegalTransitionError, NotFoundError
 from followup.domain.states import AssignmentState
@@ -655,9 +655,17 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             # Buttons only for someone who acts for the unit today: the city leader, a former
             # contact or an acting officer whose range has ended see the list, nothing more.
             may_act = acting_as(session, unit.id, claims.recipient, today) is not None
+            asked = {
+                row.assignment_id: row.requested_due_on
+                for row in session.execute(
+                    select(ExtensionRequest.assignment_id, ExtensionRequest.requested_due_on)
+                    .join(Assignment, Assignment.id == ExtensionRequest.assignment_id)
+                    .where(Assignment.unit_id == unit.id, ExtensionRequest.status == "pending")
+                )
+            }
             items = []
             for a in found:
-                pending = pending_request(session, a.id)
+                pending = asked.get(a.id)
                 links = [
                     (
                         act.value,
@@ -681,7 +689,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
                         "original_due_on": a.original_due_on,
                         "percent": a.last_percent,
                         "status": assignment_status(assignment_dates(a), today),
-                        "pending": pending.requested_due_on if pending else None,
+                        "pending": pending,
                         "links": links,
                     }
                 )
