@@ -38,14 +38,22 @@ from followup.config import Settings
 from followup.db.migrate import upgrade
 from followup.demo.local_prefect import PROJECT_ROOT, LocalPrefect
 from followup.notifications.dispatcher import SmtpConfig, dispatch
-from followup.orchestration import nudge
-from followup.services import actions
+from followup.orchestration.keys import expected_pause_key
+from followup.orchestration.runs import nudge
+from followup.services.bus import execute
+from followup.services.commands import (
+    Acknowledge,
+    AssignmentRef,
+    Close,
+    OpenMeeting,
+    ReportDone,
+    ReportProgress,
+    get_directive,
+)
 from followup.services.context import ServiceContext
-from followup.services.flow_inputs import consumed_keys, expected_pause_key
-from followup.services.inputs import DirectiveInput, MeetingFile, MeetingInput
-from followup.services.loading import AssignmentRef, get_directive
-from followup.services.meetings import open_meeting
+from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
 from followup.services.reports import directive_state
+from followup.services.run_inputs import consumed_keys
 from followup.services.units import load_units_file
 
 UNITS = PROJECT_ROOT / "tests" / "data" / "units.toml"
@@ -64,21 +72,23 @@ def bare_flow() -> None:
 
 def new_directive(ctx: ServiceContext) -> str:
     code = f"B-{uuid.uuid4().hex[:8]}"
-    open_meeting(
+    execute(
         ctx,
-        MeetingFile(
-            meeting=MeetingInput(code=f"M-{code}", title="Đo", held_on="2026-11-27"),
-            directives=[
-                DirectiveInput(
-                    code=code,
-                    title="Đo",
-                    text="Đo thời gian",
-                    lead="xa-hai-tien",
-                    deadline="2099-12-31",
-                )
-            ],
+        OpenMeeting(
+            meeting=MeetingFile(
+                meeting=MeetingInput(code=f"M-{code}", title="Đo", held_on="2026-11-27"),
+                directives=[
+                    DirectiveInput(
+                        code=code,
+                        title="Đo",
+                        text="Đo thời gian",
+                        lead="xa-hai-tien",
+                        deadline="2099-12-31",
+                    )
+                ],
+            ),
+            actor="bench",
         ),
-        actor="bench",
     )
     return code
 
@@ -118,14 +128,14 @@ def run(prefect: LocalPrefect, db: str, repeat: int) -> None:
     load_units_file(ctx, UNITS, actor="bench")
     finished = new_directive(ctx)
     ref = AssignmentRef(finished, "xa-hai-tien")
-    actions.acknowledge(ctx, ref, actor="bench")
-    actions.report_done(ctx, ref, note="xong", actor="bench")
-    actions.close(ctx, ref, actor="bench")
+    execute(ctx, Acknowledge(target=ref, actor="bench"))
+    execute(ctx, ReportDone(target=ref, note="xong", actor="bench"))
+    execute(ctx, Close(target=ref, actor="bench"))
     with ctx.session_factory() as session:
         directive_id = get_directive(session, finished).id
 
-    from followup.flows import runtime
     from followup.flows.directive import directive_flow
+    from followup.tasks import runtime
 
     # Flow runs read their settings from the environment, as they do under `followup serve`.
     os.environ.update(
@@ -213,7 +223,7 @@ def run(prefect: LocalPrefect, db: str, repeat: int) -> None:
             wait_suspended_on_current()
             cli_samples.append(time.perf_counter() - start)
         else:
-            actions.report_progress(ctx, ref_for(code), percent=i, note="đo", actor="bench")
+            execute(ctx, ReportProgress(target=ref_for(code), percent=i, note="đo", actor="bench"))
             nudge(ctx, code)
             wait_suspended_on_current()
             inproc_samples.append(time.perf_counter() - start)

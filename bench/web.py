@@ -29,10 +29,10 @@ from followup.config import Settings
 from followup.db.migrate import upgrade
 from followup.db.models import Notice
 from followup.domain.clock import LOCAL_TZ, ManualClock
-from followup.services import actions
+from followup.services.bus import execute
+from followup.services.commands import Acknowledge, OpenMeeting
 from followup.services.context import ServiceContext
-from followup.services.inputs import DirectiveInput, MeetingFile, MeetingInput
-from followup.services.meetings import open_meeting
+from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
 from followup.services.units import load_units_file
 from followup.web.app import serving
 
@@ -67,7 +67,9 @@ def _setup(folder: Path, assignments: int, port: int) -> tuple[ServiceContext, S
         for i in range(assignments)
     ]
     meeting = MeetingInput(code="B", title="Buổi làm việc đo tốc độ", held_on="2021-03-09")
-    open_meeting(ctx, MeetingFile(meeting=meeting, directives=directives), actor="bench")
+    execute(
+        ctx, OpenMeeting(meeting=MeetingFile(meeting=meeting, directives=directives), actor="bench")
+    )
     return ctx, settings
 
 
@@ -127,7 +129,10 @@ def main() -> None:
                 assert done.status_code == 200, done.text[:500]  # type: ignore[attr-defined]
         for link in by_call:
             assignment_id = int(link.split("/a/")[1].split("/")[0])
-            _timed(calls, lambda i=assignment_id: actions.acknowledge(ctx, i, actor="bench"))
+            _timed(
+                calls,
+                lambda i=assignment_id: execute(ctx, Acknowledge(target=i, actor="bench")).result,
+            )
         ctx.close()
 
     def ms(values: list[float]) -> float:

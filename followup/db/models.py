@@ -20,8 +20,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from followup.db.base import Base, UTCDateTime
 
-OPEN_STATE_VALUES = ("assigned", "acknowledged", "in_progress", "reported_done", "sent_back")
-
 
 class Unit(Base):
     """A commune/ward, a city department, or the city leadership."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from followup.flows.serve import QUIET
+from followup.deployments import QUIET
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -34,10 +34,18 @@ from followup.demo.local_prefect import LocalPrefect
 from followup.domain.clock import FileClock, start_of_local_day
 from followup.domain.errors import FollowupError
 from followup.domain.status import FourWay
+from followup.domain.vocabulary import WakeOutcome
 from followup.notifications.dispatcher import SmtpConfig, dispatch
-from followup.services import actions
+from followup.services.bus import execute
+from followup.services.commands import (
+    AssignmentCommand,
+    Close,
+    ReportDone,
+    ReportProgress,
+    SendBack,
+)
 from followup.services.context import ServiceContext
-from followup.services.meetings import open_meeting_file
+from followup.services.meetings import meeting_from_file
 from followup.services.reports import UnitStatus, status_by_unit, verify_audit
 from followup.services.sweep import sweep
 from followup.services.units import load_units_file
@@ -126,6 +134,10 @@ def _actions_for(
     ref = track.assignment_id
     unit_actor = f"cán bộ {track.unit_code}"
     todo: list[tuple[str, Callable[[], object]]] = []
+
+    def run(kind: type[AssignmentCommand], **fields: Any) -> object:
+        return execute(ctx, kind(target=ref, **fields))
+
     first_day = cal.add_working_days(START, 1)
     if day == first_day:
         # The officer opens the assignment e-mail and presses the button on the page.
@@ -138,9 +150,8 @@ def _actions_for(
         todo.append(
             (
                 f"báo cáo tiến độ {percent}%",
-                lambda: actions.report_progress(
-                    ctx,
-                    ref,
+                lambda: run(
+                    ReportProgress,
                     percent=percent,
                     note=f"Đã thực hiện khoảng {percent}% khối lượng.",
                     actor=unit_actor,
@@ -159,9 +170,8 @@ def _actions_for(
         todo.append(
             (
                 "báo cáo hoàn thành",
-                lambda: actions.report_done(
-                    ctx,
-                    ref,
+                lambda: run(
+                    ReportDone,
                     note="Đơn vị đã hoàn thành nhiệm vụ, có biên bản kèm theo.",
                     actor=unit_actor,
                 ),
@@ -172,9 +182,8 @@ def _actions_for(
             todo.append(
                 (
                     "bị trả lại",
-                    lambda: actions.send_back(
-                        ctx,
-                        ref,
+                    lambda: run(
+                        SendBack,
                         reason="Thiếu biên bản nghiệm thu; đề nghị bổ sung.",
                         actor=COORDINATOR,
                     ),
@@ -184,15 +193,15 @@ def _actions_for(
             todo.append(
                 (
                     "báo cáo hoàn thành lần 2",
-                    lambda: actions.report_done(
-                        ctx, ref, note="Đã bổ sung biên bản nghiệm thu.", actor=unit_actor
+                    lambda: run(
+                        ReportDone, note="Đã bổ sung biên bản nghiệm thu.", actor=unit_actor
                     ),
                 )
             )
         elif day == cal.add_working_days(done_on, 3):
-            todo.append(("kết thúc", lambda: actions.close(ctx, ref, actor=COORDINATOR)))
+            todo.append(("kết thúc", lambda: run(Close, actor=COORDINATOR)))
     elif day == cal.add_working_days(done_on, 1):
-        todo.append(("kết thúc", lambda: actions.close(ctx, ref, actor=COORDINATOR)))
+        todo.append(("kết thúc", lambda: run(Close, actor=COORDINATOR)))
     return todo
 
 
@@ -259,7 +268,9 @@ def run_demo(
         stack.enter_context(serving(settings, ctx))
         failed = 0
         load_units_file(ctx, DATA / "units.toml", actor=COORDINATOR)
-        opened = open_meeting_file(ctx, DATA / "meeting-2021-03-09.toml", actor=COORDINATOR)
+        opened = execute(
+            ctx, meeting_from_file(DATA / "meeting-2021-03-09.toml", actor=COORDINATOR)
+        ).result
         if prefect:
             _wake(ctx)
         tracks = _tracks(ctx)
@@ -344,9 +355,9 @@ def acknowledge_from_email(ctx: ServiceContext, assignment_id: int) -> None:
 
 
 def _wake(ctx: ServiceContext) -> int:
-    from followup.orchestration import repair
+    from followup.orchestration.runs import repair
 
-    return sum(1 for n in repair(ctx) if n.outcome in ("started", "resumed"))
+    return sum(1 for n in repair(ctx) if n.outcome in (WakeOutcome.STARTED, WakeOutcome.RESUMED))
 
 
 def _settle(ctx: ServiceContext, codes: tuple[str, ...], timeout: float = 240) -> dict[str, int]:
@@ -355,8 +366,8 @@ def _settle(ctx: ServiceContext, codes: tuple[str, ...], timeout: float = 240) -
 
     from prefect.client.orchestration import get_client
 
-    from followup.services.flow_inputs import expected_pause_key
-    from followup.services.loading import get_directive
+    from followup.orchestration.keys import expected_pause_key
+    from followup.services.queries import get_directive
 
     deadline = time.monotonic() + timeout
     calm = 0  # a run that just suspended is still exiting: ask twice, a moment apart

@@ -59,8 +59,8 @@ TRANSITIONS: dict[AssignmentState, frozenset[AssignmentState]] = {
 }
 
 TERMINAL_STATES = frozenset({S.CLOSED, S.CANCELLED})
-#: States in which the unit still owes work (the deadline runs).
-OPEN_STATES = frozenset(s for s in AssignmentState if s not in TERMINAL_STATES)
+#: The same, as stored (for queries).
+TERMINAL_STATE_VALUES = tuple(sorted(s.value for s in TERMINAL_STATES))
 #: States in which the unit has acknowledged and owes progress reports.
 WORKING_STATES = frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS, S.SENT_BACK})
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Engine
@@ -15,6 +15,7 @@ from followup.domain.clock import Clock, local_date
 from followup.domain.errors import FollowupError
 from followup.domain.policy import EscalationPolicy
 from followup.links import NO_LINK_KEY_MESSAGE, LinkSigner
+from followup.services.ports import NoWaker, RunWaker
 
 
 @dataclass
@@ -31,9 +32,13 @@ class ServiceContext:
     signer: LinkSigner | None = None
     base_url: str = "http://127.0.0.1:8080"
     link_valid_days: int = 30
+    #: Wakes a directive's run after a command commits (see `services.bus.execute`).
+    waker: RunWaker = field(default_factory=NoWaker)
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> ServiceContext:
+    def from_settings(
+        cls, settings: Settings, *, clock: Clock | None = None, waker: RunWaker | None = None
+    ) -> ServiceContext:
         engine = make_engine(settings.database_url)
         return cls(
             engine=engine,
@@ -47,6 +52,7 @@ class ServiceContext:
             signer=settings.signer() if settings.link_secret is not None else None,
             base_url=settings.base_url,
             link_valid_days=settings.link_valid_days,
+            waker=waker or NoWaker(),
         )
 
     def uow(self) -> UnitOfWork:

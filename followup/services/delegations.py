@@ -19,10 +19,12 @@ from followup.db.models import Delegation, UnitContact
 from followup.domain.errors import ValidationError
 from followup.domain.policy import Role
 from followup.domain.text import nfc
+from followup.services.change import Receipt
+from followup.services.commands import Delegate, EndDelegation
 from followup.services.context import ServiceContext
-from followup.services.inputs import EMAIL_PATTERN
-from followup.services.loading import get_unit
+from followup.services.meeting_files import EMAIL_PATTERN
 from followup.services.notices import active_delegation
+from followup.services.queries import get_unit
 
 _EMAIL = re.compile(EMAIL_PATTERN)  # the rule of the units file
 MAX_DAYS = 366
@@ -37,21 +39,22 @@ class DelegationView:
     acting_email: str
     starts_on: date
     ends_on: date
+    #: No directive's run needs to look again: notices pick the acting officer when sent.
+    directive_codes: tuple[str, ...] = ()
 
 
-def delegate(
-    ctx: ServiceContext,
-    unit_code: str,
-    *,
-    acting_name: str,
-    acting_email: str,
-    starts_on: date,
-    ends_on: date,
-    reason: str,
-    actor: str,
-) -> DelegationView:
+@dataclass(frozen=True)
+class EndedDelegations:
+    unit_code: str
+    count: int
+    directive_codes: tuple[str, ...] = ()
+
+
+def delegate(ctx: ServiceContext, cmd: Delegate, _receipt: Receipt | None) -> DelegationView:
     """Record that `acting_name` stands in for the unit's officer from `starts_on` to
     `ends_on` inclusive; one transaction with its audit event."""
+    unit_code, acting_name, acting_email = cmd.unit_code, cmd.acting_name, cmd.acting_email
+    starts_on, ends_on, reason, actor = cmd.starts_on, cmd.ends_on, cmd.reason, cmd.actor
     name = nfc(acting_name).strip()
     email = acting_email.strip()
     if not name:
@@ -139,10 +142,13 @@ def acting_as(session: Session, unit_id: int, email: str, on: date) -> str | Non
     return f"{contact.name} <{email}> (liên kết e-mail)"
 
 
-def end_delegation(ctx: ServiceContext, unit_code: str, *, reason: str, actor: str) -> int:
+def end_delegation(
+    ctx: ServiceContext, cmd: EndDelegation, _receipt: Receipt | None
+) -> EndedDelegations:
     """End every delegation of the unit's officer that is in force or still to come (a
     mistaken address, the officer back early): notices go to the officer again. Returns
     how many ended; one transaction with one audit event each."""
+    unit_code, reason, actor = cmd.unit_code, cmd.reason, cmd.actor
     today = ctx.today()
     with ctx.uow() as uow:
         unit = get_unit(uow.session, unit_code)
@@ -177,4 +183,4 @@ def end_delegation(ctx: ServiceContext, unit_code: str, *, reason: str, actor: s
                 },
             )
         uow.commit()
-        return len(rows)
+        return EndedDelegations(unit.code, len(rows))

@@ -13,9 +13,14 @@ from followup.db.models import ExtensionRequest
 from followup.domain.errors import ValidationError
 from followup.domain.states import WORKING_STATES, AssignmentState
 from followup.notifications.render import NoticeKind
-from followup.services.actions import AssignmentView, Receipt, _changing, _returned, clean_text
+from followup.services.change import AssignmentView, Receipt, changing, clean_text
+from followup.services.commands import (
+    ApproveExtension,
+    AssignmentRef,
+    RefuseExtension,
+    RequestExtension,
+)
 from followup.services.context import ServiceContext
-from followup.services.loading import AssignmentRef
 
 #: The furthest a deadline may be pushed in one request.
 MAX_EXTENSION = timedelta(days=366)
@@ -35,17 +40,12 @@ def _fmt(day: date) -> str:
 
 
 def request_extension(
-    ctx: ServiceContext,
-    ref: AssignmentRef | int,
-    *,
-    until: date,
-    reason: str,
-    actor: str,
-    consumed: Receipt | None = None,
+    ctx: ServiceContext, cmd: RequestExtension, receipt: Receipt | None
 ) -> AssignmentView:
     """Ask for the deadline to move to `until` (a later working day), with a reason."""
-    reason = clean_text(reason, field="lý do đề nghị gia hạn", required=True)
-    with _changing(ctx, ref, None, consumed) as change:
+    reason = clean_text(cmd.reason, field="lý do đề nghị gia hạn", required=True)
+    until, actor = cmd.until, cmd.actor
+    with changing(ctx, cmd.target, None, receipt) as change:
         a = change.a
         where = f"{a.directive.code}/{a.unit.code}"
         if AssignmentState(a.state) not in WORKING_STATES:
@@ -89,24 +89,37 @@ def request_extension(
             requested_due_on=until,
             reason=reason,
         )
-    return _returned(change)
+    return change.returned()
 
 
-def decide_extension(
+def approve_extension(
+    ctx: ServiceContext, cmd: ApproveExtension, receipt: Receipt | None
+) -> AssignmentView:
+    """The deadline moves to the requested day; the original stays for the statistics."""
+    note = clean_text(cmd.note, field="ghi chú")
+    return _decide(ctx, cmd.target, approve=True, note=note, actor=cmd.actor, receipt=receipt)
+
+
+def refuse_extension(
+    ctx: ServiceContext, cmd: RefuseExtension, receipt: Receipt | None
+) -> AssignmentView:
+    """The deadline stays; the reason is required, since the unit is told it."""
+    note = clean_text(cmd.reason, field="lý do từ chối", required=True)
+    return _decide(ctx, cmd.target, approve=False, note=note, actor=cmd.actor, receipt=receipt)
+
+
+def _decide(
     ctx: ServiceContext,
-    ref: AssignmentRef | int,
+    target: AssignmentRef | int,
     *,
     approve: bool,
     note: str,
     actor: str,
-    consumed: Receipt | None = None,
+    receipt: Receipt | None,
 ) -> AssignmentView:
     """A coordinator approves (the deadline moves) or refuses (it stays) the pending request;
     the unit is told either way."""
-    note = clean_text(
-        note, field="lý do từ chối" if not approve else "ghi chú", required=not approve
-    )
-    with _changing(ctx, ref, None, consumed) as change:
+    with changing(ctx, target, None, receipt) as change:
         a = change.a
         if AssignmentState(a.state).is_terminal:
             raise ValidationError(
@@ -146,4 +159,4 @@ def decide_extension(
                 "reason": request.reason,
             },
         )
-    return _returned(change)
+    return change.returned()

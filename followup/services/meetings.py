@@ -14,10 +14,12 @@ from followup.domain.clock import local_date
 from followup.domain.errors import NotFoundError, ValidationError
 from followup.domain.policy import Role
 from followup.notifications.render import NoticeKind
+from followup.services.change import AssignmentView, Receipt, view_of
+from followup.services.commands import Assign, OpenMeeting
 from followup.services.context import ServiceContext
-from followup.services.inputs import MeetingFile, parse_toml_file
-from followup.services.loading import get_directive, get_unit
+from followup.services.meeting_files import MeetingFile, parse_toml_file
 from followup.services.notices import notify
+from followup.services.queries import get_directive, get_unit
 from followup.services.tracking import reschedule
 
 
@@ -28,15 +30,16 @@ class OpenedMeeting:
     assignments: int
 
 
-def open_meeting_file(ctx: ServiceContext, path: Path, *, actor: str) -> OpenedMeeting:
+def meeting_from_file(path: Path, *, actor: str) -> OpenMeeting:
+    """The command that opens the meeting a TOML file describes (refused in one sentence
+    naming the file if it does not parse)."""
     parsed: MeetingFile = parse_toml_file(path, MeetingFile)
-    return open_meeting(ctx, parsed, actor=actor, source=str(path))
+    return OpenMeeting(meeting=parsed, source=str(path), actor=actor)
 
 
-def open_meeting(
-    ctx: ServiceContext, parsed: MeetingFile, *, actor: str, source: str = "cuộc họp"
-) -> OpenedMeeting:
+def open_meeting(ctx: ServiceContext, cmd: OpenMeeting, _receipt: Receipt | None) -> OpenedMeeting:
     """Create the meeting with every directive and assignment, queue the assignment notices."""
+    parsed, actor, source = cmd.meeting, cmd.actor, cmd.source
     held_on = parsed.meeting.held_on
     codes = [d.code for d in parsed.directives]
     repeated = sorted({c for c in codes if codes.count(c) > 1})
@@ -183,8 +186,9 @@ def _assign(
     return assignment
 
 
-def assign(ctx: ServiceContext, directive_code: str, unit_code: str, *, actor: str) -> int:
+def assign(ctx: ServiceContext, cmd: Assign, _receipt: Receipt | None) -> AssignmentView:
     """Give an existing directive to one more (supporting) unit."""
+    directive_code, unit_code, actor = cmd.directive_code, cmd.unit_code, cmd.actor
     with ctx.uow() as uow:
         directive = get_directive(uow.session, directive_code, for_update=True)
         unit = get_unit(uow.session, unit_code)
@@ -202,4 +206,4 @@ def assign(ctx: ServiceContext, directive_code: str, unit_code: str, *, actor: s
             )
         assignment = _assign(ctx, uow, directive, unit, is_lead=False, actor=actor)
         uow.commit()
-        return assignment.id
+        return view_of(uow.session, assignment)

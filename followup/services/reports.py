@@ -11,9 +11,10 @@ from sqlalchemy import select
 from followup.db.audit import VerifyResult, verify_chain
 from followup.db.models import Assignment, AuditEvent, Directive, ExtensionRequest, Unit
 from followup.domain.clock import local_date, local_date_or_none
+from followup.domain.states import AssignmentState
 from followup.domain.status import AssignmentDates, FourWay, assignment_status
 from followup.services.context import ServiceContext
-from followup.services.loading import get_directive
+from followup.services.queries import consumed_count, directive_version, get_directive
 
 
 @dataclass
@@ -110,7 +111,7 @@ class UnitRow:
     unit_code: str
     unit_name: str
     is_lead: bool
-    state: str
+    state: AssignmentState
     due_on: date
     status: FourWay | None
     percent: int | None
@@ -131,38 +132,10 @@ class DirectiveState:
 
     @property
     def finished(self) -> bool:
-        return all(u.state in ("closed", "cancelled") for u in self.units)
-
-    def waiting_for(self) -> str:
-        """What this directive waits for, in Vietnamese Markdown: the run's resume form shows
-        it to the coordinator above the form."""
-        lines = [f"**{self.code}** — {self.title}", ""]
-        for u in self.units:
-            due = u.due_on.strftime("%d/%m/%Y")
-            who = f"**{u.unit_name}** (`{u.unit_code}`)"
-            if u.extension_requested is not None:
-                asked = u.extension_requested.strftime("%d/%m/%Y")
-                lines.append(
-                    f"- {who}: đề nghị gia hạn đến {asked} (hạn hiện tại {due}) — chờ điều phối "
-                    "viên chọn `approve_extension` hoặc `refuse_extension`."
-                )
-            if u.state == "assigned":
-                lines.append(f"- {who}: chờ đơn vị xác nhận tiếp nhận (hạn hoàn thành {due}).")
-            elif u.state == "reported_done":
-                lines.append(
-                    f"- {who}: đã báo cáo hoàn thành — chờ điều phối viên xác nhận (`close`) "
-                    "hoặc trả lại (`send_back`)."
-                )
-            elif u.state in ("acknowledged", "in_progress", "sent_back"):
-                done = f", đã làm {u.percent}%" if u.percent is not None else ""
-                lines.append(f"- {who}: đang thực hiện{done}; chờ báo cáo (hạn {due}).")
-        return "\n".join(lines)
+        return all(u.state.is_terminal for u in self.units)
 
 
 def directive_state(ctx: ServiceContext, directive_code: str) -> DirectiveState:
-    from followup.services.flow_inputs import consumed_count
-    from followup.services.loading import directive_version
-
     today = ctx.today()
     with ctx.session_factory() as session:
         directive = get_directive(session, directive_code)
@@ -186,7 +159,7 @@ def directive_state(ctx: ServiceContext, directive_code: str) -> DirectiveState:
                 unit_code=code,
                 unit_name=name,
                 is_lead=a.is_lead,
-                state=a.state,
+                state=AssignmentState(a.state),
                 due_on=a.due_on,
                 percent=a.last_percent,
                 status=assignment_status(assignment_dates(a), today),

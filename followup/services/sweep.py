@@ -22,8 +22,8 @@ from followup.domain.escalation import DueAction, DueKind, after, plan
 from followup.domain.policy import Role
 from followup.notifications.render import NoticeKind
 from followup.services.context import ServiceContext
-from followup.services.loading import assignment_options
 from followup.services.notices import notify, recipient_for
+from followup.services.queries import assignment_options
 from followup.services.tracking import snapshot
 
 log = logging.getLogger(__name__)

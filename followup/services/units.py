@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from followup.db.models import Unit, UnitContact
 from followup.domain.errors import ValidationError
 from followup.services.context import ServiceContext
-from followup.services.inputs import UnitsFile, parse_toml_file
+from followup.services.meeting_files import UnitsFile, parse_toml_file
 
 
 @dataclass(frozen=True)

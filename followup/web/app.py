@@ -39,15 +39,23 @@ from followup.config import Settings
 from followup.db.models import Assignment, Directive, ExtensionRequest, UsedLink
 from followup.domain.clock import local_date
 from followup.domain.errors import FollowupError, IllegalTransitionError, NotFoundError
-from followup.domain.states import AssignmentState
+from followup.domain.states import TERMINAL_STATE_VALUES, AssignmentState
 from followup.domain.status import FourWay, assignment_status
 from followup.links import LinkAction, LinkClaims, LinkError, LinkUse
-from followup.services import actions, extensions
-from followup.services.actions import AssignmentView, EvidenceFile
+from followup.orchestration.runs import waking
+from followup.services.bus import execute
+from followup.services.change import AssignmentView
+from followup.services.commands import (
+    Acknowledge,
+    Command,
+    EvidenceFile,
+    ReportDone,
+    ReportProgress,
+    RequestExtension,
+)
 from followup.services.context import ServiceContext
 from followup.services.delegations import acting_as
 from followup.services.extensions import pending_request
-from followup.services.loading import assignment_options, get_unit
 from followup.services.notices import (
     action_url,
     active_delegation,
@@ -55,6 +63,7 @@ from followup.services.notices import (
     link_expiry,
     unit_url,
 )
+from followup.services.queries import assignment_options, get_unit
 from followup.services.reports import assignment_dates
 from followup.web import forms
 from followup.web.csrf import COOKIE, CsrfGuard
@@ -137,7 +146,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
     signer = settings.signer()  # refuses a missing or placeholder secret at start-up
     secret = settings.link_secret.get_secret_value() if settings.link_secret else ""
     csrf = CsrfGuard(secret)
-    context = ctx or ServiceContext.from_settings(settings)
+    context = ctx or waking(ServiceContext.from_settings(settings))
     secure_cookie = settings.base_url.startswith("https://")
     max_mb = settings.evidence_max_bytes / 1048576
     templates = Environment(
@@ -550,67 +559,35 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         evidence_name: str,
         actor: str,
     ) -> tuple[AssignmentView, EvidenceFile | None]:
-        """The action, then (once it has committed) a nudge to the directive's run."""
-        view, evidence = carry_out(action, claims, values, evidence_data, evidence_name, actor)
-        nudge_run(view.directive_code)
-        return view, evidence
-
-    def carry_out(
-        action: LinkAction,
-        claims: LinkClaims,
-        values: dict[str, str],
-        evidence_data: bytes,
-        evidence_name: str,
-        actor: str,
-    ) -> tuple[AssignmentView, EvidenceFile | None]:
-        """One service call in one transaction, the link's nonce written with it. Free text
-        goes to the service as typed: the service cleans and checks it."""
+        """One command in one transaction, the link's nonce written with it; `execute` then
+        wakes the directive's run. Free text goes to the command as typed: its handler
+        cleans and checks it."""
         receipt = LinkUse(claims)
-        ref = claims.assignment_id
+        target = claims.assignment_id
         note = values.get("note", "")
+        command: Command[AssignmentView]
         if action is LinkAction.ACKNOWLEDGE:
-            return actions.acknowledge(context, ref, actor=actor, note=note, consumed=receipt), None
-        if action is LinkAction.PROGRESS:
+            command = Acknowledge(target=target, actor=actor, note=note)
+        elif action is LinkAction.PROGRESS:
             percent = forms.parse_percent(values.get("percent"))
-            view = actions.report_progress(
-                context, ref, percent=percent, note=note, actor=actor, consumed=receipt
-            )
-            return view, None
-        if action is LinkAction.DONE:
-            if not (evidence_data or evidence_name):
-                view = actions.report_done(context, ref, note=note, actor=actor, consumed=receipt)
-                return view, None
-            evidence = check(evidence_data, evidence_name, max_bytes=settings.evidence_max_bytes)
-            # On disk only once the report naming it has committed.
-            with staged(evidence_data, evidence, settings.evidence_dir) as keep:
-                view = actions.report_done(
-                    context, ref, note=note, actor=actor, evidence=evidence, consumed=receipt
+            command = ReportProgress(target=target, actor=actor, percent=percent, note=note)
+        elif action is LinkAction.DONE:
+            if evidence_data or evidence_name:
+                evidence = check(
+                    evidence_data, evidence_name, max_bytes=settings.evidence_max_bytes
                 )
-                keep()
-            return view, evidence
-        until = forms.parse_date(values.get("until"), field="ngày đề nghị gia hạn")
-        view = extensions.request_extension(
-            context,
-            ref,
-            until=until,
-            reason=values.get("reason", ""),
-            actor=actor,
-            consumed=receipt,
-        )
-        return view, None
-
-    def nudge_run(directive_code: str) -> None:
-        """Wake the directive's run. The action has committed: whatever goes wrong here, the
-        unit's answer stands and `followup repair` or the next sweep catches the run up."""
-        from followup.orchestration import nudge
-
-        try:
-            result = nudge(context, directive_code)
-        except Exception:
-            log.exception("Could not wake the run of %s after a web action", directive_code)
-            return
-        if result.outcome == "unreachable":
-            log.warning("Prefect unreachable after a web action on %s", directive_code)
+                # On disk only once the report naming it has committed.
+                with staged(evidence_data, evidence, settings.evidence_dir) as keep:
+                    done = ReportDone(target=target, actor=actor, note=note, evidence=evidence)
+                    view = execute(context, done, receipt=receipt).result
+                    keep()
+                return view, evidence
+            command = ReportDone(target=target, actor=actor, note=note)
+        else:
+            until = forms.parse_date(values.get("until"), field="ngày đề nghị gia hạn")
+            reason = values.get("reason", "")
+            command = RequestExtension(target=target, actor=actor, until=until, reason=reason)
+        return execute(context, command, receipt=receipt).result, None
 
     def unit_page_url(page: Page, claims: LinkClaims) -> str:
         """The unit's page, for as long as the link that led here was valid (no longer)."""
@@ -643,7 +620,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
                 .join(Directive, Directive.id == Assignment.directive_id)
                 .where(
                     Assignment.unit_id == unit.id,
-                    Assignment.state.not_in(("closed", "cancelled")),
+                    Assignment.state.not_in(TERMINAL_STATE_VALUES),
                 )
                 .options(*assignment_options())
                 .order_by(Assignment.due_on, Directive.code)
@@ -718,12 +695,6 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
 
 def _state_label(state: str, lang: str) -> str:
     return AssignmentState(state).label_vi if lang == "vi" else STATE_EN[state]
-
-
-def _status_label(status: FourWay | None, lang: str) -> str:
-    if status is None:
-        return ""
-    return status.label_vi if lang == "vi" else status.label_en
 
 
 def _number(text: str) -> int | None:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from followup.domain.errors import ValidationError
-from followup.services.actions import EvidenceFile
+from followup.services.commands import EvidenceFile
 
 #: What a file must start with, and what it is then.
 SIGNATURES: tuple[tuple[bytes, str, str], ...] = (

@@ -7,13 +7,17 @@ from pathlib import Path
 import yaml
 
 from followup.config import Settings
-from followup.flows.serve import deployments
+from followup.deployments import deployments, prefect_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_prefect_yaml_matches_serve() -> None:
-    declared = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+def test_prefect_yaml_is_generated_from_the_definitions() -> None:
+    """prefect.yaml is what `python -m followup.deployments` writes, and it names the same
+    deployments, entrypoints and schedules `followup serve` serves."""
+    text = (ROOT / "prefect.yaml").read_text(encoding="utf-8")
+    assert text == prefect_yaml(Settings.model_construct())
+    declared = yaml.safe_load(text)
     served = deployments(Settings(schedules_enabled=True))
     by_name = {d.name: d for d in served}
     assert {d["name"] for d in declared["deployments"]} == set(by_name)

@@ -26,13 +26,19 @@ from sqlalchemy import func, select
 from followup.config import Settings
 from followup.db.migrate import upgrade
 from followup.db.models import Assignment, AuditEvent, FlowInput, Notice
-from followup.orchestration import nudge
+from followup.domain.vocabulary import CommandName, WakeOutcome, label
+from followup.orchestration.keys import expected_pause_key
+from followup.orchestration.runs import nudge, waking
+from followup.services.bus import execute
+from followup.services.commands import (
+    Acknowledge,
+    AssignmentRef,
+    OpenMeeting,
+    RequestExtension,
+)
 from followup.services.context import ServiceContext
-from followup.services.extensions import request_extension
-from followup.services.flow_inputs import expected_pause_key
-from followup.services.inputs import DirectiveInput, MeetingFile, MeetingInput
-from followup.services.loading import AssignmentRef, get_directive
-from followup.services.meetings import open_meeting
+from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
+from followup.services.queries import get_directive
 from followup.services.reports import timeline
 from followup.services.units import load_units_file
 from tests.browser import WebServer, chromium, web_base_url
@@ -47,6 +53,9 @@ from tests.smtp import SmtpServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
 __all__ = ["chromium"]  # the browser fixture, used by the e-mail-to-browser test
+
+#: The resume form offers commands by their Vietnamese labels.
+CHOICE = {name.value: label(name) for name in CommandName}
 
 
 @pytest.fixture(scope="module")
@@ -80,24 +89,31 @@ def ctx(stack: PrefectStack) -> Iterator[ServiceContext]:
 def new_directive(ctx: ServiceContext, *units: str) -> str:
     code = f"F-{uuid.uuid4().hex[:8]}"
     lead, *support = units
-    open_meeting(
+    execute(
         ctx,
-        MeetingFile(
-            meeting=MeetingInput(code=f"M-{code}", title="Họp thử", held_on="2026-11-27"),
-            directives=[
-                DirectiveInput(
-                    code=code,
-                    title="Sửa chữa kênh mương",
-                    text="Nội dung <b>thử</b>",
-                    lead=lead,
-                    support=support,
-                    deadline="2099-12-31",
-                )
-            ],
+        OpenMeeting(
+            meeting=MeetingFile(
+                meeting=MeetingInput(code=f"M-{code}", title="Họp thử", held_on="2026-11-27"),
+                directives=[
+                    DirectiveInput(
+                        code=code,
+                        title="Sửa chữa kênh mương",
+                        text="Nội dung <b>thử</b>",
+                        lead=lead,
+                        support=support,
+                        deadline="2099-12-31",
+                    )
+                ],
+            ),
+            actor="test",
         ),
-        actor="test",
     )
     return code
+
+
+def get_directive_run(ctx: ServiceContext, code: str) -> str | None:
+    with ctx.session_factory() as session:
+        return get_directive(session, code).flow_run_id
 
 
 def run_id(ctx: ServiceContext, code: str) -> str:
@@ -121,8 +137,15 @@ def suspended_at_current_key(ctx: ServiceContext, code: str) -> Callable[[FlowRu
     return check
 
 
-def start_and_wait(stack: PrefectStack, ctx: ServiceContext, code: str) -> str:
-    assert nudge(ctx, code).outcome == "started"
+def start_and_wait(
+    stack: PrefectStack, ctx: ServiceContext, code: str, *, started_by_opening: bool = False
+) -> str:
+    """Start the directive's run (or, if opening it already did, check that it did), then
+    wait until it suspends on the directive's current state."""
+    if started_by_opening:
+        assert get_directive_run(ctx, code) is not None
+    else:
+        assert nudge(ctx, code).outcome == "started"
     rid = run_id(ctx, code)
     run = stack.wait_for_run(rid, suspended_at_current_key(ctx, code))
     assert run.name == code
@@ -168,7 +191,10 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
 
     # Invalid input is refused by the server: the run stays suspended on the same key.
     key_before = stack.run(rid).state.state_details.pause_key  # type: ignore[union-attr]
-    assert resume(rid, action="progress", unit="xa-hai-tien", percent=150) == SetStateStatus.REJECT
+    assert (
+        resume(rid, action=CHOICE["progress"], unit="xa-hai-tien", percent=150)
+        == SetStateStatus.REJECT
+    )
     assert resume(rid, action="fly", unit="xa-hai-tien") == SetStateStatus.REJECT
     after = stack.run(rid)
     assert after.state is not None
@@ -176,22 +202,27 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
     assert after.state.state_details.pause_key == key_before
 
     for action in (
-        {"action": "acknowledge", "unit": "xa-hai-tien", "actor": "Nguyễn Văn A"},
-        {"action": "progress", "unit": "xa-hai-tien", "percent": 60, "note": "Đã nạo vét 3 km"},
-        {"action": "done", "unit": "xa-hai-tien", "note": "Hoàn thành"},
+        {"action": CHOICE["acknowledge"], "unit": "xa-hai-tien", "actor": "Nguyễn Văn A"},
+        {
+            "action": CHOICE["progress"],
+            "unit": "xa-hai-tien",
+            "percent": 60,
+            "note": "Đã nạo vét 3 km",
+        },
+        {"action": CHOICE["done"], "unit": "xa-hai-tien", "note": "Hoàn thành"},
     ):
         assert resume(rid, **action) == SetStateStatus.ACCEPT
         stack.wait_for_run(rid, suspended)
     assert state_of(ctx, code, "xa-hai-tien") == "reported_done"
 
     # A unit that is not on this directive is not even a choice of the form.
-    assert resume(rid, action="close", unit="xa-hai-xuan") == SetStateStatus.REJECT
+    assert resume(rid, action=CHOICE["close"], unit="xa-hai-xuan") == SetStateStatus.REJECT
     # An action the state does not allow passes the form, is refused by the service layer
     # (recorded with its sentence), and the run waits again.
-    assert resume(rid, action="acknowledge", unit="xa-hai-tien") == SetStateStatus.ACCEPT
+    assert resume(rid, action=CHOICE["acknowledge"], unit="xa-hai-tien") == SetStateStatus.ACCEPT
     stack.wait_for_run(rid, suspended)
 
-    assert resume(rid, action="close", unit="xa-hai-tien") == SetStateStatus.ACCEPT
+    assert resume(rid, action=CHOICE["close"], unit="xa-hai-tien") == SetStateStatus.ACCEPT
     done = stack.wait_for_run(rid, lambda r: r.state is not None and r.state.is_final())
     assert done.state is not None
     assert done.state.type == StateType.COMPLETED
@@ -217,13 +248,12 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
 
 
 def test_stale_input_is_recorded_and_ignored(stack: PrefectStack, ctx: ServiceContext) -> None:
-    from followup.services import actions
 
     code = new_directive(ctx, "xa-hai-tien", "xa-hai-xuan")
     rid = start_and_wait(stack, ctx, code)
     # The state moves on behind the run's back (no nudge): its key is now old.
-    actions.acknowledge(ctx, AssignmentRef(code, "xa-hai-xuan"), actor="cán bộ xã")
-    assert resume(rid, action="acknowledge", unit="xa-hai-tien") == SetStateStatus.ACCEPT
+    execute(ctx, Acknowledge(target=AssignmentRef(code, "xa-hai-xuan"), actor="cán bộ xã"))
+    assert resume(rid, action=CHOICE["acknowledge"], unit="xa-hai-tien") == SetStateStatus.ACCEPT
     stack.wait_for_run(rid, suspended_at_current_key(ctx, code))
     assert inputs(ctx, code) == [("acknowledge", "stale")]
     assert state_of(ctx, code, "xa-hai-tien") == "assigned"
@@ -355,10 +385,10 @@ def test_a_unit_acts_from_its_email_in_a_browser_and_the_run_resumes(
         base_url=web_base_url(),
         evidence_dir=tmp_path / "evidence",
     )
-    site = ServiceContext.from_settings(settings)
+    site = waking(ServiceContext.from_settings(settings))
     with WebServer(settings, site):
-        code = new_directive(site, "xa-hai-tien")
-        rid = start_and_wait(stack, site, code)
+        code = new_directive(site, "xa-hai-tien")  # opening it starts its run
+        rid = start_and_wait(stack, site, code, started_by_opening=True)
         waiting = _pause_description(rid, expected_pause_key(site, get_id(site, code)))
         assert "chờ đơn vị xác nhận tiếp nhận" in waiting
         # The run sent the assignment e-mail; the officer opens it as a file, as mail is kept.
@@ -390,21 +420,23 @@ def test_a_unit_acts_from_its_email_in_a_browser_and_the_run_resumes(
         assert ("wake", "wake") in inputs(site, code)
 
         # An extension asked for from the unit's side shows in the coordinator's form...
-        request_extension(
+        asked = execute(
             site,
-            AssignmentRef(code, "xa-hai-tien"),
-            until=date(2100, 2, 15),
-            reason="Chờ vốn",
-            actor="test",
+            RequestExtension(
+                target=AssignmentRef(code, "xa-hai-tien"),
+                until=date(2100, 2, 15),
+                reason="Chờ vốn",
+                actor="test",
+            ),
         )
-        assert nudge(site, code).outcome == "resumed"
+        assert [wake.outcome for wake in asked.wakes] == [WakeOutcome.RESUMED]
         stack.wait_for_run(rid, suspended_at_current_key(site, code))
         key = expected_pause_key(site, get_id(site, code))
         assert "đề nghị gia hạn đến 15/02/2100" in _pause_description(rid, key)
         # ...and the coordinator approves it there.
-        assert resume(rid, action="approve_extension", unit="xa-hai-tien", note="Đồng ý") == (
-            SetStateStatus.ACCEPT
-        )
+        assert resume(
+            rid, action=CHOICE["approve_extension"], unit="xa-hai-tien", note="Đồng ý"
+        ) == (SetStateStatus.ACCEPT)
         stack.wait_for_run(rid, suspended_at_current_key(site, code))
         with site.session_factory() as session:
             a = session.execute(

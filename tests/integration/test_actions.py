@@ -11,10 +11,18 @@ from followup.db.models import Assignment, AuditEvent, Notice, ProgressReport
 from followup.domain.clock import ManualClock
 from followup.domain.errors import FollowupError, IllegalTransitionError
 from followup.domain.states import AssignmentState
-from followup.services import actions
+from followup.services.bus import execute
+from followup.services.commands import (
+    Acknowledge,
+    Assign,
+    AssignmentRef,
+    Cancel,
+    Close,
+    ReportDone,
+    ReportProgress,
+    SendBack,
+)
 from followup.services.context import ServiceContext
-from followup.services.loading import AssignmentRef
-from followup.services.meetings import assign
 from followup.services.reports import status_by_unit, timeline, verify_audit
 from tests.helpers import row_counts
 
@@ -50,15 +58,22 @@ def test_full_lifecycle_writes_state_audit_and_notices(
     loaded: ServiceContext, clock: ManualClock
 ) -> None:
     clock.advance(timedelta(days=1))
-    assert actions.acknowledge(loaded, HT, actor="xã").state is AssignmentState.ACKNOWLEDGED
-    view = actions.report_progress(loaded, HT, percent=40, note="Đã nạo vét 2 km", actor="xã")
+    assert (
+        execute(loaded, Acknowledge(target=HT, actor="xã")).result.state
+        is AssignmentState.ACKNOWLEDGED
+    )
+    view = execute(
+        loaded, ReportProgress(target=HT, percent=40, note="Đã nạo vét 2 km", actor="xã")
+    ).result
     assert (view.state, view.last_percent) == (AssignmentState.IN_PROGRESS, 40)
-    actions.report_done(loaded, HT, note="Xong", actor="xã")
-    sent_back = actions.send_back(loaded, HT, reason="Thiếu ảnh nghiệm thu", actor="vp")
+    execute(loaded, ReportDone(target=HT, note="Xong", actor="xã"))
+    sent_back = execute(
+        loaded, SendBack(target=HT, reason="Thiếu ảnh nghiệm thu", actor="vp")
+    ).result
     assert sent_back.state is AssignmentState.SENT_BACK
     clock.advance(timedelta(days=2))
-    actions.report_done(loaded, HT, note="Bổ sung ảnh", actor="xã")
-    closed = actions.close(loaded, HT, actor="vp")
+    execute(loaded, ReportDone(target=HT, note="Bổ sung ảnh", actor="xã"))
+    closed = execute(loaded, Close(target=HT, actor="vp")).result
     assert closed.state is AssignmentState.CLOSED
 
     _, events = timeline(loaded, "T-01")
@@ -84,53 +99,77 @@ def test_full_lifecycle_writes_state_audit_and_notices(
 
 
 def test_directive_version_moves_with_every_change(loaded: ServiceContext) -> None:
-    first = actions.acknowledge(loaded, HT, actor="xã").directive_version
-    second = actions.report_progress(loaded, HT, percent=10, note="a", actor="xã")
+    first = execute(loaded, Acknowledge(target=HT, actor="xã")).result.directive_version
+    second = execute(loaded, ReportProgress(target=HT, percent=10, note="a", actor="xã")).result
     assert second.directive_version == first + 1
 
 
 BAD_ACTIONS = [
     (
         "unknown unit",
-        lambda c: actions.acknowledge(c, AssignmentRef("T-01", "xa-khong-co"), actor="x"),
+        lambda c: execute(c, Acknowledge(target=AssignmentRef("T-01", "xa-khong-co"), actor="x")),
         "Không có đơn vị mã 'xa-khong-co'",
     ),
     (
         "unknown directive",
-        lambda c: actions.acknowledge(c, AssignmentRef("T-99", "xa-hai-tien"), actor="x"),
+        lambda c: execute(c, Acknowledge(target=AssignmentRef("T-99", "xa-hai-tien"), actor="x")),
         "Không có nhiệm vụ mã 'T-99'",
     ),
     (
         "unit not on directive",
-        lambda c: actions.acknowledge(c, AssignmentRef("T-02", "xa-hai-tien"), actor="x"),
+        lambda c: execute(c, Acknowledge(target=AssignmentRef("T-02", "xa-hai-tien"), actor="x")),
         "không được giao",
     ),
     (
         "percent too high",
-        lambda c: actions.report_progress(c, HT, percent=150, note="a", actor="x"),
+        lambda c: execute(c, ReportProgress(target=HT, percent=150, note="a", actor="x")).result,
         "từ 0 đến 100",
     ),
     (
         "percent negative",
-        lambda c: actions.report_progress(c, HT, percent=-1, note="a", actor="x"),
+        lambda c: execute(c, ReportProgress(target=HT, percent=-1, note="a", actor="x")).result,
         "từ 0 đến 100",
     ),
     (
         "empty progress note",
-        lambda c: actions.report_progress(c, HT, percent=10, note="  ", actor="x"),
+        lambda c: execute(c, ReportProgress(target=HT, percent=10, note="  ", actor="x")).result,
         "Cần nhập",
     ),
-    ("close before done", lambda c: actions.close(c, HT, actor="x"), "'assigned' sang 'closed'"),
+    (
+        "close before done",
+        lambda c: execute(c, Close(target=HT, actor="x")).result,
+        "'assigned' sang 'closed'",
+    ),
     (
         "done before ack",
-        lambda c: actions.report_done(c, HT, note="x", actor="x"),
+        lambda c: execute(c, ReportDone(target=HT, note="x", actor="x")).result,
         "'assigned' sang 'reported_done'",
     ),
-    ("send back without reason", lambda c: actions.send_back(c, HT, reason="", actor="x"), "lý do"),
-    ("cancel without reason", lambda c: actions.cancel(c, HT, reason=" ", actor="x"), "lý do"),
-    ("note too long", lambda c: actions.acknowledge(c, HT, note="x" * 5000, actor="x"), "dài quá"),
-    ("assign twice", lambda c: assign(c, "T-01", "xa-hai-tien", actor="x"), "đã được giao"),
-    ("assign unknown unit", lambda c: assign(c, "T-01", "nope", actor="x"), "Không có đơn vị"),
+    (
+        "send back without reason",
+        lambda c: execute(c, SendBack(target=HT, reason="", actor="x")).result,
+        "lý do",
+    ),
+    (
+        "cancel without reason",
+        lambda c: execute(c, Cancel(target=HT, reason=" ", actor="x")).result,
+        "lý do",
+    ),
+    (
+        "note too long",
+        lambda c: execute(c, Acknowledge(target=HT, note="x" * 5000, actor="x")).result,
+        "dài quá",
+    ),
+    (
+        "assign twice",
+        lambda c: execute(c, Assign(directive_code="T-01", unit_code="xa-hai-tien", actor="x")),
+        "đã được giao",
+    ),
+    (
+        "assign unknown unit",
+        lambda c: execute(c, Assign(directive_code="T-01", unit_code="nope", actor="x")).result,
+        "Không có đơn vị",
+    ),
 ]
 
 
@@ -150,17 +189,17 @@ def test_bad_input_is_one_clear_sentence_and_writes_nothing(
 
 
 def test_an_action_on_a_closed_assignment_is_refused(loaded: ServiceContext) -> None:
-    actions.acknowledge(loaded, HT, actor="x")
-    actions.report_done(loaded, HT, note="xong", actor="x")
-    actions.close(loaded, HT, actor="x")
+    execute(loaded, Acknowledge(target=HT, actor="x"))
+    execute(loaded, ReportDone(target=HT, note="xong", actor="x"))
+    execute(loaded, Close(target=HT, actor="x"))
     before = row_counts(loaded)
     with pytest.raises(IllegalTransitionError, match="'closed' sang 'cancelled'"):
-        actions.cancel(loaded, HT, reason="nhầm", actor="x")
+        execute(loaded, Cancel(target=HT, reason="nhầm", actor="x"))
     assert row_counts(loaded) == before
 
 
 def test_assigning_a_supporting_unit_later(loaded: ServiceContext) -> None:
-    assign(loaded, "T-02", "xa-hai-tien", actor="vp")
+    execute(loaded, Assign(directive_code="T-02", unit_code="xa-hai-tien", actor="vp"))
     with loaded.session_factory() as session:
         actions_logged = (
             session.execute(

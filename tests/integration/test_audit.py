@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from followup.services import actions
+from followup.services.bus import execute
+from followup.services.commands import Acknowledge, AssignmentRef, ReportProgress
 from followup.services.context import ServiceContext
-from followup.services.loading import AssignmentRef
 from followup.services.reports import verify_audit
 
 HT = AssignmentRef("T-01", "xa-hai-tien")
@@ -33,8 +33,8 @@ def tampering(ctx: ServiceContext) -> Iterator[Connection]:
 
 @pytest.fixture
 def trail(loaded: ServiceContext) -> ServiceContext:
-    actions.acknowledge(loaded, HT, actor="xã Hải Tiến")
-    actions.report_progress(loaded, HT, percent=30, note="Đang làm", actor="xã Hải Tiến")
+    execute(loaded, Acknowledge(target=HT, actor="xã Hải Tiến"))
+    execute(loaded, ReportProgress(target=HT, percent=30, note="Đang làm", actor="xã Hải Tiến"))
     result = verify_audit(loaded)
     assert result.ok
     assert result.checked == 12  # 4 units, meeting, 2 directives, 3 assignments, 2 actions

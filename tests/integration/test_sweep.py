@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from followup.db.models import AuditEvent, Notice
 from followup.domain.clock import ManualClock, start_of_local_day
-from followup.services import actions
+from followup.services.bus import execute
+from followup.services.commands import Acknowledge, AssignmentRef
 from followup.services.context import ServiceContext
-from followup.services.loading import AssignmentRef
-from followup.services.meetings import open_meeting_file
+from followup.services.meetings import meeting_from_file
 from followup.services.reports import verify_audit
 from followup.services.sweep import sweep
 from followup.services.units import load_units_file
@@ -43,8 +43,8 @@ def test_a_silent_unit_climbs_officer_head_leader(
 ) -> None:
     # Everyone but Hải Xuân acknowledges on day 1.
     clock.advance(timedelta(days=1))
-    actions.acknowledge(loaded, AssignmentRef("T-01", "xa-hai-tien"), actor="xã")
-    actions.acknowledge(loaded, AssignmentRef("T-01", "phong-nn"), actor="phòng")
+    execute(loaded, Acknowledge(target=AssignmentRef("T-01", "xa-hai-tien"), actor="xã"))
+    execute(loaded, Acknowledge(target=AssignmentRef("T-01", "phong-nn"), actor="phòng"))
     _walk(loaded, clock, date(2021, 3, 15))
     hai_xuan = [
         e
@@ -115,7 +115,7 @@ def test_two_sweeps_at_once_escalate_each_step_exactly_once(
     path = DATA.parent / "_many.toml"
     try:
         path.write_text(head + "\n".join(blocks), encoding="utf-8")
-        open_meeting_file(setup, path, actor="test")
+        execute(setup, meeting_from_file(path, actor="test"))
     finally:
         path.unlink()
     setup.close()

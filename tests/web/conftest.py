@@ -15,8 +15,10 @@ from starlette.testclient import TestClient
 
 from followup.config import Settings
 from followup.db.models import AuditEvent, Notice
+from followup.services.bus import execute
+from followup.services.commands import Delegate
 from followup.services.context import ServiceContext
-from followup.services.delegations import DelegationView, delegate
+from followup.services.delegations import DelegationView
 from followup.web.app import asgi
 from tests.conftest import TEST_LINK_SECRET
 
@@ -96,13 +98,15 @@ def acting_officer(
     reason: str = "",
 ) -> DelegationView:
     """Xã Hải Tiến's officer delegated from the test meeting's first day to `until`."""
-    return delegate(
+    return execute(
         ctx,
-        "xa-hai-tien",
-        acting_name=name,
-        acting_email=email,
-        starts_on=date(2021, 3, 9),
-        ends_on=until,
-        reason=reason,
-        actor="vp",
-    )
+        Delegate(
+            unit_code="xa-hai-tien",
+            acting_name=name,
+            acting_email=email,
+            starts_on=date(2021, 3, 9),
+            ends_on=until,
+            reason=reason,
+            actor="vp",
+        ),
+    ).result

@@ -10,7 +10,9 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from followup.config import Settings
+from followup.services.bus import execute
 from followup.services.context import ServiceContext
+from followup.services.meetings import meeting_from_file
 from tests.browser import WebServer, chromium, web_base_url
 from tests.conftest import TEST_LINK_SECRET, make_context
 from tests.web.conftest import links_in
@@ -21,7 +23,6 @@ __all__ = ["chromium"]
 @pytest.fixture
 def site(database_url: str, clock: object, tmp_path: Path) -> Iterator[ServiceContext]:
     """The test organisation and meeting, with links pointing at a live server."""
-    from followup.services.meetings import open_meeting_file
     from followup.services.units import load_units_file
     from tests.conftest import DATA
 
@@ -34,7 +35,7 @@ def site(database_url: str, clock: object, tmp_path: Path) -> Iterator[ServiceCo
         evidence_dir=tmp_path / "evidence",
     )
     load_units_file(ctx, DATA / "units.toml", actor="test")
-    open_meeting_file(ctx, DATA / "meeting.toml", actor="test")
+    execute(ctx, meeting_from_file(DATA / "meeting.toml", actor="test"))
     with WebServer(settings, ctx):
         yield ctx
     ctx.close()
@@ -81,7 +82,8 @@ def test_acknowledge_on_a_phone(site: ServiceContext, phone: Page) -> None:
     phone.get_by_role("button", name="Xác nhận tiếp nhận").click()
     assert "Đã ghi nhận" in phone.get_by_role("status").inner_text()
     with site.session_factory() as session:
-        from followup.services.loading import AssignmentRef, lock_assignment
+        from followup.services.commands import AssignmentRef
+        from followup.services.queries import lock_assignment
 
         assert lock_assignment(session, AssignmentRef("T-01", "xa-hai-tien")).state == (
             "acknowledged"

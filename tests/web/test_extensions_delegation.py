@@ -10,11 +10,18 @@ from sqlalchemy import select
 
 from followup.db.models import Assignment, ExtensionRequest, Notice
 from followup.domain.errors import ValidationError
-from followup.services import actions
+from followup.services.bus import execute
+from followup.services.commands import (
+    Acknowledge,
+    ApproveExtension,
+    AssignmentRef,
+    Delegate,
+    RefuseExtension,
+    ReportDone,
+    RequestExtension,
+    SendBack,
+)
 from followup.services.context import ServiceContext
-from followup.services.delegations import delegate
-from followup.services.extensions import decide_extension, request_extension
-from followup.services.loading import AssignmentRef
 from tests.helpers import row_counts
 from tests.web.conftest import Web, acting_officer, csrf_of, links_in, post_url_of
 
@@ -40,7 +47,7 @@ def _assignment(ctx: ServiceContext) -> Assignment:
 
 
 def test_extension_requested_from_the_link_then_approved(loaded: ServiceContext, web: Web) -> None:
-    actions.acknowledge(loaded, REF, actor="test")
+    execute(loaded, Acknowledge(target=REF, actor="test"))
     assert _ask(web, "2021-04-16") == 200
     [asked] = web.audit("extension.requested")
     assert asked.details["requested_due_on"] == "2021-04-16"
@@ -48,7 +55,7 @@ def test_extension_requested_from_the_link_then_approved(loaded: ServiceContext,
     view = web.client.get(web.links("ack_receipt", "xa-hai-tien")["view"])
     assert "16/04/2021" in view.text
     assert "/extension?" not in view.text
-    decide_extension(loaded, REF, approve=True, note="Đồng ý", actor="Chánh Văn phòng")
+    execute(loaded, ApproveExtension(target=REF, note="Đồng ý", actor="Chánh Văn phòng"))
     a = _assignment(loaded)
     assert (a.due_on, a.original_due_on, a.extension_approved) == (
         date(2021, 4, 16),
@@ -66,16 +73,19 @@ def test_extension_requested_from_the_link_then_approved(loaded: ServiceContext,
 
 
 def test_refusal_keeps_the_deadline(loaded: ServiceContext, web: Web) -> None:
-    actions.acknowledge(loaded, REF, actor="test")
-    request_extension(loaded, REF, until=date(2021, 4, 16), reason="Thiếu vật liệu", actor="x")
+    execute(loaded, Acknowledge(target=REF, actor="test"))
+    execute(
+        loaded,
+        RequestExtension(target=REF, until=date(2021, 4, 16), reason="Thiếu vật liệu", actor="x"),
+    )
     with pytest.raises(ValidationError, match="lý do"):
-        decide_extension(loaded, REF, approve=False, note="", actor="vp")
-    decide_extension(loaded, REF, approve=False, note="Đề nghị tăng cường nhân lực", actor="vp")
+        execute(loaded, RefuseExtension(target=REF, actor="vp", reason=""))
+    execute(loaded, RefuseExtension(target=REF, actor="vp", reason="Đề nghị tăng cường nhân lực"))
     assert _assignment(loaded).due_on == date(2021, 3, 31)
     with loaded.session_factory() as session:
         assert session.execute(select(ExtensionRequest.status)).scalar_one() == "refused"
     with pytest.raises(ValidationError, match="không có đề nghị gia hạn"):
-        decide_extension(loaded, REF, approve=True, note="", actor="vp")
+        execute(loaded, ApproveExtension(target=REF, note="", actor="vp"))
 
 
 @pytest.mark.parametrize(
@@ -91,7 +101,7 @@ def test_refusal_keeps_the_deadline(loaded: ServiceContext, web: Web) -> None:
 def test_bad_extension_dates_are_refused(
     loaded: ServiceContext, web: Web, until: str, words: str
 ) -> None:
-    actions.acknowledge(loaded, REF, actor="test")
+    execute(loaded, Acknowledge(target=REF, actor="test"))
     before = row_counts(loaded)
     page = web.client.get(web.links("ack_receipt", "xa-hai-tien")["extension"])
     posted = web.client.post(
@@ -109,7 +119,7 @@ def test_an_acting_officer_gets_the_notices_and_the_audit_names_both(
     [event] = web.audit("unit.officer_delegated")
     assert event.details["acting_email"] == "tam.pv@mongcai.local"
     assert event.details["officer_email"] == "vanphong.haitien@mongcai.local"
-    actions.acknowledge(loaded, REF, actor="test")
+    execute(loaded, Acknowledge(target=REF, actor="test"))
     with loaded.session_factory() as session:
         receipt = session.execute(
             select(Notice).where(Notice.kind == "ack_receipt", Notice.body_text.contains("T-01"))
@@ -128,8 +138,8 @@ def test_an_acting_officer_gets_the_notices_and_the_audit_names_both(
     assert f"thay {made.officer_name}" in progress.actor
     # After the range, notices go to the officer again.
     loaded.clock.set(loaded.clock.now().replace(day=22))  # type: ignore[attr-defined]
-    actions.report_done(loaded, REF, note="Xong", actor="test")
-    actions.send_back(loaded, REF, reason="Thiếu ảnh", actor="vp")
+    execute(loaded, ReportDone(target=REF, note="Xong", actor="test"))
+    execute(loaded, SendBack(target=REF, reason="Thiếu ảnh", actor="vp"))
     with loaded.session_factory() as session:
         back = session.execute(select(Notice).where(Notice.kind == "send_back")).scalar_one()
     assert back.recipient_email == "vanphong.haitien@mongcai.local"
@@ -157,7 +167,7 @@ def test_bad_delegations_write_nothing(
     } | kwargs
     before = row_counts(loaded)
     with pytest.raises(ValidationError, match=words):
-        delegate(loaded, "xa-hai-tien", **values)  # type: ignore[arg-type]
+        execute(loaded, Delegate(unit_code="xa-hai-tien", **values))  # type: ignore[arg-type]
     assert row_counts(loaded) == before
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from followup.db.models import Assignment, UsedLink
-from followup.services.loading import AssignmentRef, lock_assignment
+from followup.services.commands import AssignmentRef
+from followup.services.queries import lock_assignment
 from tests.helpers import row_counts
 from tests.web.conftest import Web, csrf_of, post_url_of
 

@@ -10,10 +10,19 @@ from sqlalchemy import select
 from followup.db.models import ExtensionRequest, Notice
 from followup.domain.errors import ValidationError
 from followup.links import LinkAction
-from followup.services import actions
+from followup.services.bus import execute
+from followup.services.commands import (
+    Acknowledge,
+    ApproveExtension,
+    AssignmentRef,
+    Cancel,
+    Close,
+    EndDelegation,
+    ReportDone,
+    RequestExtension,
+)
 from followup.services.context import ServiceContext
-from followup.services.extensions import decide_extension, request_extension
-from followup.services.loading import AssignmentRef, lock_assignment
+from followup.services.queries import lock_assignment
 from tests.helpers import row_counts
 from tests.web.conftest import Web, acting_officer, csrf_of, links_in, post_url_of
 from tests.web.test_security import PDF, _done_page, only_audit_grew, refused
@@ -41,7 +50,7 @@ def test_a_replayed_upload_writes_no_file(loaded: ServiceContext, web: Web) -> N
 
 def test_a_refused_action_leaves_no_file(loaded: ServiceContext, web: Web) -> None:
     page = _done_page(loaded, web)
-    actions.cancel(loaded, REF, reason="Đổi đơn vị thực hiện", actor="vp")
+    execute(loaded, Cancel(target=REF, reason="Đổi đơn vị thực hiện", actor="vp"))
     posted = web.client.post(
         post_url_of(page),
         data={"csrf": csrf_of(page), "note": "Xong"},
@@ -95,7 +104,7 @@ def test_an_acting_officer_past_the_range_may_no_longer_act(
     loaded: ServiceContext, web: Web
 ) -> None:
     acting_officer(loaded, until=date(2021, 3, 10))
-    actions.acknowledge(loaded, REF, actor="test")
+    execute(loaded, Acknowledge(target=REF, actor="test"))
     with loaded.session_factory() as session:
         mail = session.execute(
             select(Notice.body_text).where(Notice.recipient_email == "tam.pv@mongcai.local")
@@ -130,7 +139,7 @@ def test_a_link_to_removed_work_is_a_clear_404_and_audited(
 
 def test_a_stale_link_is_audited(loaded: ServiceContext, web: Web) -> None:
     page = web.client.get(web.links("assignment", "xa-hai-tien")["acknowledge"])
-    actions.acknowledge(loaded, REF, actor="by phone")
+    execute(loaded, Acknowledge(target=REF, actor="by phone"))
     before = row_counts(loaded)
     posted = web.client.post(post_url_of(page.text), data={"csrf": csrf_of(page.text)})
     assert posted.status_code == 409
@@ -163,27 +172,30 @@ def test_a_link_works_until_the_end_of_its_last_day(loaded: ServiceContext, web:
 
 
 def test_an_extension_cannot_be_decided_after_the_work_ended(loaded: ServiceContext) -> None:
-    actions.acknowledge(loaded, REF, actor="test")
-    request_extension(loaded, REF, until=date(2021, 4, 15), reason="Mưa", actor="x")
+    execute(loaded, Acknowledge(target=REF, actor="test"))
+    execute(loaded, RequestExtension(target=REF, until=date(2021, 4, 15), reason="Mưa", actor="x"))
     loaded.clock.advance(timedelta(days=25))  # type: ignore[attr-defined]
-    actions.report_done(loaded, REF, note="Xong muộn", actor="x")
-    actions.close(loaded, REF, actor="vp")
+    execute(loaded, ReportDone(target=REF, note="Xong muộn", actor="x"))
+    execute(loaded, Close(target=REF, actor="vp"))
     with loaded.session_factory() as session:
         assert session.execute(select(ExtensionRequest.status)).scalar_one() == "lapsed"
     with pytest.raises(ValidationError, match=r"không có đề nghị gia hạn|không còn xem xét"):
-        decide_extension(loaded, REF, approve=True, note="", actor="vp")
+        execute(loaded, ApproveExtension(target=REF, note="", actor="vp"))
     with loaded.session_factory() as session:
         assert lock_assignment(session, REF).due_on == date(2021, 3, 31)
 
 
 def test_a_mistaken_delegation_can_be_ended(loaded: ServiceContext, web: Web) -> None:
-    from followup.services.delegations import end_delegation
-
     acting_officer(loaded, until=date(2021, 3, 31), name="Nhầm Địa Chỉ", email="nham@mongcai.local")
-    assert end_delegation(loaded, "xa-hai-tien", reason="Nhập nhầm e-mail", actor="vp") == 1
+    assert (
+        execute(
+            loaded, EndDelegation(unit_code="xa-hai-tien", reason="Nhập nhầm e-mail", actor="vp")
+        ).result.count
+        == 1
+    )
     [event] = web.audit("unit.delegation_ended")
     assert event.details["acting_email"] == "nham@mongcai.local"
-    actions.acknowledge(loaded, REF, actor="test")
+    execute(loaded, Acknowledge(target=REF, actor="test"))
     with loaded.session_factory() as session:
         receipt = session.execute(
             select(Notice.recipient_email).where(
@@ -193,5 +205,5 @@ def test_a_mistaken_delegation_can_be_ended(loaded: ServiceContext, web: Web) ->
     assert receipt == "vanphong.haitien@mongcai.local"
     before = row_counts(loaded)
     with pytest.raises(ValidationError, match="không có ủy quyền"):
-        end_delegation(loaded, "xa-hai-tien", reason="", actor="vp")
+        execute(loaded, EndDelegation(unit_code="xa-hai-tien", reason="", actor="vp"))
     assert row_counts(loaded) == before

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import update
 
 from followup.db.models import Directive
-from followup.services import actions
+from followup.services.bus import execute
+from followup.services.commands import Acknowledge, AssignmentRef
 from followup.services.context import ServiceContext
-from followup.services.loading import AssignmentRef
 from tests.helpers import row_counts
 from tests.web.conftest import EVIDENCE_LIMIT, Web, csrf_of, post_url_of
 from tests.web.test_pages import state_of
@@ -166,7 +166,7 @@ def test_a_replayed_link_acts_once(web: Web) -> None:
 
 def test_a_stale_link_says_the_state_moved_on(loaded: ServiceContext, web: Web) -> None:
     link = _ack_link(web)
-    actions.acknowledge(loaded, AssignmentRef("T-01", "xa-hai-tien"), actor="by phone")
+    execute(loaded, Acknowledge(target=AssignmentRef("T-01", "xa-hai-tien"), actor="by phone"))
     page = web.client.get(link)
     assert page.status_code == 409
     assert "đã tiếp nhận" in page.text
@@ -206,7 +206,7 @@ def test_a_csrf_token_of_another_link_does_not_fit(loaded: ServiceContext, web: 
 
 
 def _working(loaded: ServiceContext) -> None:
-    actions.acknowledge(loaded, AssignmentRef("T-01", "xa-hai-tien"), actor="test")
+    execute(loaded, Acknowledge(target=AssignmentRef("T-01", "xa-hai-tien"), actor="test"))
 
 
 @pytest.mark.parametrize(

@@ -1,26 +1,15 @@
-"""Loading what an action needs, locked, with every relation it will touch."""
+"""Queries the services share: loading what an action needs, locked, with every relation it
+will touch; a directive's version."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
-from followup.db.models import Assignment, AuditEvent, Directive, Unit
+from followup.db.models import Assignment, AuditEvent, Directive, FlowInput, Unit
 from followup.domain.errors import NotFoundError
-
-
-@dataclass(frozen=True)
-class AssignmentRef:
-    """How a person names an assignment: the directive's code and the unit's code."""
-
-    directive_code: str
-    unit_code: str
-
-    def __str__(self) -> str:
-        return f"{self.directive_code}/{self.unit_code}"
+from followup.services.commands import AssignmentRef
 
 
 def directive_version(session: Session, directive_id: int) -> int:
@@ -34,6 +23,16 @@ def directive_version(session: Session, directive_id: int) -> int:
             AuditEvent.directive_id == directive_id
         )
     ).scalar_one()
+
+
+def consumed_count(session: Session, directive_id: int) -> int:
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(FlowInput)
+            .where(FlowInput.directive_id == directive_id)
+        ).scalar_one()
+    )
 
 
 def unit_options() -> tuple[LoaderOption, ...]:

@@ -1,14 +1,14 @@
-"""Talking to Prefect from outside a flow: start a directive's run, wake it, repair it.
+"""Talking to Prefect from outside a run: start a directive's run, wake it, repair it.
 
-Our database is the source of truth. Every action lands there first; this module then only
-tells the directive's run to look again. When Prefect is unreachable the action still stands
-and `followup repair` (or the next sweep) catches the run up.
+Our database is the source of truth. Every command lands there first; `PrefectWaker` (the
+`RunWaker` that `services.bus.execute` calls after the commit) then only tells the
+directive's run to look again. When Prefect is unreachable the action still stands and
+`followup repair` (or the next sweep) catches the run up.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -23,24 +23,22 @@ from prefect.states import Crashed
 from sqlalchemy import select, update
 
 from followup.db.models import Assignment, Directive
-from followup.flows.directive import DEPLOYMENT_NAME, FLOW_NAME
+from followup.domain.states import TERMINAL_STATE_VALUES
+from followup.domain.vocabulary import WakeOutcome
+from followup.orchestration.keys import expected_pause_key
+from followup.orchestration.names import DIRECTIVE
+from followup.orchestration.resume_form import wake_input
 from followup.services.context import ServiceContext
-from followup.services.flow_inputs import expected_pause_key
-from followup.services.loading import get_directive
+from followup.services.ports import Wake
+from followup.services.queries import get_directive
 
 log = logging.getLogger(__name__)
 
-DEPLOYMENT = f"{FLOW_NAME}/{DEPLOYMENT_NAME}"
 UNREACHABLE = (httpx.HTTPError, OSError, PrefectException, RuntimeError)
 _DEAD = {StateType.FAILED, StateType.CRASHED, StateType.CANCELLED, StateType.CANCELLING}
 
 
-@dataclass(frozen=True)
-class Nudge:
-    directive_code: str
-    outcome: str  # resumed | started | busy | finished | unreachable | not-configured
-    flow_run_id: str | None = None
-    detail: str = ""
+W = WakeOutcome
 
 
 def prefect_configured() -> bool:
@@ -55,17 +53,17 @@ def _run_id(ctx: ServiceContext, code: str) -> tuple[int, str | None, bool]:
             select(Assignment.id)
             .where(
                 Assignment.directive_id == directive.id,
-                Assignment.state.not_in(("closed", "cancelled")),
+                Assignment.state.not_in(TERMINAL_STATE_VALUES),
             )
             .limit(1)
         ).first()
         return directive.id, directive.flow_run_id, open_left is not None
 
 
-def start_run(ctx: ServiceContext, code: str, *, replacing: str | None = None) -> Nudge:
+def start_run(ctx: ServiceContext, code: str, *, replacing: str | None = None) -> Wake:
     """Start the directive's run (idempotent: one start per directive and predecessor)."""
     run: FlowRun = run_deployment(  # type: ignore[assignment]
-        DEPLOYMENT,
+        DIRECTIVE,
         parameters={"directive_code": code},
         timeout=0,
         idempotency_key=f"directive:{code}:after:{replacing or 'none'}",
@@ -78,7 +76,7 @@ def start_run(ctx: ServiceContext, code: str, *, replacing: str | None = None) -
         session.execute(
             update(Directive).where(Directive.code == code).values(flow_run_id=str(run.id))
         )
-    return Nudge(code, "started", str(run.id))
+    return Wake(code, W.STARTED, str(run.id))
 
 
 def nudge(
@@ -87,7 +85,7 @@ def nudge(
     *,
     stale_only: bool = False,
     stuck_after: timedelta | None = None,
-) -> Nudge:
+) -> Wake:
     """Make the directive's run look at our database again.
 
     Suspended → resumed with a wake (only if its key is stale, when `stale_only`);
@@ -99,11 +97,11 @@ def nudge(
     was alive, both runs only reconcile from our database: nothing is sent or applied twice.
     """
     if not prefect_configured():
-        return Nudge(code, "not-configured")
+        return Wake(code, W.NOT_CONFIGURED)
     directive_id, run_id, open_left = _run_id(ctx, code)
     try:
         if run_id is None:
-            return start_run(ctx, code) if open_left else Nudge(code, "finished")
+            return start_run(ctx, code) if open_left else Wake(code, W.FINISHED)
         with get_client(sync_client=True) as client:
             try:
                 run = client.read_flow_run(UUID(run_id))
@@ -111,18 +109,18 @@ def nudge(
                 return (
                     start_run(ctx, code, replacing=run_id)
                     if open_left
-                    else Nudge(code, "finished", run_id)
+                    else Wake(code, W.FINISHED, run_id)
                 )
             state = run.state
             kind = state.type if state else None
             if kind == StateType.PAUSED and state is not None:
                 current_key = state.state_details.pause_key
                 if stale_only and current_key == expected_pause_key(ctx, directive_id):
-                    return Nudge(code, "up-to-date", run_id)
-                result = client.resume_flow_run(UUID(run_id), run_input={"action": "wake"})
+                    return Wake(code, W.UP_TO_DATE, run_id)
+                result = client.resume_flow_run(UUID(run_id), run_input=wake_input())
                 if result.status != SetStateStatus.ACCEPT:
-                    return Nudge(code, "busy", run_id, str(result.details))
-                return Nudge(code, "resumed", run_id)
+                    return Wake(code, W.BUSY, run_id, str(result.details))
+                return Wake(code, W.RESUMED, run_id)
             if kind in _DEAD or (kind == StateType.COMPLETED and open_left):
                 return start_run(ctx, code, replacing=run_id)
             if (
@@ -138,13 +136,13 @@ def nudge(
                     force=True,
                 )
                 return start_run(ctx, code, replacing=run_id)
-            return Nudge(code, "busy" if kind != StateType.COMPLETED else "finished", run_id)
+            return Wake(code, W.BUSY if kind != StateType.COMPLETED else W.FINISHED, run_id)
     except UNREACHABLE as exc:
         log.warning("Prefect did not take the nudge for %s: %s", code, exc)
-        return Nudge(code, "unreachable", run_id, str(exc).splitlines()[0] if str(exc) else "")
+        return Wake(code, W.UNREACHABLE, run_id, str(exc).splitlines()[0] if str(exc) else "")
 
 
-def repair(ctx: ServiceContext, *, stuck_after: timedelta | None = None) -> list[Nudge]:
+def repair(ctx: ServiceContext, *, stuck_after: timedelta | None = None) -> list[Wake]:
     """Bring every directive's run in line with our database; nothing is sent twice
     (notices are deduplicated in the outbox, inputs by their keys)."""
     with ctx.session_factory() as session:
@@ -157,7 +155,7 @@ def repair(ctx: ServiceContext, *, stuck_after: timedelta | None = None) -> list
                     | select(Assignment.id)
                     .where(
                         Assignment.directive_id == Directive.id,
-                        Assignment.state.not_in(("closed", "cancelled")),
+                        Assignment.state.not_in(TERMINAL_STATE_VALUES),
                     )
                     .exists()
                 )
@@ -165,3 +163,21 @@ def repair(ctx: ServiceContext, *, stuck_after: timedelta | None = None) -> list
             ).scalars()
         )
     return [nudge(ctx, code, stale_only=True, stuck_after=stuck_after) for code in codes]
+
+
+class PrefectWaker:
+    """The `RunWaker` of a followup with a Prefect server: resume the directive's suspended
+    run, or start one if it has none (or its run died)."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    def wake(self, directive_code: str) -> Wake:
+        return nudge(self._ctx, directive_code)
+
+
+def waking(ctx: ServiceContext) -> ServiceContext:
+    """`ctx`, now waking directive runs on Prefect after every command (if PREFECT_API_URL
+    is set; otherwise each wake says so)."""
+    ctx.waker = PrefectWaker(ctx)
+    return ctx

@@ -1,0 +1,58 @@
+"""The `followup` command: set-up, loading, coordinator actions, sweep, dispatch, audit, status.
+
+Every error a person can cause is printed as one sentence with a non-zero exit, no traceback.
+The commands live by subject: `actions` (generated from the command registry), `reports`,
+`operations`, `demo`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from followup.cli import actions, demo, operations, reports
+from followup.cli.common import Failed, err
+from followup.domain.errors import FollowupError
+
+app = typer.Typer(
+    help="followup: theo dõi, đôn đốc thực hiện nhiệm vụ sau các buổi làm việc.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+extension_app = typer.Typer(help="Gia hạn nhiệm vụ.", no_args_is_help=True)
+for sub in (operations.app, reports.app, demo.app):
+    app.registered_commands += sub.registered_commands
+app.add_typer(extension_app, name="extension")
+app.add_typer(operations.db_app, name="db")
+app.add_typer(operations.units_app, name="units")
+app.add_typer(operations.meeting_app, name="meeting")
+app.add_typer(reports.audit_app, name="audit")
+actions.register(app, {"extension": extension_app, "units": operations.units_app})
+
+
+def main() -> None:
+    """Entry point: turn every expected failure into one sentence and exit code 1."""
+    try:
+        app()
+    except (FollowupError, Failed) as exc:
+        err.print(f"[bold red]Lỗi:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        name = "FOLLOWUP_" + str(first["loc"][0]).upper() if first["loc"] else "cấu hình"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        text = message if name in message else f"cấu hình {name} không hợp lệ: {message}"
+        err.print(f"[bold red]Lỗi:[/] {text}", highlight=False)
+        sys.exit(1)
+    except (OperationalError, ProgrammingError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        err.print(
+            "[bold red]Lỗi:[/] không dùng được cơ sở dữ liệu "
+            f"({reason}); kiểm tra FOLLOWUP_DATABASE_URL và chạy 'followup db upgrade'.",
+            highlight=False,
+        )
+        sys.exit(1)

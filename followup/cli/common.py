@@ -1,0 +1,89 @@
+"""What every `followup` command shares: the consoles, one-sentence failures, settings read
+once, dates as people type them, and how a wake is reported."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from functools import cache
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from followup.config import Settings
+from followup.domain.vocabulary import WakeOutcome, label
+from followup.services.context import ServiceContext
+from followup.services.ports import Wake
+
+# Piped output (CI logs, files) gets room for the status table instead of 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+
+class Failed(Exception):
+    """Raised inside a command to stop with one sentence and a non-zero exit."""
+
+
+@cache
+def settings() -> Settings:
+    """The settings, read once per process."""
+    return Settings()
+
+
+def default_actor() -> str:
+    return f"điều phối viên ({getpass.getuser()})"
+
+
+Actor = Annotated[str, typer.Option("--actor", help="Ai thực hiện (ghi vào nhật ký).")]
+DirectiveCode = Annotated[str, typer.Argument(help="Mã nhiệm vụ.")]
+UnitCode = Annotated[str, typer.Argument(help="Mã đơn vị.")]
+
+
+def parse_date(value: str | None, *, what: str = "Ngày") -> date | None:
+    """A date as people type it: dd/mm/yyyy (as in the files) or yyyy-mm-dd."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        if "/" in text:
+            day, month, year = (int(part) for part in text.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Failed(f"{what} '{value}' không hợp lệ; dùng dạng dd/mm/yyyy.") from None
+
+
+def required_date(value: str, *, what: str = "Ngày") -> date:
+    parsed = parse_date(value, what=what)
+    if parsed is None:  # pragma: no cover - typer passes a value
+        raise Failed(f"Cần nhập {what.lower()}.")
+    return parsed
+
+
+@contextmanager
+def context(*, wake: bool = True) -> Iterator[ServiceContext]:
+    """The service context of one command; with `wake`, commands wake the directive's run
+    on Prefect after they commit."""
+    ctx = ServiceContext.from_settings(settings())
+    if wake:
+        # Imported here: Prefect takes a second to import, and most commands never need it.
+        from followup.orchestration.runs import waking
+
+        waking(ctx)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def report_wakes(wakes: tuple[Wake, ...] | list[Wake]) -> None:
+    """One line per woken run, in words; nothing when Prefect is simply not in use."""
+    for wake in wakes:
+        if wake.outcome in (WakeOutcome.NOT_CONFIGURED, WakeOutcome.SKIPPED):
+            continue
+        target = err if wake.outcome is WakeOutcome.UNREACHABLE else out
+        target.print(f"  Prefect ({wake.directive_code}): {label(wake.outcome)}.", highlight=False)

@@ -1,0 +1,178 @@
+"""Operating followup: the database, loading units and meetings, sweeping, sending, serving
+the Prefect deployments and the commune pages, repairing runs."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from followup.cli.common import (
+    Actor,
+    Failed,
+    context,
+    default_actor,
+    err,
+    out,
+    parse_date,
+    report_wakes,
+    settings,
+)
+from followup.domain.vocabulary import WakeOutcome, label
+
+app = typer.Typer()
+db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
+units_app = typer.Typer(help="Đơn vị.", no_args_is_help=True)
+meeting_app = typer.Typer(help="Cuộc họp và nhiệm vụ.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Tạo hoặc nâng cấp lược đồ cơ sở dữ liệu."""
+    from followup.db.migrate import upgrade
+
+    url = settings().database_url
+    upgrade(url)
+    out.print(f"Cơ sở dữ liệu đã ở phiên bản mới nhất: {_safe_url(url)}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@units_app.command("load")
+def units_load(
+    file: Annotated[Path, typer.Argument(help="Tệp TOML danh sách đơn vị.")],
+    actor: Actor = "",
+) -> None:
+    """Nạp (tạo mới hoặc cập nhật) đơn vị và người liên hệ từ tệp TOML."""
+    from followup.services.units import load_units_file
+
+    with context(wake=False) as ctx:
+        result = load_units_file(ctx, file, actor=actor or default_actor())
+    out.print(f"Đã nạp đơn vị: {result.created} mới, {result.updated} cập nhật.")
+
+
+@meeting_app.command("load")
+def meeting_load(
+    file: Annotated[Path, typer.Argument(help="Tệp TOML: cuộc họp và các nhiệm vụ.")],
+    actor: Actor = "",
+) -> None:
+    """Mở một cuộc họp: tạo nhiệm vụ, giao cho các đơn vị và gửi thông báo giao việc."""
+    from followup.services.bus import execute
+    from followup.services.meetings import meeting_from_file
+
+    command = meeting_from_file(file, actor=actor or default_actor())
+    with context() as ctx:
+        done = execute(ctx, command)
+    opened = done.result
+    out.print(
+        f"Đã tạo {len(opened.directive_codes)} nhiệm vụ, {opened.assignments} phân công: "
+        + ", ".join(opened.directive_codes)
+    )
+    report_wakes(done.wakes)
+
+
+@app.command("sweep")
+def sweep_cmd(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Ngày xét (YYYY-MM-DD).")] = None,
+) -> None:
+    """Tìm các bước bị chậm và đôn đốc theo thang (nhắc, báo chủ tịch, báo lãnh đạo)."""
+    from followup.services.sweep import sweep
+
+    with context(wake=False) as ctx:
+        result = sweep(ctx, as_of=parse_date(as_of))
+    out.print(
+        f"Ngày {result.as_of:%d/%m/%Y}: đã xét {result.examined} phân công, "
+        f"{result.total} việc đôn đốc"
+        + (
+            ": " + ", ".join(f"{k} {v}" for k, v in sorted(result.actions.items()))
+            if result.actions
+            else "."
+        )
+    )
+
+
+@app.command("dispatch")
+def dispatch_cmd() -> None:
+    """Gửi các thông báo đang chờ qua SMTP."""
+    from followup.notifications.dispatcher import SmtpConfig, dispatch
+
+    config = SmtpConfig.from_settings(settings())
+    with context(wake=False) as ctx:
+        report = asyncio.run(dispatch(ctx.session_factory, config, clock=ctx.clock))
+    out.print(f"Đã gửi {report.sent}, chờ gửi lại {report.retrying}, thất bại {report.failed}.")
+    for line in report.errors[:10]:
+        err.print(f"  {line}")
+    if report.failed or report.retrying:
+        raise typer.Exit(1)
+
+
+@app.command("serve")
+def serve_cmd() -> None:
+    """Phục vụ các deployment (directive, open-meeting, escalation-sweep, dispatch-outbox)."""
+    from followup.deployments import serve_all
+    from followup.orchestration.runs import prefect_configured
+
+    if not prefect_configured():
+        raise Failed(
+            "Chưa đặt PREFECT_API_URL: hãy chỉ tới máy chủ Prefect (ví dụ http://127.0.0.1:4200/api)."
+        )
+    settings().signer()  # the notices it sends need signed links: refuse now, not mid-run
+    serve_all(settings())
+
+
+@app.command("web")
+def web_cmd(
+    host: Annotated[str | None, typer.Option(help="Địa chỉ lắng nghe.")] = None,
+    port: Annotated[int | None, typer.Option(help="Cổng.")] = None,
+) -> None:
+    """Chạy các trang cho đơn vị (mở từ liên kết trong thư, không cần tài khoản)."""
+    import uvicorn
+
+    from followup.web.app import asgi
+
+    config = settings()
+    application = asgi(config)  # refuses a missing or placeholder FOLLOWUP_LINK_SECRET
+    uvicorn.run(
+        application,
+        host=host or config.web_host,
+        port=port or config.web_port,
+        proxy_headers=True,
+        server_header=False,
+        log_level="info",
+        # The access log would write every link's token (it is in the address) to the logs.
+        access_log=False,
+    )
+
+
+@app.command("repair")
+def repair_cmd() -> None:
+    """Khởi động lại hoặc đánh thức lượt theo dõi của các nhiệm vụ còn mở theo dữ liệu của ta."""
+    from followup.orchestration.runs import prefect_configured, repair
+
+    if not prefect_configured():
+        raise Failed("Chưa đặt PREFECT_API_URL: không có máy chủ Prefect để sửa.")
+    stuck = timedelta(seconds=settings().run_stuck_after_seconds)
+    with context(wake=False) as ctx:
+        results = repair(ctx, stuck_after=stuck)
+    counts: dict[WakeOutcome, int] = {}
+    shown = (WakeOutcome.STARTED, WakeOutcome.RESUMED, WakeOutcome.UNREACHABLE)
+    for r in results:
+        counts[r.outcome] = counts.get(r.outcome, 0) + 1
+        if r.outcome in shown:
+            out.print(f"{r.directive_code}: {label(r.outcome)}", highlight=False)
+    out.print(
+        "Tổng: "
+        + (
+            ", ".join(f"{label(k)}: {v}" for k, v in sorted(counts.items()))
+            or "không có nhiệm vụ mở"
+        )
+    )
+    if counts.get(WakeOutcome.UNREACHABLE):
+        raise typer.Exit(1)

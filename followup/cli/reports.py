@@ -1,0 +1,129 @@
+"""Reports: the four-way status by unit, the audit trail checked and read."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from followup.cli.common import DirectiveCode, Failed, context, out, parse_date
+from followup.domain.status import FourWay
+from followup.services.context import ServiceContext
+
+app = typer.Typer()
+audit_app = typer.Typer(help="Nhật ký thay đổi.", no_args_is_help=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command("status")
+def status_cmd(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Tính đến ngày (YYYY-MM-DD).")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table, csv hoặc json.")] = Format.table,
+    output: Annotated[
+        Path | None, typer.Option(help="Ghi ra tệp (CSV có BOM để Excel hiển thị đúng dấu).")
+    ] = None,
+) -> None:
+    """Thống kê bốn loại tình trạng nhiệm vụ theo đơn vị."""
+    from followup.services.reports import status_by_unit
+
+    def compute(ctx: ServiceContext) -> tuple[date, list[Any]]:
+        day = parse_date(as_of) or ctx.today()
+        return day, status_by_unit(ctx, day)
+
+    with context(wake=False) as ctx:
+        day, rows = compute(ctx)
+    if fmt is Format.json:
+        text = json.dumps(
+            {
+                "as_of": day.isoformat(),
+                "units": [
+                    {"unit": r.unit_code, "name": r.unit_name, "total": r.total}
+                    | {k.value: v for k, v in r.counts.items()}
+                    for r in rows
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    elif fmt is Format.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["Mã đơn vị", "Đơn vị", *(k.label_vi for k in FourWay), "Tổng"])
+        for r in rows:
+            writer.writerow([r.unit_code, r.unit_name, *(r.counts[k] for k in FourWay), r.total])
+        text = buffer.getvalue()
+    else:
+        table = status_table(rows, title=f"Tình trạng nhiệm vụ đến ngày {day:%d/%m/%Y}")
+        if output is None:
+            out.print(table)
+            return
+        buffer = io.StringIO()
+        Console(file=buffer, width=160).print(table)
+        text = buffer.getvalue()
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        output.write_text(text, encoding="utf-8-sig" if fmt is Format.csv else "utf-8")
+        out.print(f"Đã ghi {output}")
+
+
+def status_table(rows: list[Any], *, title: str) -> Table:
+    table = Table(title=title)
+    table.add_column("Đơn vị")
+    for kind in FourWay:
+        table.add_column(kind.label_vi, justify="right")
+    table.add_column("Tổng", justify="right")
+    for r in rows:
+        table.add_row(r.unit_name, *(str(r.counts[k]) for k in FourWay), str(r.total))
+    return table
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Kiểm tra chuỗi nhật ký không bị sửa, xóa, chèn hay đảo thứ tự."""
+    from followup.services.reports import verify_audit
+
+    with context(wake=False) as ctx:
+        result = verify_audit(ctx)
+    if result.ok:
+        out.print(f"Nhật ký nguyên vẹn: {result.checked} sự kiện.")
+        return
+    raise Failed(f"Nhật ký bị can thiệp: {result.reason} (đã kiểm {result.checked} sự kiện).")
+
+
+@audit_app.command("timeline")
+def audit_timeline(directive: DirectiveCode) -> None:
+    """Lịch sử một nhiệm vụ."""
+    from followup.domain.clock import LOCAL_TZ
+    from followup.services.reports import timeline
+
+    with context(wake=False) as ctx:
+        found, entries = timeline(ctx, directive)
+    # One line per event, not a table: timelines get long, and people grep and paste them.
+    out.print(f"{found.code}: {found.title}", highlight=False)
+    for e in entries:
+        extra = {k: v for k, v in e.details.items() if k not in ("directive", "unit")}
+        when = e.occurred_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+        out.print(
+            f"#{e.seq:<5} {when}  {e.action:<30} {e.unit or '-':<16} {e.actor}  "
+            + json.dumps(extra, ensure_ascii=False),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )

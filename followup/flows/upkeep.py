@@ -1,0 +1,22 @@
+"""The scheduled flows: the escalation sweep and the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow
+
+from followup.orchestration.names import DISPATCH_FLOW, SWEEP_FLOW
+from followup.tasks.operations import run_sweep, send_pending, wake_stale_runs
+
+
+@flow(name=SWEEP_FLOW, flow_run_name="Đôn đốc")
+def escalation_sweep_flow() -> dict[str, Any]:
+    """Tìm các bước bị chậm, đôn đốc theo thang, rồi cho các nhiệm vụ liên quan cập nhật."""
+    return {"actions": run_sweep(), "runs": wake_stale_runs()}
+
+
+@flow(name=DISPATCH_FLOW, flow_run_name="Gửi thư")
+def dispatch_outbox_flow() -> dict[str, int]:
+    """Gửi các e-mail đang chờ trong hộp thư đi (kể cả thư gửi lại sau lỗi)."""
+    return send_pending()

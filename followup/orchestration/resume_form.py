@@ -1,0 +1,97 @@
+"""What a coordinator can send a suspended directive run: the Prefect UI builds its resume form
+from this schema, and `resume_flow_run` is validated against the same schema.
+
+The choices are the labels of the resume-form commands of `followup.services.commands`, so
+the form speaks Vietnamese and lists exactly what the registry can do.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from prefect.input import RunInput
+from pydantic import Field, create_model
+
+from followup.domain.vocabulary import CommandName, label
+from followup.services.commands import RESUME_FORM_COMMANDS, AssignmentCommand, from_form
+from followup.services.commands import AssignmentRef as Ref
+
+#: The choice that changes nothing: the run only looks at our database again.
+WAKE = "Chỉ cập nhật lại tình trạng"
+#: Form choice → command. Raw names are accepted too (inputs stored by an older version,
+#: scripts calling `resume_flow_run`).
+CHOICES: dict[str, CommandName] = {label(kind.name): kind.name for kind in RESUME_FORM_COMMANDS}
+_BY_NAME: dict[str, CommandName] = {kind.name.value: kind.name for kind in RESUME_FORM_COMMANDS}
+COORDINATOR = "Điều phối viên (Prefect UI)"
+
+Choice = Literal[(WAKE, *CHOICES)]  # type: ignore[valid-type]
+
+
+class CoordinatorAction(RunInput):
+    """Thao tác của điều phối viên trên một đơn vị của nhiệm vụ này."""
+
+    action: Choice = Field(
+        default=WAKE,
+        title="Thao tác",
+        description="Việc cần ghi nhận cho đơn vị đã chọn.",
+    )
+    unit: str = Field(
+        default="", title="Mã đơn vị", description="Ví dụ: xa-hai-tien (xem bảng tình trạng)."
+    )
+    percent: int | None = Field(
+        default=None, ge=0, le=100, title="Phần trăm", description="Cho báo cáo tiến độ: 0–100."
+    )
+    note: str = Field(
+        default="",
+        max_length=4000,
+        title="Ghi chú / lý do",
+        description="Nội dung báo cáo; lý do khi trả lại, hủy hoặc không đồng ý gia hạn.",
+    )
+    actor: str = Field(
+        default=COORDINATOR,
+        max_length=255,
+        title="Người thực hiện",
+        description="Ghi vào nhật ký.",
+    )
+
+
+def action_for_units(unit_codes: tuple[str, ...]) -> type[CoordinatorAction]:
+    """The resume form of one directive: `unit` becomes a choice among its own units, so the
+    Prefect UI shows a list and the server refuses any other unit before the run wakes."""
+    if not unit_codes:
+        return CoordinatorAction
+    choice = Literal[unit_codes]  # type: ignore[valid-type]
+    model: type[CoordinatorAction] = create_model(
+        "CoordinatorAction",
+        __base__=CoordinatorAction,
+        unit=(
+            choice,
+            Field(default=unit_codes[0], title="Đơn vị", description="Đơn vị của nhiệm vụ này."),
+        ),
+    )
+    return model
+
+
+def wake_input() -> dict[str, Any]:
+    """The input that only wakes a run (what `PrefectWaker` sends)."""
+    return {"action": WAKE}
+
+
+def command_from_input(directive_code: str, raw: str | dict[str, Any]) -> AssignmentCommand | None:
+    """The command a stored form input carries (None for a wake). Read leniently, by label or
+    raw name, so an input stored before the form changed is still carried out."""
+    values: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else dict(raw)
+    choice = str(values.get("action") or WAKE)
+    name = CHOICES.get(choice) or _BY_NAME.get(choice)
+    if name is None:
+        return None
+    percent = values.get("percent")
+    return from_form(
+        name,
+        Ref(directive_code, str(values.get("unit") or "").strip()),
+        actor=str(values.get("actor") or COORDINATOR),
+        note=str(values.get("note") or ""),
+        percent=percent if isinstance(percent, int) else None,
+        to_unit=str(values.get("to_unit") or "").strip(),
+    )

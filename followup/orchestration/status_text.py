@@ -1,0 +1,38 @@
+"""What a directive's run shows a coordinator: the text above its resume form."""
+
+from __future__ import annotations
+
+from followup.domain.states import WORKING_STATES, AssignmentState
+from followup.domain.vocabulary import CommandName, label
+from followup.services.reports import DirectiveState
+
+
+def _choice(name: CommandName) -> str:
+    return f"“{label(name)}”"
+
+
+def waiting_for(state: DirectiveState) -> str:
+    """What this directive waits for, in Vietnamese Markdown: the run's resume form shows it
+    to the coordinator above the form, and the status artifact repeats it."""
+    lines = [f"**{state.code}** — {state.title}", ""]
+    for u in state.units:
+        due = u.due_on.strftime("%d/%m/%Y")
+        who = f"**{u.unit_name}** (`{u.unit_code}`)"
+        if u.extension_requested is not None:
+            asked = u.extension_requested.strftime("%d/%m/%Y")
+            lines.append(
+                f"- {who}: đề nghị gia hạn đến {asked} (hạn hiện tại {due}) — chờ điều phối "
+                f"viên chọn {_choice(CommandName.APPROVE_EXTENSION)} hoặc "
+                f"{_choice(CommandName.REFUSE_EXTENSION)}."
+            )
+        if u.state is AssignmentState.ASSIGNED:
+            lines.append(f"- {who}: chờ đơn vị xác nhận tiếp nhận (hạn hoàn thành {due}).")
+        elif u.state is AssignmentState.REPORTED_DONE:
+            lines.append(
+                f"- {who}: đã báo cáo hoàn thành — chờ điều phối viên "
+                f"{_choice(CommandName.CLOSE)} hoặc {_choice(CommandName.SEND_BACK)}."
+            )
+        elif u.state in WORKING_STATES:
+            done = f", đã làm {u.percent}%" if u.percent is not None else ""
+            lines.append(f"- {who}: đang thực hiện{done}; chờ báo cáo (hạn {due}).")
+    return "\n".join(lines)
