@@ -19,16 +19,12 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -36,26 +32,22 @@ from starlette.formparsers import MultiPartException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from followup.config import Settings
-from followup.db.models import Assignment, Directive, ExtensionRequest, UsedLink
 from followup.domain.clock import local_date
 from followup.domain.errors import FollowupError, IllegalTransitionError, NotFoundError
 from followup.domain.states import AssignmentState
-from followup.domain.status import FourWay, assignment_status
+from followup.domain.status import FourWay
 from followup.links import LinkAction, LinkClaims, LinkError, LinkUse
 from followup.services import actions, extensions
 from followup.services.actions import AssignmentView, EvidenceFile
 from followup.services.context import ServiceContext
-from followup.services.delegations import acting_as
-from followup.services.extensions import pending_request
-from followup.services.loading import assignment_options, get_unit
-from followup.services.notices import (
-    action_url,
-    active_delegation,
-    link_actions,
-    link_expiry,
-    unit_url,
+from followup.services.notices import action_url, link_actions, link_expiry, unit_url
+from followup.services.read_model import (
+    AssignmentPage,
+    load_assignment_page,
+    open_link,
+    refusal_target,
+    unit_overview,
 )
-from followup.services.reports import assignment_dates
 from followup.web import forms
 from followup.web.csrf import COOKIE, CsrfGuard
 from followup.web.evidence import EvidenceRefused, check, staged
@@ -106,30 +98,6 @@ class LimitBody:
             return message
 
         await self.app(scope, limited, send)
-
-
-@dataclass(frozen=True)
-class Page:
-    """One assignment as its confirmation page shows it (detached from the session)."""
-
-    assignment_id: int
-    directive_id: int
-    directive_code: str
-    directive_title: str
-    directive_text: str
-    meeting_title: str
-    meeting_held_on: date
-    unit_id: int
-    unit_code: str
-    unit_name: str
-    unit_language: str
-    is_lead: bool
-    state: AssignmentState
-    due_on: date
-    original_due_on: date
-    percent: int | None
-    status: FourWay | None
-    extension_requested: date | None
 
 
 def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI:
@@ -197,15 +165,11 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         detail: str = "",
     ) -> None:
         """Every refused link, CSRF failure or evidence file is an audit event."""
-        directive_id = assignment_id = None
-        with context.session_factory() as session:
-            target = path_assignment
-            if claims is not None and claims.action is not LinkAction.VIEW:
-                target = claims.assignment_id
-            if target is not None:
-                row = session.get(Assignment, target)
-                if row is not None:
-                    directive_id, assignment_id = row.directive_id, row.id
+        target = path_assignment
+        if claims is not None and claims.action is not LinkAction.VIEW:
+            target = claims.assignment_id
+        found = refusal_target(context, target) if target is not None else None
+        directive_id, assignment_id = found if found is not None else (None, None)
         with context.uow() as uow:
             uow.record(
                 "link.refused",
@@ -250,49 +214,28 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
 
     # ---- reading ---------------------------------------------------------------------
 
-    def load_page(assignment_id: int) -> Page:
-        with context.session_factory() as session:
-            return page_in(session, assignment_id)
+    def load_page(assignment_id: int) -> AssignmentPage:
+        page = load_assignment_page(context, assignment_id)
+        if page is None:
+            raise LinkError("not_found", f"no assignment {assignment_id}")
+        return page
 
-    def opened(claims: LinkClaims) -> tuple[Page, str]:
+    def opened(claims: LinkClaims) -> tuple[AssignmentPage, str]:
         """What a genuine link opens, in one read: refused if used, if its work is gone, or
         if its recipient no longer acts for the unit; else the page and who is acting."""
-        with context.session_factory() as session:
-            if session.execute(select(exists().where(UsedLink.nonce == claims.nonce))).scalar():
-                raise LinkError("replayed", "used")
-            page = page_in(session, claims.assignment_id)
-            actor = acting_as(session, page.unit_id, claims.recipient, context.today())
-        if actor is None:
-            raise LinkError("not_recipient", "not a current contact")
-        return page, actor
-
-    def page_in(session: Session, assignment_id: int) -> Page:
-        a = session.execute(
-            select(Assignment).where(Assignment.id == assignment_id).options(*assignment_options())
-        ).scalar_one_or_none()
-        if a is None:  # a genuine link to work that was since removed
-            raise LinkError("not_found", f"no assignment {assignment_id}")
-        pending = pending_request(session, a.id)
-        return Page(
-            assignment_id=a.id,
-            directive_id=a.directive_id,
-            directive_code=a.directive.code,
-            directive_title=a.directive.title,
-            directive_text=a.directive.text,
-            meeting_title=a.directive.meeting.title,
-            meeting_held_on=a.directive.meeting.held_on,
-            unit_id=a.unit_id,
-            unit_code=a.unit.code,
-            unit_name=a.unit.name,
-            unit_language=a.unit.language,
-            is_lead=a.is_lead,
-            state=AssignmentState(a.state),
-            due_on=a.due_on,
-            original_due_on=a.original_due_on,
-            percent=a.last_percent,
-            status=assignment_status(assignment_dates(a), context.today()),
-            extension_requested=pending.requested_due_on if pending else None,
+        opening = open_link(
+            context,
+            nonce=claims.nonce,
+            assignment_id=claims.assignment_id,
+            recipient=claims.recipient,
         )
+        if opening.used:
+            raise LinkError("replayed", "used")
+        if opening.page is None:  # a genuine link to work that was since removed
+            raise LinkError("not_found", f"no assignment {claims.assignment_id}")
+        if opening.actor is None:
+            raise LinkError("not_recipient", "not a current contact")
+        return opening.page, opening.actor
 
     def check_link(
         token: str, assignment_id: int | None, action_name: str
@@ -347,7 +290,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         return response
 
     async def not_allowed(
-        request: Request, lang: str, page: Page, claims: LinkClaims, action: LinkAction
+        request: Request, lang: str, page: AssignmentPage, claims: LinkClaims, action: LinkAction
     ) -> HTMLResponse:
         """A genuine link whose action the assignment's state no longer allows (it was done
         by phone, through another link, or the work was cancelled): audited, 409."""
@@ -492,7 +435,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
     def form_page(
         request: Request,
         lang: str,
-        page: Page,
+        page: AssignmentPage,
         action: LinkAction,
         claims: LinkClaims,
         token: str,
@@ -520,7 +463,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
     def form_again(
         request: Request,
         lang: str,
-        page: Page,
+        page: AssignmentPage,
         action: LinkAction,
         claims: LinkClaims,
         token: str,
@@ -612,7 +555,7 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         if result.outcome == "unreachable":
             log.warning("Prefect unreachable after a web action on %s", directive_code)
 
-    def unit_page_url(page: Page, claims: LinkClaims) -> str:
+    def unit_page_url(page: AssignmentPage, claims: LinkClaims) -> str:
         """The unit's page, for as long as the link that led here was valid (no longer)."""
         token = signer.sign(
             page.unit_id, LinkAction.VIEW, expires_at=claims.expires_at, recipient=claims.recipient
@@ -631,74 +574,45 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
         return render(request, "unit.html", lang, **rows)
 
     def unit_rows(unit_code: str, claims: LinkClaims) -> dict[str, Any]:
-        with context.session_factory() as session:
-            try:
-                unit = get_unit(session, unit_code)
-            except NotFoundError:
-                raise LinkError("other_unit", "unknown unit") from None
-            if unit.id != claims.unit_id:
-                raise LinkError("other_unit", "another unit")
-            found = session.execute(
-                select(Assignment)
-                .join(Directive, Directive.id == Assignment.directive_id)
-                .where(
-                    Assignment.unit_id == unit.id,
-                    Assignment.state.not_in(("closed", "cancelled")),
-                )
-                .options(*assignment_options())
-                .order_by(Assignment.due_on, Directive.code)
-            ).scalars()
-            now = context.clock.now()
-            expires = link_expiry(now, settings.link_valid_days)
-            today = local_date(now)
-            delegation = active_delegation(session, unit.id, today)
-            # Buttons only for someone who acts for the unit today: the city leader, a former
-            # contact or an acting officer whose range has ended see the list, nothing more.
-            may_act = acting_as(session, unit.id, claims.recipient, today) is not None
-            asked = {
-                row.assignment_id: row.requested_due_on
-                for row in session.execute(
-                    select(ExtensionRequest.assignment_id, ExtensionRequest.requested_due_on)
-                    .join(Assignment, Assignment.id == ExtensionRequest.assignment_id)
-                    .where(Assignment.unit_id == unit.id, ExtensionRequest.status == "pending")
-                )
-            }
-            items = []
-            for a in found:
-                pending = asked.get(a.id)
-                links = [
+        now = context.clock.now()
+        try:
+            overview = unit_overview(
+                context, unit_code, viewer=claims.recipient, today=local_date(now)
+            )
+        except NotFoundError:
+            raise LinkError("other_unit", "unknown unit") from None
+        if overview.unit_id != claims.unit_id:
+            raise LinkError("other_unit", "another unit")
+        expires = link_expiry(now, settings.link_valid_days)
+        items = [
+            (
+                item.page,
+                [
                     (
                         act.value,
                         action_url(
                             context,
-                            a.id,
+                            item.page.assignment_id,
                             act,
-                            signer.sign(a.id, act, expires_at=expires, recipient=claims.recipient),
+                            signer.sign(
+                                item.page.assignment_id,
+                                act,
+                                expires_at=expires,
+                                recipient=claims.recipient,
+                            ),
                         ),
                     )
-                    for act in link_actions(AssignmentState(a.state))
-                    if may_act and not (act is LinkAction.EXTENSION and pending is not None)
-                ]
-                items.append(
-                    {
-                        "code": a.directive.code,
-                        "title": a.directive.title,
-                        "is_lead": a.is_lead,
-                        "state": a.state,
-                        "due_on": a.due_on,
-                        "original_due_on": a.original_due_on,
-                        "percent": a.last_percent,
-                        "status": assignment_status(assignment_dates(a), today),
-                        "pending": pending,
-                        "links": links,
-                    }
-                )
-            return {
-                "unit_name": unit.name,
-                "language": unit.language,
-                "items": items,
-                "acting": delegation.acting_name if delegation else "",
-            }
+                    for act in item.actions
+                ],
+            )
+            for item in overview.items
+        ]
+        return {
+            "unit_name": overview.unit_name,
+            "language": overview.language,
+            "items": items,
+            "acting": overview.acting,
+        }
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: Exception) -> HTMLResponse:
