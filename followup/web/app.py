@@ -36,9 +36,7 @@ from followup.domain.clock import local_date
 from followup.domain.errors import FollowupError, IllegalTransitionError, NotFoundError
 from followup.domain.states import AssignmentState
 from followup.domain.status import FourWay
-from followup.links import LinkAction, LinkClaims, LinkError, LinkUse
-from followup.services import actions, extensions
-from followup.services.actions import AssignmentView, EvidenceFile
+from followup.links import LinkAction, LinkClaims, LinkError
 from followup.services.context import ServiceContext
 from followup.services.notices import action_url, link_actions, link_expiry, unit_url
 from followup.services.read_model import (
@@ -48,9 +46,9 @@ from followup.services.read_model import (
     refusal_target,
     unit_overview,
 )
-from followup.web import forms
+from followup.web.acting import Answer, act_and_wake
 from followup.web.csrf import COOKIE, CsrfGuard
-from followup.web.evidence import EvidenceRefused, check, staged
+from followup.web.evidence import EvidenceRefused
 from followup.web.i18n import LINK_REASONS, STATE_EN, strings
 
 log = logging.getLogger(__name__)
@@ -368,9 +366,8 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             evidence_data = await upload.read(settings.evidence_max_bytes + 1)
             evidence_name = upload.filename
         try:
-            _view, evidence = await run_in_threadpool(
-                act_and_wake, action, claims, values, evidence_data, evidence_name, actor
-            )
+            answer = Answer(action, claims, values, actor, evidence_data, evidence_name)
+            _view, evidence = await run_in_threadpool(act_and_wake, context, settings, answer)
         except EvidenceRefused as exc:
             await run_in_threadpool(
                 audit_refusal,
@@ -484,76 +481,6 @@ def create_app(settings: Settings, ctx: ServiceContext | None = None) -> FastAPI
             error=error,
             status_code=status_code,
         )
-
-    def act_and_wake(
-        action: LinkAction,
-        claims: LinkClaims,
-        values: dict[str, str],
-        evidence_data: bytes,
-        evidence_name: str,
-        actor: str,
-    ) -> tuple[AssignmentView, EvidenceFile | None]:
-        """The action, then (once it has committed) a nudge to the directive's run."""
-        view, evidence = carry_out(action, claims, values, evidence_data, evidence_name, actor)
-        nudge_run(view.directive_code)
-        return view, evidence
-
-    def carry_out(
-        action: LinkAction,
-        claims: LinkClaims,
-        values: dict[str, str],
-        evidence_data: bytes,
-        evidence_name: str,
-        actor: str,
-    ) -> tuple[AssignmentView, EvidenceFile | None]:
-        """One service call in one transaction, the link's nonce written with it. Free text
-        goes to the service as typed: the service cleans and checks it."""
-        receipt = LinkUse(claims)
-        ref = claims.assignment_id
-        note = values.get("note", "")
-        if action is LinkAction.ACKNOWLEDGE:
-            return actions.acknowledge(context, ref, actor=actor, note=note, consumed=receipt), None
-        if action is LinkAction.PROGRESS:
-            percent = forms.parse_percent(values.get("percent"))
-            view = actions.report_progress(
-                context, ref, percent=percent, note=note, actor=actor, consumed=receipt
-            )
-            return view, None
-        if action is LinkAction.DONE:
-            if not (evidence_data or evidence_name):
-                view = actions.report_done(context, ref, note=note, actor=actor, consumed=receipt)
-                return view, None
-            evidence = check(evidence_data, evidence_name, max_bytes=settings.evidence_max_bytes)
-            # On disk only once the report naming it has committed.
-            with staged(evidence_data, evidence, settings.evidence_dir) as keep:
-                view = actions.report_done(
-                    context, ref, note=note, actor=actor, evidence=evidence, consumed=receipt
-                )
-                keep()
-            return view, evidence
-        until = forms.parse_date(values.get("until"), field="ngày đề nghị gia hạn")
-        view = extensions.request_extension(
-            context,
-            ref,
-            until=until,
-            reason=values.get("reason", ""),
-            actor=actor,
-            consumed=receipt,
-        )
-        return view, None
-
-    def nudge_run(directive_code: str) -> None:
-        """Wake the directive's run. The action has committed: whatever goes wrong here, the
-        unit's answer stands and `followup repair` or the next sweep catches the run up."""
-        from followup.orchestration import nudge
-
-        try:
-            result = nudge(context, directive_code)
-        except Exception:
-            log.exception("Could not wake the run of %s after a web action", directive_code)
-            return
-        if result.outcome == "unreachable":
-            log.warning("Prefect unreachable after a web action on %s", directive_code)
 
     def unit_page_url(page: AssignmentPage, claims: LinkClaims) -> str:
         """The unit's page, for as long as the link that led here was valid (no longer)."""
