@@ -19,7 +19,7 @@ from followup.services.context import ServiceContext
 from followup.services.delegations import acting_as
 from followup.services.extensions import pending_request
 from followup.services.loading import assignment_options, get_unit
-from followup.services.notices import active_delegation, link_actions
+from followup.services.notices import link_actions
 from followup.services.reports import assignment_dates
 
 
@@ -73,8 +73,6 @@ class UnitOverview:
     unit_code: str
     unit_name: str
     language: str
-    #: The acting officer in force today ("" if none).
-    acting: str
     items: tuple[UnitItem, ...]
 
 
@@ -154,7 +152,6 @@ def unit_overview(ctx: ServiceContext, unit_code: str, *, viewer: str, today: da
             .options(*assignment_options())
             .order_by(Assignment.due_on, Directive.code)
         ).scalars()
-        delegation = active_delegation(session, unit.id, today)
         may_act = acting_as(session, unit.id, viewer, today) is not None
         asked = _pending_extensions(session, unit.id)
         items = tuple(_unit_item(a, asked.get(a.id), today, may_act=may_act) for a in found)
@@ -163,7 +160,6 @@ def unit_overview(ctx: ServiceContext, unit_code: str, *, viewer: str, today: da
             unit_code=unit.code,
             unit_name=unit.name,
             language=unit.language,
-            acting=delegation.acting_name if delegation else "",
             items=items,
         )
 

@@ -28,14 +28,7 @@ async def unit_page(request: Request, unit_code: str, deps: Deps) -> Response:
     except LinkError as exc:
         return await refuse_link(deps, request, exc, token, path_unit=unit_code, action="view")
     lang = deps.pages.language(request, overview.language)
-    return deps.pages.render(
-        request,
-        "unit.html",
-        lang,
-        unit_name=overview.unit_name,
-        items=items,
-        acting=overview.acting,
-    )
+    return deps.pages.render(request, "unit.html", lang, unit_name=overview.unit_name, items=items)
 
 
 def unit_view(
