@@ -1,0 +1,78 @@
+"""What a unit's POST does: the link's answer becomes a command, which `execute` carries out
+(one transaction) and then wakes the directive's run.
+
+`command_for` is the one place a link's action becomes a command; the route knows neither
+the handlers nor the orchestrator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from followup.config import Settings
+from followup.links import LinkAction, LinkClaims, LinkUse
+from followup.services.bus import execute
+from followup.services.change import AssignmentView
+from followup.services.commands import (
+    Acknowledge,
+    AssignmentCommand,
+    EvidenceFile,
+    ReportDone,
+    ReportProgress,
+    RequestExtension,
+)
+from followup.services.context import ServiceContext
+from followup.web import forms
+from followup.web.evidence import check, staged
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a unit sent through a genuine, unused action link."""
+
+    action: LinkAction
+    claims: LinkClaims
+    #: The form's text fields, as typed.
+    values: Mapping[str, str]
+    #: Who acts, as the audit names them (`services.delegations.acting_as`).
+    actor: str
+    #: The file sent with a report of completion, as sent (empty if none).
+    evidence_data: bytes = b""
+    evidence_name: str = ""
+
+
+def command_for(answer: Answer, evidence: EvidenceFile | None) -> AssignmentCommand:
+    """The command a link's answer carries. Free text goes to it as typed: its handler
+    cleans and checks it."""
+    values, actor = answer.values, answer.actor
+    target = answer.claims.assignment_id
+    note = values.get("note", "")
+    if answer.action is LinkAction.ACKNOWLEDGE:
+        return Acknowledge(target=target, actor=actor, note=note)
+    if answer.action is LinkAction.PROGRESS:
+        percent = forms.parse_percent(values.get("percent"))
+        return ReportProgress(target=target, actor=actor, percent=percent, note=note)
+    if answer.action is LinkAction.DONE:
+        return ReportDone(target=target, actor=actor, note=note, evidence=evidence)
+    until = forms.parse_date(values.get("until"), field="ngày đề nghị gia hạn")
+    reason = values.get("reason", "")
+    return RequestExtension(target=target, actor=actor, until=until, reason=reason)
+
+
+def act_and_wake(
+    ctx: ServiceContext, settings: Settings, answer: Answer
+) -> tuple[AssignmentView, EvidenceFile | None]:
+    """One command in one transaction, the link's nonce written with it; `execute` then
+    wakes the directive's run (a failed wake never undoes the unit's answer). An evidence
+    file is checked (EvidenceRefused) and on disk only once the report naming it has
+    committed."""
+    receipt = LinkUse(answer.claims)
+    data, name = answer.evidence_data, answer.evidence_name
+    if answer.action is not LinkAction.DONE or not (data or name):
+        return execute(ctx, command_for(answer, None), receipt=receipt).result, None
+    evidence = check(data, name, max_bytes=settings.evidence_max_bytes)
+    with staged(data, evidence, settings.evidence_dir) as keep:
+        view = execute(ctx, command_for(answer, evidence), receipt=receipt).result
+        keep()
+    return view, evidence

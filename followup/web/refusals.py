@@ -1,0 +1,132 @@
+"""Every refused link, failed CSRF check, malformed form or refused evidence file is an
+audit event ("link.refused") and a clear page with a 4xx."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from followup.links import LinkAction, LinkClaims, LinkError
+from followup.services.read_model import AssignmentPage, refusal_target
+from followup.web.deps import WebDeps
+from followup.web.i18n import LINK_REASONS, strings
+from followup.web.rendering import state_label
+
+#: The status of a refused link, by reason; 403 for any other.
+LINK_STATUS = {"expired": 410, "replayed": 409, "not_found": 404}
+UNKNOWN_ACTOR = "không rõ (liên kết)"
+
+
+def audit_refusal(
+    deps: WebDeps,
+    request: Request,
+    reason: str,
+    *,
+    claims: LinkClaims | None,
+    path_assignment: int | None = None,
+    path_unit: str | None = None,
+    action: str = "",
+    detail: str = "",
+) -> None:
+    """Record the refusal, naming the assignment the link (or else the address) points at."""
+    target = path_assignment
+    if claims is not None and claims.action is not LinkAction.VIEW:
+        target = claims.assignment_id
+    found = refusal_target(deps.context, target) if target is not None else None
+    directive_id, assignment_id = found if found is not None else (None, None)
+    with deps.context.uow() as uow:
+        uow.record(
+            "link.refused",
+            actor=(claims.recipient if claims and claims.recipient else UNKNOWN_ACTOR),
+            directive_id=directive_id,
+            assignment_id=assignment_id,
+            details={
+                "reason": reason,
+                "action": action,
+                "path": request.url.path[:200],
+                "unit": path_unit,
+                "link_action": claims.action.value if claims else None,
+                "link_subject": claims.subject_id if claims else None,
+                "detail": detail[:500],
+                "client": request.client.host if request.client else None,
+            },
+        )
+        uow.commit()
+
+
+async def refuse(
+    deps: WebDeps,
+    request: Request,
+    reason: str,
+    *,
+    claims: LinkClaims,
+    lang: str,
+    status_code: int,
+    message: str,
+    path_assignment: int | None = None,
+    action: str = "",
+    detail: str = "",
+) -> HTMLResponse:
+    """Audit a refusal of a genuine link's request, then say why on an error page."""
+    await run_in_threadpool(
+        audit_refusal,
+        deps,
+        request,
+        reason,
+        claims=claims,
+        path_assignment=path_assignment,
+        action=action,
+        detail=detail,
+    )
+    return deps.pages.error_page(request, lang, status_code, message)
+
+
+async def refuse_link(
+    deps: WebDeps,
+    request: Request,
+    error: LinkError,
+    token: str,
+    *,
+    path_assignment: int | None = None,
+    path_unit: str | None = None,
+    action: str = "",
+) -> HTMLResponse:
+    """A link that may not be used here: audited with whatever its token genuinely names."""
+    await run_in_threadpool(
+        audit_refusal,
+        deps,
+        request,
+        error.reason,
+        claims=deps.signer.peek(token),
+        path_assignment=path_assignment,
+        path_unit=path_unit,
+        action=action,
+    )
+    lang = deps.pages.language(request)
+    status_code = LINK_STATUS.get(error.reason, 403)
+    return deps.pages.error_page(request, lang, status_code, LINK_REASONS[lang][error.reason])
+
+
+async def not_allowed(
+    deps: WebDeps,
+    request: Request,
+    lang: str,
+    page: AssignmentPage,
+    claims: LinkClaims,
+    action: LinkAction,
+) -> HTMLResponse:
+    """A genuine link whose action the assignment's state no longer allows (it was done
+    by phone, through another link, or the work was cancelled): audited, 409."""
+    state = state_label(page.state.value, lang)
+    return await refuse(
+        deps,
+        request,
+        "state_moved",
+        claims=claims,
+        lang=lang,
+        status_code=409,
+        message=strings(lang)["not_allowed"].format(state=state),
+        action=action.value,
+        detail=page.state.value,
+    )
