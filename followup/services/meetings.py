@@ -168,6 +168,21 @@ def _assign(
             "due_on": directive.due_on,
         },
     )
+    notify_assigned(ctx, uow, assignment, occasion="assigned")
+    return assignment
+
+
+def notify_assigned(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    assignment: Assignment,
+    *,
+    occasion: str,
+    reassigned_from: str = "",
+) -> None:
+    """Queue the assignment e-mail to the unit's officer; a unit nobody can be e-mailed at
+    cannot be given work (refused in one sentence, nothing written)."""
+    today = local_date(uow.clock.now())
     ack_due = ctx.calendar.add_working_days(today, ctx.policy.ack_within_days)
     recipient = notify(
         ctx,
@@ -175,15 +190,17 @@ def _assign(
         assignment,
         NoticeKind.ASSIGNMENT,
         role=Role.OFFICER,
-        occasion="assigned",
+        occasion=occasion,
         extra={
             "ack_due_on": ack_due,
             "progress_every_days": ctx.policy.progress_every_days,
+            "reassigned_from": reassigned_from,
         },
     )
     if recipient is None:
-        raise ValidationError(f"Đơn vị '{unit.code}' chưa có địa chỉ e-mail để nhận thông báo.")
-    return assignment
+        raise ValidationError(
+            f"Đơn vị '{assignment.unit.code}' chưa có địa chỉ e-mail để nhận thông báo."
+        )
 
 
 def assign(ctx: ServiceContext, cmd: Assign, _receipt: Receipt | None) -> AssignmentView:
