@@ -106,6 +106,17 @@ TABLE: tuple[ActionCommand, ...] = (
         "", "assign", c.Assign, "Giao thêm nhiệm vụ cho một đơn vị phối hợp.", "directive+unit"
     ),
     ActionCommand(
+        "",
+        "reassign",
+        c.Reassign,
+        "Chuyển phân công sang đơn vị khác (đơn vị mới nhận thư giao việc).",
+        "assignment",
+        (
+            Option("to_unit", "--to", "Mã đơn vị nhận nhiệm vụ."),
+            Option("reason", "--reason", "Lý do chuyển."),
+        ),
+    ),
+    ActionCommand(
         "extension",
         "request",
         c.RequestExtension,

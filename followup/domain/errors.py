@@ -9,8 +9,7 @@ class IllegalTransitionError(FollowupError):
     """An action was asked of an assignment in a state that does not allow it."""
 
     def __init__(self, current: str, target: str, *, where: str = "") -> None:
-        self.current = current
-        self.target = target
+        """`current` and `target` are the states' labels, as a person reads them."""
         place = f" ({where})" if where else ""
         super().__init__(
             f"Không thể chuyển nhiệm vụ{place} từ trạng thái '{current}' sang '{target}'."

@@ -68,4 +68,14 @@ WORKING_STATES = frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS, S.SENT_BACK})
 def check_transition(current: AssignmentState, target: AssignmentState, *, where: str = "") -> None:
     """Raise `IllegalTransitionError` naming both states unless the move is in the table."""
     if target not in TRANSITIONS[current]:
-        raise IllegalTransitionError(current.value, target.value, where=where)
+        raise IllegalTransitionError(current.label_vi, target.label_vi, where=where)
+
+
+def check_reassignable(current: AssignmentState, *, where: str = "") -> None:
+    """A coordinator may move any open assignment to another unit (the wrong commune was
+    named, a department took the work over); the new unit starts from `assigned`. Finished
+    work stays with the unit that did it (or was cancelled), so the statistics keep it."""
+    if current.is_terminal:
+        raise IllegalTransitionError(
+            current.label_vi, AssignmentState.ASSIGNED.label_vi, where=where
+        )

@@ -33,6 +33,7 @@ class CommandName(StrEnum):
     SEND_BACK = "send_back"
     CANCEL = "cancel"
     ASSIGN = "assign"
+    REASSIGN = "reassign"
     REQUEST_EXTENSION = "request_extension"
     APPROVE_EXTENSION = "approve_extension"
     REFUSE_EXTENSION = "refuse_extension"
@@ -79,6 +80,7 @@ _LABELS: dict[Enum, Label] = {
     CommandName.SEND_BACK: Label("Trả lại báo cáo hoàn thành", "Send the report back"),
     CommandName.CANCEL: Label("Hủy phân công", "Cancel the assignment"),
     CommandName.ASSIGN: Label("Giao thêm cho đơn vị phối hợp", "Assign to one more unit"),
+    CommandName.REASSIGN: Label("Chuyển cho đơn vị khác", "Reassign to another unit"),
     CommandName.REQUEST_EXTENSION: Label("Đề nghị gia hạn", "Request an extension"),
     CommandName.APPROVE_EXTENSION: Label("Đồng ý gia hạn", "Approve the extension"),
     CommandName.REFUSE_EXTENSION: Label("Không đồng ý gia hạn", "Refuse the extension"),

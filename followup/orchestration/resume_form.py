@@ -48,6 +48,12 @@ class CoordinatorAction(RunInput):
         title="Ghi chú / lý do",
         description="Nội dung báo cáo; lý do khi trả lại, hủy hoặc không đồng ý gia hạn.",
     )
+    to_unit: str = Field(
+        default="",
+        max_length=64,
+        title="Chuyển cho đơn vị (mã)",
+        description="Chỉ khi chuyển cho đơn vị khác, ví dụ: xa-hai-dong.",
+    )
     actor: str = Field(
         default=COORDINATOR,
         max_length=255,

@@ -44,6 +44,7 @@ HANDLERS: dict[CommandName, Handler] = {
     CommandName.SEND_BACK: actions.send_back,
     CommandName.CANCEL: actions.cancel,
     CommandName.ASSIGN: meetings.assign,
+    CommandName.REASSIGN: meetings.reassign,
     CommandName.REQUEST_EXTENSION: extensions.request_extension,
     CommandName.APPROVE_EXTENSION: extensions.approve_extension,
     CommandName.REFUSE_EXTENSION: extensions.refuse_extension,

@@ -120,6 +120,16 @@ class Cancel(AssignmentCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Reassign(AssignmentCommand):
+    """A coordinator moves the assignment to another unit (the wrong commune was named, a
+    department took over): the new unit is assigned afresh, the old one is kept in the audit."""
+
+    name: ClassVar[CommandName] = CommandName.REASSIGN
+    to_unit: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class RequestExtension(AssignmentCommand):
     """The unit asks for the deadline to move to `until`, a later working day."""
 
@@ -194,6 +204,7 @@ RESUME_FORM_COMMANDS: tuple[type[AssignmentCommand], ...] = (
     SendBack,
     ApproveExtension,
     RefuseExtension,
+    Reassign,
     Cancel,
 )
 

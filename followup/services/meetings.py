@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,9 +14,10 @@ from followup.domain.calendar import parse_deadline
 from followup.domain.clock import local_date
 from followup.domain.errors import NotFoundError, ValidationError
 from followup.domain.policy import Role
+from followup.domain.states import AssignmentState, check_reassignable
 from followup.notifications.render import NoticeKind
-from followup.services.change import AssignmentView, Receipt, view_of
-from followup.services.commands import Assign, OpenMeeting
+from followup.services.change import AssignmentView, Receipt, changing, clean_text, view_of
+from followup.services.commands import Assign, OpenMeeting, Reassign
 from followup.services.context import ServiceContext
 from followup.services.meeting_files import MeetingFile, parse_toml_file
 from followup.services.notices import notify
@@ -224,3 +226,60 @@ def assign(ctx: ServiceContext, cmd: Assign, _receipt: Receipt | None) -> Assign
         assignment = _assign(ctx, uow, directive, unit, is_lead=False, actor=actor)
         uow.commit()
         return view_of(uow.session, assignment)
+
+
+def reassign(ctx: ServiceContext, cmd: Reassign, receipt: Receipt | None) -> AssignmentView:
+    """Move an open assignment to another unit. The new unit starts afresh (assigned, its
+    own acknowledgement and ladder) and gets the assignment e-mail; the old unit's part stays
+    in the audit trail; the assignment is the same row, so the four-way counts it once."""
+    reason = clean_text(cmd.reason, field="lý do chuyển đơn vị", required=True)
+    with changing(ctx, cmd.target, None, receipt) as change:
+        a, session = change.a, change.uow.session
+        where = f"{a.directive.code}/{a.unit.code}"
+        check_reassignable(AssignmentState(a.state), where=where)
+        new = get_unit(session, cmd.to_unit.strip())
+        taken = session.execute(
+            select(Assignment.id).where(
+                Assignment.directive_id == a.directive_id, Assignment.unit_id == new.id
+            )
+        ).first()
+        if taken:
+            raise ValidationError(
+                f"Đơn vị '{new.code}' đã được giao nhiệm vụ '{a.directive.code}'; "
+                "không chuyển được thêm lần nữa."
+            )
+        old = a.unit
+        a.unit_id, a.unit = new.id, new
+        if a.is_lead:
+            a.directive.lead_unit_id = new.id
+        restart(a, change.now)
+        change.lapse_extension_requests()
+        change.reschedule()
+        change.audit(
+            "assignment.reassigned",
+            actor=cmd.actor,
+            from_unit=old.code,
+            to_unit=new.code,
+            reason=reason,
+        )
+        notify_assigned(
+            ctx,
+            change.uow,
+            a,
+            occasion=f"reassigned:{change.now.isoformat()}",
+            reassigned_from=old.name,
+        )
+    return change.returned()
+
+
+def restart(a: Assignment, now: datetime) -> None:
+    """The assignment as a new unit takes it: assigned now, nothing acknowledged, reported
+    or escalated yet (the deadline stays: the directive's deadline does not move)."""
+    a.state = AssignmentState.ASSIGNED.value
+    a.assigned_at = now
+    a.acknowledged_at = a.last_progress_at = a.reported_done_at = a.sent_back_at = None
+    a.last_percent = None
+    a.completed_on = None
+    a.escalation_step = None
+    a.escalation_level = 0
+    a.escalated_on = a.reminder_sent_for = a.progress_requested_for = None

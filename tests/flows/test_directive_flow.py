@@ -247,6 +247,31 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
     assert actors == ["Nguyễn Văn A"]
 
 
+def test_the_resume_form_reassigns_to_another_unit(
+    stack: PrefectStack, ctx: ServiceContext
+) -> None:
+    code = new_directive(ctx, "xa-hai-tien")
+    rid = start_and_wait(stack, ctx, code)
+    moved = resume(
+        rid,
+        action=CHOICE["reassign"],
+        unit="xa-hai-tien",
+        to_unit="xa-hai-xuan",
+        note="Địa bàn thuộc Hải Xuân",
+    )
+    assert moved == SetStateStatus.ACCEPT
+    stack.wait_for_run(rid, suspended_at_current_key(ctx, code))
+    assert state_of(ctx, code, "xa-hai-xuan") == "assigned"
+    assert inputs(ctx, code)[-1] == ("reassign", "applied")
+    # The run itself sent the new unit its assignment e-mail...
+    _wait_for_mail(stack, code, "vanphong.haixuan@mongcai.local")
+    # ...and its form now offers the new unit, not the old one.
+    assert resume(rid, action=CHOICE["acknowledge"], unit="xa-hai-tien") == SetStateStatus.REJECT
+    assert resume(rid, action=CHOICE["acknowledge"], unit="xa-hai-xuan") == SetStateStatus.ACCEPT
+    stack.wait_for_run(rid, suspended_at_current_key(ctx, code))
+    assert state_of(ctx, code, "xa-hai-xuan") == "acknowledged"
+
+
 def test_stale_input_is_recorded_and_ignored(stack: PrefectStack, ctx: ServiceContext) -> None:
 
     code = new_directive(ctx, "xa-hai-tien", "xa-hai-xuan")

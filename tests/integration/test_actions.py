@@ -138,12 +138,12 @@ BAD_ACTIONS = [
     (
         "close before done",
         lambda c: execute(c, Close(target=HT, actor="x")).result,
-        "'assigned' sang 'closed'",
+        "'đã giao' sang 'đã kết thúc'",
     ),
     (
         "done before ack",
         lambda c: execute(c, ReportDone(target=HT, note="x", actor="x")).result,
-        "'assigned' sang 'reported_done'",
+        "'đã giao' sang 'đã báo cáo hoàn thành'",
     ),
     (
         "send back without reason",
@@ -193,7 +193,7 @@ def test_an_action_on_a_closed_assignment_is_refused(loaded: ServiceContext) -> 
     execute(loaded, ReportDone(target=HT, note="xong", actor="x"))
     execute(loaded, Close(target=HT, actor="x"))
     before = row_counts(loaded)
-    with pytest.raises(IllegalTransitionError, match="'closed' sang 'cancelled'"):
+    with pytest.raises(IllegalTransitionError, match="'đã kết thúc' sang 'đã hủy'"):
         execute(loaded, Cancel(target=HT, reason="nhầm", actor="x"))
     assert row_counts(loaded) == before
 

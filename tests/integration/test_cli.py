@@ -162,7 +162,7 @@ def test_upgrade_load_act_and_report(tmp_path: Path) -> None:
         (["ack", "T-01", "xa-khong-co"], "Không có đơn vị mã 'xa-khong-co'"),
         (["extension", "approve", "T-01", "xa-hai-tien"], "không có đề nghị gia hạn"),
         (["progress", "T-01", "xa-hai-tien", "--percent", "101", "--note", "x"], "từ 0 đến 100"),
-        (["close", "T-01", "xa-hai-tien"], "'assigned' sang 'closed'"),
+        (["close", "T-01", "xa-hai-tien"], "'đã giao' sang 'đã kết thúc'"),
         (["status", "--as-of", "31/02/2021"], "Ngày '31/02/2021' không hợp lệ"),
         (["audit", "timeline", "KHONG"], "Không có nhiệm vụ mã 'KHONG'"),
     ],
@@ -266,3 +266,31 @@ def test_unreachable_database_is_one_sentence(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "không dùng được cơ sở dữ liệu" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_reassign_and_dates_as_people_type_them(loaded: ServiceContext) -> None:
+    url = _url(loaded)
+    moved = cli(
+        url, "reassign", "T-01", "xa-hai-tien", "--to", "xa-hai-xuan", "--reason", "Địa bàn"
+    )
+    assert moved.returncode == 0, moved.stderr
+    assert "Chuyển cho đơn vị khác: T-01/xa-hai-xuan → đã giao." in moved.stdout
+    again = cli(url, "reassign", "T-01", "xa-hai-tien", "--to", "phong-nn", "--reason", "x")
+    assert again.returncode == 1
+    assert "không được giao nhiệm vụ 'T-01'" in again.stderr
+    assert cli(url, "ack", "T-01", "xa-hai-xuan").returncode == 0
+    asked = cli(
+        url,
+        "extension",
+        "request",
+        "T-01",
+        "xa-hai-xuan",
+        "--until",
+        "16/04/2021",
+        "--reason",
+        "Mưa",
+    )
+    assert asked.returncode == 0, asked.stderr
+    timeline = cli(url, "audit", "timeline", "T-01").stdout
+    assert "assignment.reassigned" in timeline
+    assert "2021-04-16" in timeline

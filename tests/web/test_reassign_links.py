@@ -1,0 +1,38 @@
+"""After a reassignment the old unit's links stop working and the new unit's work."""
+
+from __future__ import annotations
+
+from followup.services.bus import execute
+from followup.services.commands import AssignmentRef, Reassign
+from followup.services.context import ServiceContext
+from tests.helpers import row_counts
+from tests.web.conftest import Web, csrf_of, post_url_of
+from tests.web.test_security import only_audit_grew, refused
+
+
+def test_the_old_units_link_is_refused_and_the_new_units_acts(
+    loaded: ServiceContext, web: Web
+) -> None:
+    old = web.links("assignment", "xa-hai-tien")["acknowledge"]
+    execute(
+        loaded,
+        Reassign(
+            target=AssignmentRef("T-01", "xa-hai-tien"),
+            to_unit="xa-hai-xuan",
+            reason="Địa bàn Hải Xuân",
+            actor="vp",
+        ),
+    )
+    before = row_counts(loaded)
+    page = web.client.get(old)
+    assert page.status_code == 403
+    refused(web, "not_recipient")
+    only_audit_grew(web, before)
+
+    new = web.links("assignment", "xa-hai-xuan")["acknowledge"]
+    form = web.client.get(new)
+    assert form.status_code == 200
+    assert "T-01" in form.text
+    done = web.client.post(post_url_of(form.text), data={"csrf": csrf_of(form.text)})
+    assert done.status_code == 200, done.text
+    assert "Đã ghi nhận" in done.text
