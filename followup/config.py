@@ -11,8 +11,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from followup.clock_file import FileClock
 from followup.domain.calendar import CalendarAdjustments, WorkingCalendar, parse_adjustments
-from followup.domain.clock import Clock, FileClock, SystemClock
+from followup.domain.clock import Clock, SystemClock
 from followup.domain.errors import FollowupError
 from followup.domain.policy import EscalationPolicy
 from followup.links import NO_LINK_KEY_MESSAGE, LinkSigner, check_secret

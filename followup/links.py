@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from followup.db.models import UsedLink
 from followup.domain.errors import FollowupError
 
 #: Values people leave in example configs: refused, the service would be forgeable.
@@ -157,41 +154,3 @@ class LinkSigner:
                 "Liên kết đã hết hạn; hãy dùng liên kết trong thông báo mới nhất.",
             )
         return claims
-
-
-def default_expiry(now: datetime, days: int = 30) -> datetime:
-    return now + timedelta(days=days)
-
-
-def consume(session: Session, claims: LinkClaims, *, now: datetime) -> None:
-    """Record a single-use link as used, in the caller's transaction; refuse a second use."""
-    if not claims.action.single_use:
-        return
-    try:
-        with session.begin_nested():
-            session.add(
-                UsedLink(
-                    nonce=claims.nonce,
-                    assignment_id=claims.assignment_id,
-                    action=claims.action.value,
-                    used_at=now,
-                )
-            )
-    except IntegrityError as exc:
-        raise LinkError(
-            "replayed", "Liên kết này đã được dùng; mỗi liên kết chỉ dùng một lần."
-        ) from exc
-
-
-@dataclass(frozen=True)
-class LinkUse:
-    """An action carried out through a single-use link: its nonce is written in the action's
-    own transaction (see `followup.services.actions`), before the state moves, so a replay
-    is refused as a replay and a failed action leaves the link usable."""
-
-    claims: LinkClaims
-
-    def write(self, session: Session, assignment_id: int, now: datetime) -> None:
-        if assignment_id != self.claims.assignment_id:
-            raise LinkError("other_unit", "Liên kết này thuộc về một nhiệm vụ hoặc đơn vị khác.")
-        consume(session, self.claims, now=now)

@@ -13,6 +13,7 @@ import typer
 from followup.cli.common import out
 from followup.cli.reports import status_table
 from followup.domain.status import FourWay
+from followup.services.reports import UnitStatus
 
 app = typer.Typer()
 
@@ -34,6 +35,7 @@ def demo_cmd(
     ] = True,
 ) -> None:
     """Chạy thử: một tháng theo dõi các nhiệm vụ của buổi làm việc ngày 09/03/2021."""
+    # The demo imports Prefect, the web stack and aiosmtpd (the `demo` extra): only here.
     from followup.demo.scenario import DemoSummary, run_demo
 
     def hold(summary: DemoSummary) -> None:
@@ -65,8 +67,6 @@ def _print_demo(summary: Any, *, as_json: bool) -> None:
         payload = {k: v for k, v in summary.__dict__.items() if k != "log"} | {"ok": summary.ok}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
-        from followup.services.reports import UnitStatus
-
         rows = []
         for item in summary.status_by_unit:
             row = UnitStatus(item["unit"], item["name"])

@@ -21,7 +21,16 @@ from followup.cli.common import (
     report_wakes,
     settings,
 )
+from followup.db.migrate import upgrade
 from followup.domain.vocabulary import WakeOutcome, label
+from followup.notifications.dispatcher import SmtpConfig, dispatch
+from followup.services.bus import execute
+from followup.services.meetings import meeting_from_file
+from followup.services.sweep import sweep
+from followup.services.units import load_units_file
+
+# Prefect, uvicorn and the web stack take seconds to import: only `serve`, `web` and
+# `repair` import them, inside the command.
 
 app = typer.Typer()
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
@@ -32,8 +41,6 @@ meeting_app = typer.Typer(help="Cuộc họp và nhiệm vụ.", no_args_is_help
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Tạo hoặc nâng cấp lược đồ cơ sở dữ liệu."""
-    from followup.db.migrate import upgrade
-
     url = settings().database_url
     upgrade(url)
     out.print(f"Cơ sở dữ liệu đã ở phiên bản mới nhất: {_safe_url(url)}")
@@ -51,8 +58,6 @@ def units_load(
     actor: Actor = "",
 ) -> None:
     """Nạp (tạo mới hoặc cập nhật) đơn vị và người liên hệ từ tệp TOML."""
-    from followup.services.units import load_units_file
-
     with context(wake=False) as ctx:
         result = load_units_file(ctx, file, actor=actor or default_actor())
     out.print(f"Đã nạp đơn vị: {result.created} mới, {result.updated} cập nhật.")
@@ -64,9 +69,6 @@ def meeting_load(
     actor: Actor = "",
 ) -> None:
     """Mở một cuộc họp: tạo nhiệm vụ, giao cho các đơn vị và gửi thông báo giao việc."""
-    from followup.services.bus import execute
-    from followup.services.meetings import meeting_from_file
-
     command = meeting_from_file(file, actor=actor or default_actor())
     with context() as ctx:
         done = execute(ctx, command)
@@ -83,8 +85,6 @@ def sweep_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Ngày xét (YYYY-MM-DD).")] = None,
 ) -> None:
     """Tìm các bước bị chậm và đôn đốc theo thang (nhắc, báo chủ tịch, báo lãnh đạo)."""
-    from followup.services.sweep import sweep
-
     with context(wake=False) as ctx:
         result = sweep(ctx, as_of=parse_date(as_of))
     out.print(
@@ -101,8 +101,6 @@ def sweep_cmd(
 @app.command("dispatch")
 def dispatch_cmd() -> None:
     """Gửi các thông báo đang chờ qua SMTP."""
-    from followup.notifications.dispatcher import SmtpConfig, dispatch
-
     config = SmtpConfig.from_settings(settings())
     with context(wake=False) as ctx:
         report = asyncio.run(dispatch(ctx.session_factory, config, clock=ctx.clock))

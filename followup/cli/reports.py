@@ -16,8 +16,10 @@ from rich.console import Console
 from rich.table import Table
 
 from followup.cli.common import DirectiveCode, Failed, context, out, parse_date
+from followup.domain.clock import LOCAL_TZ
 from followup.domain.status import FourWay
 from followup.services.context import ServiceContext
+from followup.services.reports import status_by_unit, timeline, verify_audit
 
 app = typer.Typer()
 audit_app = typer.Typer(help="Nhật ký thay đổi.", no_args_is_help=True)
@@ -40,7 +42,6 @@ def status_cmd(
     ] = None,
 ) -> None:
     """Thống kê bốn loại tình trạng nhiệm vụ theo đơn vị."""
-    from followup.services.reports import status_by_unit
 
     def compute(ctx: ServiceContext) -> tuple[date, list[Any]]:
         day = parse_date(as_of) or ctx.today()
@@ -97,8 +98,6 @@ def status_table(rows: list[Any], *, title: str) -> Table:
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Kiểm tra chuỗi nhật ký không bị sửa, xóa, chèn hay đảo thứ tự."""
-    from followup.services.reports import verify_audit
-
     with context(wake=False) as ctx:
         result = verify_audit(ctx)
     if result.ok:
@@ -110,9 +109,6 @@ def audit_verify() -> None:
 @audit_app.command("timeline")
 def audit_timeline(directive: DirectiveCode) -> None:
     """Lịch sử một nhiệm vụ."""
-    from followup.domain.clock import LOCAL_TZ
-    from followup.services.reports import timeline
-
     with context(wake=False) as ctx:
         found, entries = timeline(ctx, directive)
     # One line per event, not a table: timelines get long, and people grep and paste them.

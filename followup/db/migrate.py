@@ -6,6 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+
+from followup.db.session import make_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -22,10 +25,6 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 
 def current_revision(url: str) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    from followup.db.session import make_engine
-
     engine = make_engine(url)
     try:
         with engine.connect() as connection:

@@ -9,8 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from followup.db.audit import AuditDraft, append_events
+from followup.db.outbox import insert_notices
 from followup.domain.clock import Clock
-from followup.notifications.outbox import insert_notices
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -95,7 +95,7 @@ class UnitOfWork:
         )
 
     def notify(self, notice: dict[str, Any]) -> None:
-        """Queue an outbox row (see `followup.notifications.outbox.notice_row`)."""
+        """Queue an outbox row (built by `followup.notifications.outbox.notice_row`)."""
         self._notices.append(notice)
 
     def commit(self) -> None:

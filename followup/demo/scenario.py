@@ -27,15 +27,18 @@ from typing import Any
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import func, select
 
+from followup.clock_file import FileClock
 from followup.config import Settings
 from followup.db.migrate import upgrade
 from followup.db.models import Assignment, AuditEvent, Directive, Notice, Unit
 from followup.demo.local_prefect import LocalPrefect
-from followup.domain.clock import FileClock, start_of_local_day
+from followup.domain.clock import start_of_local_day
 from followup.domain.errors import FollowupError
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import WakeOutcome
 from followup.notifications.dispatcher import SmtpConfig, dispatch
+from followup.orchestration.keys import expected_pause_key
+from followup.orchestration.runs import repair
 from followup.services.bus import execute
 from followup.services.commands import (
     AssignmentCommand,
@@ -46,6 +49,7 @@ from followup.services.commands import (
 )
 from followup.services.context import ServiceContext
 from followup.services.meetings import meeting_from_file
+from followup.services.queries import get_directive
 from followup.services.reports import UnitStatus, status_by_unit, verify_audit
 from followup.services.sweep import sweep
 from followup.services.units import load_units_file
@@ -228,7 +232,7 @@ def run_demo(
     log: list[str] = []
     started = time.monotonic()
 
-    from followup.demo.mailsink import MailSink
+    from followup.demo.mailsink import MailSink  # aiosmtpd is the optional `demo` extra
 
     with MailSink(mail_dir) as sink, ExitStack() as stack:
         clock = FileClock(out_dir / "clock.txt")
@@ -355,8 +359,6 @@ def acknowledge_from_email(ctx: ServiceContext, assignment_id: int) -> None:
 
 
 def _wake(ctx: ServiceContext) -> int:
-    from followup.orchestration.runs import repair
-
     return sum(1 for n in repair(ctx) if n.outcome in (WakeOutcome.STARTED, WakeOutcome.RESUMED))
 
 
@@ -365,9 +367,6 @@ def _settle(ctx: ServiceContext, codes: tuple[str, ...], timeout: float = 240) -
     from uuid import UUID
 
     from prefect.client.orchestration import get_client
-
-    from followup.orchestration.keys import expected_pause_key
-    from followup.services.queries import get_directive
 
     deadline = time.monotonic() + timeout
     calm = 0  # a run that just suspended is still exiting: ask twice, a moment apart

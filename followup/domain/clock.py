@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -38,32 +37,6 @@ class ManualClock:
         if moment.tzinfo is None:
             raise ValueError("ManualClock needs timezone-aware times")
         self._now = moment
-
-
-class FileClock:
-    """A clock read from a file holding one ISO timestamp: the demo moves it, and every
-    process it starts (flow runs included) sees the same simulated time."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def now(self) -> datetime:
-        moment = datetime.fromisoformat(self.path.read_text(encoding="utf-8").strip())
-        if moment.tzinfo is None:
-            raise ValueError(f"{self.path} holds a time without a time zone")
-        return moment
-
-    def set(self, moment: datetime) -> None:
-        if moment.tzinfo is None:
-            raise ValueError("FileClock needs timezone-aware times")
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(moment.isoformat(), encoding="utf-8")
-        tmp.replace(self.path)  # readers never see a half-written time
-
-    def advance(self, delta: timedelta) -> datetime:
-        moment = self.now() + delta
-        self.set(moment)
-        return moment
 
 
 def local_date(moment: datetime) -> date:

@@ -15,8 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from followup.db.models import Notice
@@ -84,16 +82,6 @@ def notice_row(
         "next_attempt_at": now,
         "created_at": now,
     }
-
-
-def insert_notices(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Add notices in the caller's transaction, in one statement; a notice whose dedupe key
-    already exists is skipped (asked for twice, stored once)."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(Notice).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
 
 
 def _claimable(now: datetime, limit: int, directive_id: int | None) -> Select[int]:
@@ -195,14 +183,3 @@ def mark_failed(
                 last_error=error[:2000],
             )
         )
-
-
-def release(session_factory: sessionmaker[Session], messages: list[OutgoingMessage]) -> None:
-    """Give back leases of messages not attempted (a dispatcher stopping early)."""
-    if not messages:
-        return
-    with session_factory() as session, session.begin():
-        for message in messages:
-            session.execute(
-                update(Notice).where(_owned(message)).values(claimed_until=None, claim_token=None)
-            )

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from followup.config import Settings
-from followup.links import LinkAction, LinkClaims, LinkUse
+from followup.links import LinkAction, LinkClaims
 from followup.services.bus import execute
 from followup.services.change import AssignmentView
 from followup.services.commands import (
@@ -23,6 +23,7 @@ from followup.services.commands import (
     RequestExtension,
 )
 from followup.services.context import ServiceContext
+from followup.services.link_uses import LinkUse
 from followup.web import forms
 from followup.web.evidence import check, staged
 

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from followup.db.models import Assignment
-from followup.links import LinkAction, LinkError, LinkSigner, consume
+from followup.links import LinkAction, LinkError, LinkSigner
 from followup.services.context import ServiceContext
+from followup.services.link_uses import consume
 from tests.helpers import row_counts
 
 

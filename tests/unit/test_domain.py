@@ -46,8 +46,9 @@ def test_illegal_transition_names_both_states(current: S, target: S) -> None:
     with pytest.raises(IllegalTransitionError) as info:
         check_transition(current, target, where="T-01/xa-hai-tien")
     message = str(info.value)
-    assert f"'{current.value}'" in message
-    assert f"'{target.value}'" in message
+    assert f"'{current.label_vi}'" in message  # by their labels, never the raw values
+    assert f"'{target.label_vi}'" in message
+    assert f"'{current.value}'" not in message
     assert "T-01/xa-hai-tien" in message
 
 
