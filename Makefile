@@ -1,7 +1,8 @@
 # Two commands do all set-up on a fresh Linux machine with Python >= 3.11, pip and make:
 #   make demo   runs the main job (the demo scenario)
 #   make test   runs the whole test suite
-# uv is installed into .tools/ (no root, nothing global); the project venv is .venv/.
+# uv is installed into .tools/ (no root, nothing global); the project venv is .venv/, with the
+# extras the demo and tests need (demo: aiosmtpd, postgres: psycopg) and the dev group.
 
 PYTHON ?= python3
 UV := .tools/bin/uv
@@ -14,7 +15,7 @@ $(UV):
 	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 .venv/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --all-extras --quiet
 	touch $@
 
 demo: .venv/.synced
