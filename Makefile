@@ -28,6 +28,7 @@ lint: .venv/.synced
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
+	$(UV) run --frozen lint-imports
 
 bench: .venv/.synced
 	$(UV) run --frozen python -m bench.sweep

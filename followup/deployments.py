@@ -92,7 +92,8 @@ HEADER = """\
 #   prefect deploy --all
 #   prefect worker start --pool followup
 # Every worker needs the FOLLOWUP_* settings (at least FOLLOWUP_DATABASE_URL and the SMTP ones)
-# and this project installed (`uv sync`). Schedules are the settings' defaults.
+# and this project installed (`uv sync --extra postgres` for a PostgreSQL database).
+# Schedules are the settings' defaults.
 name: followup
 prefect-version: 3.9.1
 

@@ -11,6 +11,7 @@ import sys
 
 import typer
 from pydantic import ValidationError as PydanticValidationError
+from rich.markup import escape
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from followup.cli import actions, demo, operations, reports
@@ -34,25 +35,26 @@ app.add_typer(reports.audit_app, name="audit")
 actions.register(app, {"extension": extension_app, "units": operations.units_app})
 
 
+def _fail(text: str) -> None:
+    """One sentence on stderr (printed literally: brackets in it are not markup), exit 1."""
+    err.print("[bold red]Lỗi:[/] " + escape(text), highlight=False)
+    sys.exit(1)
+
+
 def main() -> None:
     """Entry point: turn every expected failure into one sentence and exit code 1."""
     try:
         app()
     except (FollowupError, Failed) as exc:
-        err.print(f"[bold red]Lỗi:[/] {exc}", highlight=False)
-        sys.exit(1)
+        _fail(str(exc))
     except PydanticValidationError as exc:
         first = exc.errors()[0]
         name = "FOLLOWUP_" + str(first["loc"][0]).upper() if first["loc"] else "cấu hình"
         message = str(first["msg"]).removeprefix("Value error, ")
-        text = message if name in message else f"cấu hình {name} không hợp lệ: {message}"
-        err.print(f"[bold red]Lỗi:[/] {text}", highlight=False)
-        sys.exit(1)
+        _fail(message if name in message else f"cấu hình {name} không hợp lệ: {message}")
     except (OperationalError, ProgrammingError) as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        err.print(
-            "[bold red]Lỗi:[/] không dùng được cơ sở dữ liệu "
-            f"({reason}); kiểm tra FOLLOWUP_DATABASE_URL và chạy 'followup db upgrade'.",
-            highlight=False,
+        _fail(
+            f"không dùng được cơ sở dữ liệu ({reason}); kiểm tra FOLLOWUP_DATABASE_URL và chạy "
+            "'followup db upgrade'."
         )
-        sys.exit(1)

@@ -233,7 +233,7 @@ class AuditHead(Base):
 
 class FlowInput(Base):
     """Every input a directive's flow run consumed, wakes included, so none is applied twice
-    and none is lost (see DESIGN.md, "Prefect facts")."""
+    and none is lost (see docs/architecture.md, the reconciler)."""
 
     __tablename__ = "flow_inputs"
     __table_args__ = (UniqueConstraint("directive_id", "pause_key"),)

@@ -14,10 +14,9 @@ from followup.domain.errors import FollowupError
 try:
     from aiosmtpd.controller import Controller
 except ImportError as exc:  # the `demo` extra is not installed
-    # The CLI prints errors as Rich markup, where "[demo]" would be taken for a style tag.
     raise FollowupError(
         "Lệnh demo cần gói aiosmtpd (máy chủ thư cục bộ) nhưng gói này chưa được cài; "
-        "hãy cài bằng lệnh: pip install 'followup\\[demo]'."
+        "hãy cài bằng lệnh: pip install 'followup[demo]'."
     ) from exc
 
 
