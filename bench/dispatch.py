@@ -25,10 +25,11 @@ from pathlib import Path
 from followup.db.migrate import upgrade
 from followup.db.session import UnitOfWork, make_engine, make_session_factory
 from followup.domain.clock import ManualClock
+from followup.domain.vocabulary import NoticeKind
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.notifications.message import build_message
 from followup.notifications.outbox import OutgoingMessage, Recipient, notice_row
-from followup.notifications.render import NoticeKind, RenderedEmail
+from followup.notifications.render import RenderedEmail
 
 NOW = datetime(2021, 3, 9, 1, tzinfo=UTC)
 TEXT = "Đề nghị UBND xã Hải Tiến khẩn trương sửa chữa kênh mương, đê biển trước mùa mưa bão.\n" * 8

@@ -171,7 +171,7 @@ TABLE: tuple[ActionCommand, ...] = (
 def _said(result: object) -> str:
     """What a committed command did, in one sentence."""
     if isinstance(result, AssignmentView):
-        return f"{result.directive_code}/{result.unit_code} → {result.state.label_vi}."
+        return f"{result.directive_code}/{result.unit_code} → {label(result.state)}."
     if isinstance(result, DelegationView):
         return (
             f"thông báo cho cán bộ phụ trách {result.unit_code} "

@@ -13,6 +13,7 @@ import typer
 from followup.cli.common import out
 from followup.cli.reports import status_table
 from followup.domain.status import FourWay
+from followup.domain.vocabulary import NoticeKind, label
 from followup.services.reports import UnitStatus
 
 app = typer.Typer()
@@ -75,7 +76,7 @@ def _print_demo(summary: Any, *, as_json: bool) -> None:
         out.print(status_table(rows, title="Tình trạng nhiệm vụ sau 31 ngày (đến 09/04/2021)"))
         out.print(
             "E-mail đã gửi theo loại: "
-            + ", ".join(f"{k} {v}" for k, v in summary.emails_by_kind.items())
+            + ", ".join(f"{label(NoticeKind(k))}: {v}" for k, v in summary.emails_by_kind.items())
             + f" (tổng {summary.emails_sent})"
         )
         out.print(f"Thư mục e-mail (.eml): {summary.mail_folder}")

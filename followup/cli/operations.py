@@ -82,7 +82,7 @@ def meeting_load(
 
 @app.command("sweep")
 def sweep_cmd(
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Ngày xét (YYYY-MM-DD).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Ngày xét (dd/mm/yyyy).")] = None,
 ) -> None:
     """Tìm các bước bị chậm và đôn đốc theo thang (nhắc, báo chủ tịch, báo lãnh đạo)."""
     with context(wake=False) as ctx:
@@ -91,7 +91,7 @@ def sweep_cmd(
         f"Ngày {result.as_of:%d/%m/%Y}: đã xét {result.examined} phân công, "
         f"{result.total} việc đôn đốc"
         + (
-            ": " + ", ".join(f"{k} {v}" for k, v in sorted(result.actions.items()))
+            ": " + ", ".join(f"{k}: {v}" for k, v in result.by_label().items())
             if result.actions
             else "."
         )

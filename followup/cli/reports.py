@@ -18,8 +18,10 @@ from rich.table import Table
 from followup.cli.common import DirectiveCode, Failed, context, out, parse_date
 from followup.domain.clock import LOCAL_TZ
 from followup.domain.status import FourWay
+from followup.domain.vocabulary import label
 from followup.services.context import ServiceContext
 from followup.services.reports import status_by_unit, timeline, verify_audit
+from followup.services.story import describe
 
 app = typer.Typer()
 audit_app = typer.Typer(help="Nhật ký thay đổi.", no_args_is_help=True)
@@ -34,7 +36,7 @@ class Format(StrEnum):
 @app.command("status")
 def status_cmd(
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Tính đến ngày (YYYY-MM-DD).")
+        str | None, typer.Option("--as-of", help="Tính đến ngày (dd/mm/yyyy).")
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table, csv hoặc json.")] = Format.table,
     output: Annotated[
@@ -65,7 +67,7 @@ def status_cmd(
     elif fmt is Format.csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["Mã đơn vị", "Đơn vị", *(k.label_vi for k in FourWay), "Tổng"])
+        writer.writerow(["Mã đơn vị", "Đơn vị", *(label(k) for k in FourWay), "Tổng"])
         for r in rows:
             writer.writerow([r.unit_code, r.unit_name, *(r.counts[k] for k in FourWay), r.total])
         text = buffer.getvalue()
@@ -88,7 +90,7 @@ def status_table(rows: list[Any], *, title: str) -> Table:
     table = Table(title=title)
     table.add_column("Đơn vị")
     for kind in FourWay:
-        table.add_column(kind.label_vi, justify="right")
+        table.add_column(label(kind), justify="right")
     table.add_column("Tổng", justify="right")
     for r in rows:
         table.add_row(r.unit_name, *(str(r.counts[k]) for k in FourWay), str(r.total))
@@ -114,11 +116,9 @@ def audit_timeline(directive: DirectiveCode) -> None:
     # One line per event, not a table: timelines get long, and people grep and paste them.
     out.print(f"{found.code}: {found.title}", highlight=False)
     for e in entries:
-        extra = {k: v for k, v in e.details.items() if k not in ("directive", "unit")}
         when = e.occurred_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
         out.print(
-            f"#{e.seq:<5} {when}  {e.action:<30} {e.unit or '-':<16} {e.actor}  "
-            + json.dumps(extra, ensure_ascii=False),
+            f"#{e.seq:<5} {when}  {e.unit or '-':<16} {describe(e.action, e.details)} — {e.actor}",
             highlight=False,
             markup=False,
             soft_wrap=True,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from followup.db.audit import AuditDraft, append_events
 from followup.db.outbox import insert_notices
 from followup.domain.clock import Clock
+from followup.domain.vocabulary import AuditAction
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -76,7 +77,7 @@ class UnitOfWork:
 
     def record(
         self,
-        action: str,
+        action: AuditAction,
         *,
         actor: str,
         directive_id: int | None = None,

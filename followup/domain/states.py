@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from followup.domain.errors import IllegalTransitionError
+from followup.domain.labels import Label
 
 
 class AssignmentState(StrEnum):
@@ -22,25 +23,22 @@ class AssignmentState(StrEnum):
     CANCELLED = "cancelled"
 
     @property
-    def label_vi(self) -> str:
-        return _LABELS_VI[self]
-
-    @property
     def is_terminal(self) -> bool:
         return self in TERMINAL_STATES
 
 
-_LABELS_VI = {
-    AssignmentState.ASSIGNED: "đã giao",
-    AssignmentState.ACKNOWLEDGED: "đã tiếp nhận",
-    AssignmentState.IN_PROGRESS: "đang thực hiện",
-    AssignmentState.REPORTED_DONE: "đã báo cáo hoàn thành",
-    AssignmentState.SENT_BACK: "bị trả lại",
-    AssignmentState.CLOSED: "đã kết thúc",
-    AssignmentState.CANCELLED: "đã hủy",
-}
-
 S = AssignmentState
+
+#: How each state reads (part of the one vocabulary, `domain.vocabulary`).
+STATE_LABELS: dict[AssignmentState, Label] = {
+    S.ASSIGNED: Label("đã giao", "assigned"),
+    S.ACKNOWLEDGED: Label("đã tiếp nhận", "acknowledged"),
+    S.IN_PROGRESS: Label("đang thực hiện", "in progress"),
+    S.REPORTED_DONE: Label("đã báo cáo hoàn thành", "reported done"),
+    S.SENT_BACK: Label("bị trả lại", "sent back"),
+    S.CLOSED: Label("đã kết thúc", "closed"),
+    S.CANCELLED: Label("đã hủy", "cancelled"),
+}
 
 #: Every allowed move. Why each exists:
 #: - progress can be reported again and again (in_progress → in_progress);
@@ -68,7 +66,7 @@ WORKING_STATES = frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS, S.SENT_BACK})
 def check_transition(current: AssignmentState, target: AssignmentState, *, where: str = "") -> None:
     """Raise `IllegalTransitionError` naming both states unless the move is in the table."""
     if target not in TRANSITIONS[current]:
-        raise IllegalTransitionError(current.label_vi, target.label_vi, where=where)
+        raise IllegalTransitionError(STATE_LABELS[current].vi, STATE_LABELS[target].vi, where=where)
 
 
 def check_reassignable(current: AssignmentState, *, where: str = "") -> None:
@@ -76,6 +74,5 @@ def check_reassignable(current: AssignmentState, *, where: str = "") -> None:
     named, a department took the work over); the new unit starts from `assigned`. Finished
     work stays with the unit that did it (or was cancelled), so the statistics keep it."""
     if current.is_terminal:
-        raise IllegalTransitionError(
-            current.label_vi, AssignmentState.ASSIGNED.label_vi, where=where
-        )
+        assigned = STATE_LABELS[AssignmentState.ASSIGNED].vi
+        raise IllegalTransitionError(STATE_LABELS[current].vi, assigned, where=where)

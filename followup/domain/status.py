@@ -14,28 +14,6 @@ class FourWay(StrEnum):
     OPEN_ON_TIME = "open_on_time"  # đang thực hiện trong hạn
     OVERDUE = "overdue"  # quá hạn
 
-    @property
-    def label_vi(self) -> str:
-        return LABELS_VI[self]
-
-    @property
-    def label_en(self) -> str:
-        return LABELS_EN[self]
-
-
-LABELS_VI = {
-    FourWay.DONE_ON_TIME: "Hoàn thành đúng hạn",
-    FourWay.DONE_LATE: "Hoàn thành quá hạn",
-    FourWay.OPEN_ON_TIME: "Đang thực hiện trong hạn",
-    FourWay.OVERDUE: "Quá hạn",
-}
-LABELS_EN = {
-    FourWay.DONE_ON_TIME: "Done on time",
-    FourWay.DONE_LATE: "Done late",
-    FourWay.OPEN_ON_TIME: "Open, within deadline",
-    FourWay.OVERDUE: "Overdue",
-}
-
 
 @dataclass(frozen=True)
 class AssignmentDates:

@@ -7,20 +7,16 @@ member of every enum registered here has both labels.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import Literal
 
+from followup.domain.escalation import DueKind, StepKind
+from followup.domain.labels import Label
+from followup.domain.policy import Role
+from followup.domain.states import STATE_LABELS, AssignmentState
+from followup.domain.status import FourWay
+
 Language = Literal["vi", "en"]
-
-
-@dataclass(frozen=True)
-class Label:
-    vi: str
-    en: str
-
-    def __call__(self, lang: str = "vi") -> str:
-        return self.en if lang == "en" else self.vi
 
 
 class CommandName(StrEnum):
@@ -40,6 +36,64 @@ class CommandName(StrEnum):
     DELEGATE = "delegate"
     END_DELEGATION = "end_delegation"
     OPEN_MEETING = "open_meeting"
+
+
+class NoticeKind(StrEnum):
+    """The e-mails followup sends (one template each, in `notifications/templates`)."""
+
+    ASSIGNMENT = "assignment"
+    ACK_RECEIPT = "ack_receipt"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    PROGRESS_REQUEST = "progress_request"
+    CLOSURE = "closure"
+    SEND_BACK = "send_back"
+    EXTENSION_DECIDED = "extension_decided"
+
+
+class AuditAction(StrEnum):
+    """What an audit event records (dotted names, as stored in the trail)."""
+
+    MEETING_OPENED = "meeting.opened"
+    DIRECTIVE_CREATED = "directive.created"
+    DIRECTIVE_INPUT_STALE = "directive.input_stale"
+    DIRECTIVE_INPUT_REFUSED = "directive.input_refused"
+    ASSIGNED = "assignment.assigned"
+    ACKNOWLEDGED = "assignment.acknowledged"
+    PROGRESS_REPORTED = "assignment.progress_reported"
+    REPORTED_DONE = "assignment.reported_done"
+    CLOSED = "assignment.closed"
+    SENT_BACK = "assignment.sent_back"
+    CANCELLED = "assignment.cancelled"
+    REASSIGNED = "assignment.reassigned"
+    REMINDED = "assignment.reminded"
+    PROGRESS_REQUESTED = "assignment.progress_requested"
+    ESCALATED = "assignment.escalated"
+    EXTENSION_REQUESTED = "extension.requested"
+    EXTENSION_APPROVED = "extension.approved"
+    EXTENSION_REFUSED = "extension.refused"
+    OFFICER_DELEGATED = "unit.officer_delegated"
+    DELEGATION_ENDED = "unit.delegation_ended"
+    UNIT_CREATED = "unit.created"
+    UNIT_UPDATED = "unit.updated"
+    LINK_REFUSED = "link.refused"
+
+
+class LinkRefusal(StrEnum):
+    """Why a commune link or a page's form was refused (the audit's `reason`)."""
+
+    FORGED = "forged"
+    EXPIRED = "expired"
+    REPLAYED = "replayed"
+    WRONG_ACTION = "wrong_action"
+    OTHER_UNIT = "other_unit"
+    NOT_RECIPIENT = "not_recipient"
+    NOT_FOUND = "not_found"
+    STATE_MOVED = "state_moved"
+    CSRF = "csrf"
+    BAD_FORM = "bad_form"
+    EVIDENCE_TOO_LARGE = "evidence_too_large"
+    EVIDENCE_BAD_TYPE = "evidence_bad_type"
 
 
 class WakeOutcome(StrEnum):
@@ -66,6 +120,66 @@ class InputOutcome(StrEnum):
 
 
 _LABELS: dict[Enum, Label] = {
+    FourWay.DONE_ON_TIME: Label("Hoàn thành đúng hạn", "Done on time"),
+    FourWay.DONE_LATE: Label("Hoàn thành quá hạn", "Done late"),
+    FourWay.OPEN_ON_TIME: Label("Đang thực hiện trong hạn", "Open, within deadline"),
+    FourWay.OVERDUE: Label("Quá hạn", "Overdue"),
+    Role.OFFICER: Label("cán bộ phụ trách", "officer in charge"),
+    Role.HEAD: Label("chủ tịch / thủ trưởng đơn vị", "head of the unit"),
+    Role.LEADER: Label("lãnh đạo thành phố phụ trách", "city leader in charge"),
+    DueKind.REMINDER: Label("nhắc hạn", "deadline reminder"),
+    DueKind.PROGRESS_REQUEST: Label("đề nghị báo cáo tiến độ", "progress report request"),
+    DueKind.ESCALATION: Label("đôn đốc", "escalation"),
+    StepKind.ACKNOWLEDGEMENT: Label("xác nhận tiếp nhận", "acknowledgement"),
+    StepKind.PROGRESS: Label("báo cáo tiến độ", "progress report"),
+    StepKind.DEADLINE: Label("hoàn thành đúng hạn", "completion by the deadline"),
+    NoticeKind.ASSIGNMENT: Label("giao nhiệm vụ", "assignment"),
+    NoticeKind.ACK_RECEIPT: Label("xác nhận đã tiếp nhận", "acknowledgement receipt"),
+    NoticeKind.REMINDER: Label("nhắc hạn", "reminder"),
+    NoticeKind.ESCALATION: Label("đôn đốc", "escalation"),
+    NoticeKind.PROGRESS_REQUEST: Label("đề nghị báo cáo tiến độ", "progress request"),
+    NoticeKind.CLOSURE: Label("kết thúc nhiệm vụ", "closure"),
+    NoticeKind.SEND_BACK: Label("trả lại báo cáo", "report sent back"),
+    NoticeKind.EXTENSION_DECIDED: Label("kết quả xem xét gia hạn", "extension decision"),
+    AuditAction.MEETING_OPENED: Label("mở cuộc họp", "meeting opened"),
+    AuditAction.DIRECTIVE_CREATED: Label("tạo nhiệm vụ", "directive created"),
+    AuditAction.DIRECTIVE_INPUT_STALE: Label(
+        "thao tác bị bỏ qua (nhiệm vụ đã thay đổi)", "input ignored (directive changed)"
+    ),
+    AuditAction.DIRECTIVE_INPUT_REFUSED: Label("thao tác bị từ chối", "input refused"),
+    AuditAction.ASSIGNED: Label("giao cho đơn vị", "assigned"),
+    AuditAction.ACKNOWLEDGED: Label("đơn vị tiếp nhận", "acknowledged"),
+    AuditAction.PROGRESS_REPORTED: Label("báo cáo tiến độ", "progress reported"),
+    AuditAction.REPORTED_DONE: Label("báo cáo hoàn thành", "reported done"),
+    AuditAction.CLOSED: Label("xác nhận hoàn thành, kết thúc", "verified and closed"),
+    AuditAction.SENT_BACK: Label("trả lại báo cáo hoàn thành", "sent back"),
+    AuditAction.CANCELLED: Label("hủy phân công", "cancelled"),
+    AuditAction.REASSIGNED: Label("chuyển cho đơn vị khác", "reassigned"),
+    AuditAction.REMINDED: Label("nhắc hạn", "reminded"),
+    AuditAction.PROGRESS_REQUESTED: Label("đề nghị báo cáo tiến độ", "progress requested"),
+    AuditAction.ESCALATED: Label("đôn đốc", "escalated"),
+    AuditAction.EXTENSION_REQUESTED: Label("đề nghị gia hạn", "extension requested"),
+    AuditAction.EXTENSION_APPROVED: Label("đồng ý gia hạn", "extension approved"),
+    AuditAction.EXTENSION_REFUSED: Label("không đồng ý gia hạn", "extension refused"),
+    AuditAction.OFFICER_DELEGATED: Label("ủy quyền cán bộ phụ trách", "officer delegated"),
+    AuditAction.DELEGATION_ENDED: Label("kết thúc ủy quyền", "delegation ended"),
+    AuditAction.UNIT_CREATED: Label("thêm đơn vị", "unit added"),
+    AuditAction.UNIT_UPDATED: Label("cập nhật đơn vị", "unit updated"),
+    AuditAction.LINK_REFUSED: Label("liên kết bị từ chối", "link refused"),
+    LinkRefusal.FORGED: Label("liên kết không hợp lệ hoặc bị sửa", "forged or altered"),
+    LinkRefusal.EXPIRED: Label("liên kết hết hạn", "expired"),
+    LinkRefusal.REPLAYED: Label("liên kết đã dùng", "already used"),
+    LinkRefusal.WRONG_ACTION: Label("sai thao tác", "wrong action"),
+    LinkRefusal.OTHER_UNIT: Label("của nhiệm vụ hoặc đơn vị khác", "another unit's"),
+    LinkRefusal.NOT_RECIPIENT: Label(
+        "người nhận không còn phụ trách", "recipient no longer in charge"
+    ),
+    LinkRefusal.NOT_FOUND: Label("nhiệm vụ không còn", "work no longer exists"),
+    LinkRefusal.STATE_MOVED: Label("trạng thái đã thay đổi", "state already moved"),
+    LinkRefusal.CSRF: Label("phiên xác nhận không hợp lệ", "bad confirmation session"),
+    LinkRefusal.BAD_FORM: Label("dữ liệu gửi lên sai dạng", "malformed form"),
+    LinkRefusal.EVIDENCE_TOO_LARGE: Label("tệp minh chứng quá lớn", "evidence file too large"),
+    LinkRefusal.EVIDENCE_BAD_TYPE: Label("tệp minh chứng sai loại", "evidence of a refused type"),
     InputOutcome.APPLIED: Label("đã thực hiện", "applied"),
     InputOutcome.STALE: Label(
         "bị bỏ qua vì nhiệm vụ đã thay đổi", "ignored: the directive has changed since"
@@ -113,14 +227,24 @@ _LABELS: dict[Enum, Label] = {
     ),
 }
 
+# The states' labels sit beside the transition table, whose errors name them.
+for _state, _label in STATE_LABELS.items():
+    _LABELS[_state] = _label
+
 #: The enums whose every member must have a label (checked by the tests).
-LABELLED: list[type[Enum]] = [CommandName, WakeOutcome, InputOutcome]
-
-
-def register(labels: dict[Enum, Label], *enums: type[Enum]) -> None:
-    """Add the labels of enums defined elsewhere in the domain (their modules call this)."""
-    _LABELS.update(labels)
-    LABELLED.extend(enums)
+LABELLED: tuple[type[Enum], ...] = (
+    AssignmentState,
+    FourWay,
+    Role,
+    DueKind,
+    StepKind,
+    NoticeKind,
+    AuditAction,
+    LinkRefusal,
+    CommandName,
+    WakeOutcome,
+    InputOutcome,
+)
 
 
 def label(value: Enum, lang: str = "vi") -> str:

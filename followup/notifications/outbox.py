@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from followup.db.models import Notice
 from followup.domain.text import nfc
-from followup.notifications.render import NoticeKind, RenderedEmail
+from followup.domain.vocabulary import NoticeKind
+from followup.notifications.render import RenderedEmail
 
 
 @dataclass(frozen=True)

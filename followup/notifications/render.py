@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -12,18 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from followup.domain.clock import LOCAL_TZ
 from followup.domain.text import nfc, nfc_deep
-
-
-class NoticeKind(StrEnum):
-    ASSIGNMENT = "assignment"
-    ACK_RECEIPT = "ack_receipt"
-    REMINDER = "reminder"
-    ESCALATION = "escalation"
-    PROGRESS_REQUEST = "progress_request"
-    CLOSURE = "closure"
-    SEND_BACK = "send_back"
-    EXTENSION_DECIDED = "extension_decided"
-
+from followup.domain.vocabulary import NoticeKind
 
 LANGUAGES = ("vi", "en")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from followup.domain.clock import local_date
 from followup.domain.states import AssignmentState
-from followup.notifications.render import NoticeKind
+from followup.domain.vocabulary import AuditAction, NoticeKind
 from followup.services.change import AssignmentView, Receipt, changing, check_percent, clean_text
 from followup.services.commands import (
     Acknowledge,
@@ -27,7 +27,7 @@ def acknowledge(ctx: ServiceContext, cmd: Acknowledge, receipt: Receipt | None) 
     with changing(ctx, cmd.target, AssignmentState.ACKNOWLEDGED, receipt) as change:
         change.a.acknowledged_at = change.now
         change.reschedule()
-        change.audit("assignment.acknowledged", actor=cmd.actor, note=note)
+        change.audit(AuditAction.ACKNOWLEDGED, actor=cmd.actor, note=note)
         change.notify(NoticeKind.ACK_RECEIPT, occasion="ack", extra={"acknowledged_at": change.now})
     return change.returned()
 
@@ -42,7 +42,7 @@ def report_progress(
         change.a.last_percent = percent
         change.report("progress", percent, note, cmd.actor)
         change.reschedule()
-        change.audit("assignment.progress_reported", actor=cmd.actor, percent=percent, note=note)
+        change.audit(AuditAction.PROGRESS_REPORTED, actor=cmd.actor, percent=percent, note=note)
     return change.returned()
 
 
@@ -56,7 +56,7 @@ def report_done(ctx: ServiceContext, cmd: ReportDone, receipt: Receipt | None) -
         change.report("done", 100, note, cmd.actor, cmd.evidence)
         change.reschedule()
         extra = {"evidence": cmd.evidence.audit()} if cmd.evidence else {}
-        change.audit("assignment.reported_done", actor=cmd.actor, note=note, **extra)
+        change.audit(AuditAction.REPORTED_DONE, actor=cmd.actor, note=note, **extra)
     return change.returned()
 
 
@@ -71,7 +71,7 @@ def close(ctx: ServiceContext, cmd: Close, receipt: Receipt | None) -> Assignmen
         deadline = a.due_on if a.extension_approved else a.original_due_on
         on_time = completed <= deadline
         change.audit(
-            "assignment.closed",
+            AuditAction.CLOSED,
             actor=cmd.actor,
             note=note,
             completed_on=completed,
@@ -94,7 +94,7 @@ def send_back(ctx: ServiceContext, cmd: SendBack, receipt: Receipt | None) -> As
         a.sent_back_at = change.now
         a.completed_on = None
         change.reschedule()
-        change.audit("assignment.sent_back", actor=cmd.actor, reason=reason)
+        change.audit(AuditAction.SENT_BACK, actor=cmd.actor, reason=reason)
         change.notify(NoticeKind.SEND_BACK, occasion=occasion, extra={"reason": reason})
     return change.returned()
 
@@ -105,5 +105,5 @@ def cancel(ctx: ServiceContext, cmd: Cancel, receipt: Receipt | None) -> Assignm
         change.a.cancelled_at = change.now
         change.a.next_check_on = None
         change.lapse_extension_requests()
-        change.audit("assignment.cancelled", actor=cmd.actor, reason=reason)
+        change.audit(AuditAction.CANCELLED, actor=cmd.actor, reason=reason)
     return change.returned()

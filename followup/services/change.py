@@ -22,7 +22,7 @@ from followup.domain.errors import ValidationError
 from followup.domain.policy import Role
 from followup.domain.states import AssignmentState
 from followup.domain.text import nfc
-from followup.notifications.render import NoticeKind
+from followup.domain.vocabulary import AuditAction, NoticeKind
 from followup.services.commands import AssignmentRef, EvidenceFile
 from followup.services.context import ServiceContext
 from followup.services.notices import notify
@@ -130,7 +130,7 @@ class Change:
     #: What the action returns, set once committed.
     view: AssignmentView | None = None
 
-    def audit(self, action: str, *, actor: str, **details: object) -> None:
+    def audit(self, action: AuditAction, *, actor: str, **details: object) -> None:
         a = self.a
         self.uow.record(
             action,

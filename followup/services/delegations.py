@@ -19,6 +19,7 @@ from followup.db.models import Delegation, UnitContact
 from followup.domain.errors import ValidationError
 from followup.domain.policy import Role
 from followup.domain.text import nfc
+from followup.domain.vocabulary import AuditAction
 from followup.services.change import Receipt
 from followup.services.commands import Delegate, EndDelegation
 from followup.services.context import ServiceContext
@@ -87,7 +88,7 @@ def delegate(ctx: ServiceContext, cmd: Delegate, _receipt: Receipt | None) -> De
         uow.session.add(row)
         uow.session.flush()
         uow.record(
-            "unit.officer_delegated",
+            AuditAction.OFFICER_DELEGATED,
             actor=actor,
             details={
                 "unit": unit.code,
@@ -171,7 +172,7 @@ def end_delegation(
         for row in rows:
             row.revoked_at = now
             uow.record(
-                "unit.delegation_ended",
+                AuditAction.DELEGATION_ENDED,
                 actor=actor,
                 details={
                     "unit": unit.code,

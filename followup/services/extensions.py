@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from followup.db.models import ExtensionRequest
 from followup.domain.errors import ValidationError
 from followup.domain.states import WORKING_STATES, AssignmentState
-from followup.notifications.render import NoticeKind
+from followup.domain.vocabulary import AuditAction, NoticeKind, label
 from followup.services.change import AssignmentView, Receipt, changing, clean_text
 from followup.services.commands import (
     ApproveExtension,
@@ -51,7 +51,7 @@ def request_extension(
         if AssignmentState(a.state) not in WORKING_STATES:
             raise ValidationError(
                 f"Chỉ đề nghị gia hạn được khi nhiệm vụ đang thực hiện ({where} đang ở trạng "
-                f"thái '{AssignmentState(a.state).label_vi}')."
+                f"thái '{label(AssignmentState(a.state))}')."
             )
         if until <= a.due_on:
             raise ValidationError(
@@ -83,7 +83,7 @@ def request_extension(
             )
         )
         change.audit(
-            "extension.requested",
+            AuditAction.EXTENSION_REQUESTED,
             actor=actor,
             due_on=a.due_on,
             requested_due_on=until,
@@ -123,7 +123,7 @@ def _decide(
         a = change.a
         if AssignmentState(a.state).is_terminal:
             raise ValidationError(
-                f"{a.directive.code}/{a.unit.code} đã '{AssignmentState(a.state).label_vi}': "
+                f"{a.directive.code}/{a.unit.code} đã '{label(AssignmentState(a.state))}': "
                 "không còn xem xét gia hạn."
             )
         request = pending_request(change.uow.session, a.id)
@@ -141,7 +141,7 @@ def _decide(
             a.extension_approved = True
             change.reschedule()
         change.audit(
-            "extension.approved" if approve else "extension.refused",
+            AuditAction.EXTENSION_APPROVED if approve else AuditAction.EXTENSION_REFUSED,
             actor=actor,
             due_on=previous_due,
             requested_due_on=request.requested_due_on,

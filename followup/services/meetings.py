@@ -15,7 +15,7 @@ from followup.domain.clock import local_date
 from followup.domain.errors import NotFoundError, ValidationError
 from followup.domain.policy import Role
 from followup.domain.states import AssignmentState, check_reassignable
-from followup.notifications.render import NoticeKind
+from followup.domain.vocabulary import AuditAction, NoticeKind
 from followup.services.change import AssignmentView, Receipt, changing, clean_text, view_of
 from followup.services.commands import Assign, OpenMeeting, Reassign
 from followup.services.context import ServiceContext
@@ -66,7 +66,7 @@ def open_meeting(ctx: ServiceContext, cmd: OpenMeeting, _receipt: Receipt | None
         session.add(meeting)
         session.flush()
         uow.record(
-            "meeting.opened",
+            AuditAction.MEETING_OPENED,
             actor=actor,
             details={
                 "meeting": meeting.code,
@@ -106,7 +106,7 @@ def open_meeting(ctx: ServiceContext, cmd: OpenMeeting, _receipt: Receipt | None
             session.add(directive)
             session.flush()
             uow.record(
-                "directive.created",
+                AuditAction.DIRECTIVE_CREATED,
                 actor=actor,
                 directive_id=directive.id,
                 details={
@@ -159,7 +159,7 @@ def _assign(
     today = local_date(now)
     reschedule(ctx, assignment, today)
     uow.record(
-        "assignment.assigned",
+        AuditAction.ASSIGNED,
         actor=actor,
         directive_id=directive.id,
         assignment_id=assignment.id,
@@ -256,7 +256,7 @@ def reassign(ctx: ServiceContext, cmd: Reassign, receipt: Receipt | None) -> Ass
         change.lapse_extension_requests()
         change.reschedule()
         change.audit(
-            "assignment.reassigned",
+            AuditAction.REASSIGNED,
             actor=cmd.actor,
             from_unit=old.code,
             to_unit=new.code,

@@ -14,9 +14,10 @@ from followup.db.session import UnitOfWork
 from followup.domain.clock import LOCAL_TZ, local_date
 from followup.domain.policy import Role
 from followup.domain.states import WORKING_STATES, AssignmentState
+from followup.domain.vocabulary import NoticeKind
 from followup.links import LinkAction
 from followup.notifications.outbox import Recipient, notice_row
-from followup.notifications.render import NoticeKind, render
+from followup.notifications.render import render
 from followup.services.context import ServiceContext
 
 #: Who stands in when a unit has no contact for a role.

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from followup.db.models import FlowInput
 from followup.domain.errors import FollowupError
-from followup.domain.vocabulary import InputOutcome, label
+from followup.domain.vocabulary import AuditAction, InputOutcome, label
 from followup.services.bus import execute
 from followup.services.change import ConsumedInput
 from followup.services.commands import AssignmentCommand, AssignmentRef
@@ -93,6 +93,13 @@ def apply_input(ctx: ServiceContext, directive_code: str, item: RunInput) -> Inp
     return InputOutcome.APPLIED
 
 
+#: The inputs that changed nothing but are kept on the record (a wake is not).
+_AUDITED = {
+    InputOutcome.STALE: AuditAction.DIRECTIVE_INPUT_STALE,
+    InputOutcome.REFUSED: AuditAction.DIRECTIVE_INPUT_REFUSED,
+}
+
+
 def _record(
     ctx: ServiceContext, directive_id: int, item: RunInput, outcome: InputOutcome, detail: str
 ) -> InputOutcome:
@@ -110,9 +117,10 @@ def _record(
                     consumed_at=ctx.clock.now(),
                 )
             )
-            if item.command is not None:
+            audited = _AUDITED.get(outcome)
+            if audited is not None and item.command is not None:
                 uow.record(
-                    f"directive.input_{outcome.value}",
+                    audited,
                     actor=item.command.actor,
                     directive_id=directive_id,
                     details={

@@ -20,7 +20,7 @@ from followup.db.session import UnitOfWork
 from followup.domain.clock import local_date
 from followup.domain.escalation import DueAction, DueKind, after, plan
 from followup.domain.policy import Role
-from followup.notifications.render import NoticeKind
+from followup.domain.vocabulary import AuditAction, NoticeKind, label
 from followup.services.context import ServiceContext
 from followup.services.notices import notify, recipient_for
 from followup.services.queries import assignment_options
@@ -36,10 +36,16 @@ class SweepResult:
     as_of: date
     examined: int = 0
     actions: Counter[str] = field(default_factory=Counter)
+    #: How each key of `actions` reads (e.g. "đôn đốc cấp 2 (chủ tịch / thủ trưởng đơn vị)").
+    labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
         return sum(self.actions.values())
+
+    def by_label(self) -> dict[str, int]:
+        """The counts as a person reads them, in key order."""
+        return {self.labels.get(k, k): n for k, n in sorted(self.actions.items())}
 
 
 def sweep(
@@ -81,7 +87,9 @@ def _apply_due(
     for action in due.actions:
         _carry_out(ctx, uow, a, action, today)
         snap = after(snap, action, today)
-        result.actions[_label(action)] += 1
+        key = _key(action)
+        result.actions[key] += 1
+        result.labels[key] = _describe(ctx, action)
     if due.actions:
         a.escalation_step = snap.escalation_step
         a.escalation_level = snap.escalation_level
@@ -96,8 +104,15 @@ def _apply_due(
         a.next_check_on = later.next_check_on
 
 
-def _label(action: DueAction) -> str:
+def _key(action: DueAction) -> str:
     return f"escalation_L{action.level}" if action.kind is DueKind.ESCALATION else action.kind.value
+
+
+def _describe(ctx: ServiceContext, action: DueAction) -> str:
+    if action.kind is not DueKind.ESCALATION or action.level is None:
+        return label(action.kind)
+    role = ctx.policy.level(action.level).recipient
+    return f"{label(action.kind)} cấp {action.level} ({label(role)})"
 
 
 def _carry_out(
@@ -114,7 +129,7 @@ def _carry_out(
             occasion=action.key,
             extra={"working_days_left": ctx.calendar.working_days_between(today, a.due_on)},
         )
-        event, details = "assignment.reminded", common
+        event, details = AuditAction.REMINDED, common
     elif action.kind is DueKind.PROGRESS_REQUEST:
         sent_to = notify(
             ctx,
@@ -125,7 +140,7 @@ def _carry_out(
             occasion=action.key,
             extra={"progress_due_on": action.about},
         )
-        event, details = "assignment.progress_requested", common
+        event, details = AuditAction.PROGRESS_REQUESTED, common
     else:
         if action.level is None or action.step_kind is None:
             raise ValueError(f"escalation without level or step: {action}")
@@ -146,7 +161,7 @@ def _carry_out(
                 "officer_name": officer.name if officer else "",
             },
         )
-        event = "assignment.escalated"
+        event = AuditAction.ESCALATED
         details = common | {"level": action.level, "step": action.step, "role": role.value}
     uow.record(
         event,

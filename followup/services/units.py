@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from followup.db.models import Unit, UnitContact
 from followup.domain.errors import ValidationError
+from followup.domain.vocabulary import AuditAction
 from followup.services.context import ServiceContext
 from followup.services.meeting_files import UnitsFile, parse_toml_file
 
@@ -75,14 +76,14 @@ def load_units(ctx: ServiceContext, parsed: UnitsFile, *, actor: str, source: st
                 )
                 session.add(found)
                 created += 1
-                action = "unit.created"
+                action = AuditAction.UNIT_CREATED
             else:
                 found.name, found.kind, found.language = item.name, item.kind, item.language
                 found.contacts.clear()
                 session.flush()  # the old contacts go before the new ones take their roles
                 found.contacts.extend(contacts)
                 updated += 1
-                action = "unit.updated"
+                action = AuditAction.UNIT_UPDATED
             by_code[item.code] = found
             uow.record(
                 action,

@@ -12,7 +12,7 @@ from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run as current_run
 
 from followup.domain.status import FourWay
-from followup.domain.vocabulary import InputOutcome
+from followup.domain.vocabulary import InputOutcome, label
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.orchestration.keys import RESPONSE, version_of
 from followup.orchestration.resume_form import command_from_input
@@ -95,9 +95,9 @@ def publish_status(state: DirectiveState) -> None:
                 "Đơn vị": u.unit_name,
                 "Mã": u.unit_code,
                 "Vai trò": "chủ trì" if u.is_lead else "phối hợp",
-                "Trạng thái": u.state.label_vi,
+                "Trạng thái": label(u.state),
                 "Hạn": u.due_on.strftime("%d/%m/%Y"),
-                "Tình trạng": u.status.label_vi if isinstance(u.status, FourWay) else "",
+                "Tình trạng": label(u.status) if isinstance(u.status, FourWay) else "",
                 "Tiến độ": f"{u.percent}%" if u.percent is not None else "",
             }
             for u in state.units

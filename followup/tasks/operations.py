@@ -33,7 +33,7 @@ def create_meeting(
 
 @task(task_run_name="Đôn đốc các bước bị chậm")
 def run_sweep() -> dict[str, int]:
-    return dict(sweep(runtime.context()).actions)
+    return sweep(runtime.context()).by_label()
 
 
 @task(task_run_name="Đánh thức các nhiệm vụ có thay đổi")

@@ -140,16 +140,6 @@ LINK_REASONS: Final = {
     },
 }
 
-STATE_EN: Final = {
-    "assigned": "assigned",
-    "acknowledged": "acknowledged",
-    "in_progress": "in progress",
-    "reported_done": "reported done",
-    "sent_back": "sent back",
-    "closed": "closed",
-    "cancelled": "cancelled",
-}
-
 
 def strings(lang: str) -> dict[str, str]:
     return EN if lang == "en" else VI

@@ -1,5 +1,5 @@
 """Every refused link, failed CSRF check, malformed form or refused evidence file is an
-audit event ("link.refused") and a clear page with a 4xx."""
+audit event (AuditAction.LINK_REFUSED) and a clear page with a 4xx."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from followup.domain.vocabulary import AuditAction
 from followup.links import LinkAction, LinkClaims, LinkError
 from followup.services.read_model import AssignmentPage, refusal_target
 from followup.web.deps import WebDeps
@@ -37,7 +38,7 @@ def audit_refusal(
     directive_id, assignment_id = found if found is not None else (None, None)
     with deps.context.uow() as uow:
         uow.record(
-            "link.refused",
+            AuditAction.LINK_REFUSED,
             actor=(claims.recipient if claims and claims.recipient else UNKNOWN_ACTOR),
             directive_id=directive_id,
             assignment_id=assignment_id,

@@ -10,7 +10,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from followup.domain.states import AssignmentState
 from followup.domain.status import FourWay
-from followup.web.i18n import STATE_EN, strings
+from followup.domain.vocabulary import label
+from followup.web.i18n import strings
 
 SECURITY_HEADERS = {
     # Nothing runs on these pages; forms post only to us; no one may frame them.
@@ -25,13 +26,11 @@ SECURITY_HEADERS = {
 
 
 def state_label(state: str, lang: str) -> str:
-    return AssignmentState(state).label_vi if lang == "vi" else STATE_EN[state]
+    return label(AssignmentState(state), lang)
 
 
 def status_label(status: FourWay | None, lang: str) -> str:
-    if status is None:
-        return ""
-    return status.label_vi if lang == "vi" else status.label_en
+    return "" if status is None else label(status, lang)
 
 
 def _templates() -> Environment:

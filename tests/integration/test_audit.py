@@ -145,7 +145,7 @@ def test_intact_trail_verifies_from_the_cli(trail: ServiceContext) -> None:
     assert "12 sự kiện" in cli.stdout
     timeline = run_cli(trail, "audit", "timeline", "T-01")
     assert timeline.returncode == 0, timeline.stderr
-    assert "assignment.acknowledged" in timeline.stdout
+    assert "đơn vị tiếp nhận · đã giao → đã tiếp nhận" in timeline.stdout
     assert "xã Hải Tiến" in timeline.stdout
 
 

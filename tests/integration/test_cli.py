@@ -14,7 +14,7 @@ import pytest
 
 from followup.services.context import ServiceContext
 from tests.conftest import DATA, TEST_LINK_SECRET
-from tests.helpers import row_counts
+from tests.helpers import raw_values_in, row_counts
 
 
 def cli(url: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -152,8 +152,8 @@ def test_upgrade_load_act_and_report(tmp_path: Path) -> None:
     assert bad_date.returncode == 1
     assert "không hợp lệ" in bad_date.stderr
     timeline = cli(url, "audit", "timeline", "T-01").stdout
-    assert "extension.requested" in timeline
-    assert "extension.approved" in timeline
+    assert "đề nghị gia hạn" in timeline
+    assert "đồng ý gia hạn" in timeline
 
 
 @pytest.mark.parametrize(
@@ -292,5 +292,37 @@ def test_reassign_and_dates_as_people_type_them(loaded: ServiceContext) -> None:
     )
     assert asked.returncode == 0, asked.stderr
     timeline = cli(url, "audit", "timeline", "T-01").stdout
-    assert "assignment.reassigned" in timeline
-    assert "2021-04-16" in timeline
+    assert "chuyển cho đơn vị khác" in timeline
+    assert "từ đơn vị: xa-hai-tien · sang đơn vị: xa-hai-xuan" in timeline
+    assert "hạn đề nghị: 16/04/2021" in timeline
+
+
+def test_the_raw_value_check_can_fail() -> None:
+    assert "assignment.acknowledged" in raw_values_in("#12 assignment.acknowledged xa-hai-tien")
+    assert raw_values_in("đã xét 3: escalation_L1 7, reminder 2") == ["reminder", "escalation_L1"]
+    assert sorted(raw_values_in("'assigned' → 'closed'")) == ["assigned", "closed"]
+    assert raw_values_in("nn.officer@mongcai.local, T-01/xa-hai-tien → đã giao") == []
+
+
+def test_no_cli_output_shows_a_raw_value(loaded: ServiceContext) -> None:
+    url = _url(loaded)
+    runs = [
+        ("ack", "T-01", "xa-hai-tien"),
+        ("progress", "T-01", "xa-hai-tien", "--percent", "40", "--note", "Đã nạo vét"),
+        ("done", "T-01", "xa-hai-tien", "--note", "Xong"),
+        ("send-back", "T-01", "xa-hai-tien", "--reason", "Thiếu ảnh"),
+        ("extension", "request", "T-01", "xa-hai-tien", "--until", "16/04/2021", "--reason", "Mưa"),
+        ("extension", "refuse", "T-01", "xa-hai-tien", "--reason", "Không"),
+        ("reassign", "T-01", "phong-nn", "--to", "xa-hai-xuan", "--reason", "Đổi"),
+        ("sweep", "--as-of", "30/04/2021"),
+        ("status", "--as-of", "30/04/2021"),
+        ("status", "--as-of", "30/04/2021", "--format", "csv"),
+        ("audit", "timeline", "T-01"),
+        ("audit", "verify"),
+        ("close", "T-01", "xa-hai-xuan"),
+    ]
+    for args in runs:
+        result = cli(url, *args)
+        shown = result.stdout + result.stderr
+        assert shown.strip(), args
+        assert raw_values_in(shown) == [], (args, shown)

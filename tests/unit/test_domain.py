@@ -17,6 +17,7 @@ from followup.domain.escalation import AssignmentSnapshot, DueKind, StepKind, af
 from followup.domain.policy import EscalationPolicy, LadderLevel, Role
 from followup.domain.states import TRANSITIONS, AssignmentState, check_transition
 from followup.domain.status import AssignmentDates, FourWay, assignment_status, combined_status
+from followup.domain.vocabulary import label
 
 S = AssignmentState
 CAL = WorkingCalendar()
@@ -46,8 +47,8 @@ def test_illegal_transition_names_both_states(current: S, target: S) -> None:
     with pytest.raises(IllegalTransitionError) as info:
         check_transition(current, target, where="T-01/xa-hai-tien")
     message = str(info.value)
-    assert f"'{current.label_vi}'" in message  # by their labels, never the raw values
-    assert f"'{target.label_vi}'" in message
+    assert f"'{label(current)}'" in message  # by their labels, never the raw values
+    assert f"'{label(target)}'" in message
     assert f"'{current.value}'" not in message
     assert "T-01/xa-hai-tien" in message
 

@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from followup.notifications.render import LANGUAGES, NoticeKind, render
+from followup.domain.vocabulary import NoticeKind
+from followup.notifications.render import LANGUAGES, render
+from tests.helpers import raw_values_in
 
 EXTRA: dict[NoticeKind, dict[str, Any]] = {
     NoticeKind.ASSIGNMENT: {"ack_due_on": date(2021, 3, 11), "progress_every_days": 10},
@@ -175,3 +177,11 @@ def test_subjects_survive_the_wire_space_for_space(words: list[str]) -> None:
     assert subject_field is not None
     assert all(len(line) <= 78 for line in subject_field.group(0).split("\r\n"))
     assert all(len(w) <= 75 for w in re.findall(r"=\?[^?]+\?[bBqQ]\?[^?]*\?=", head))
+
+
+@pytest.mark.parametrize("kind", list(NoticeKind))
+def test_no_vietnamese_email_shows_a_raw_value(kind: NoticeKind) -> None:
+    """(The raw values are English words: only the Vietnamese text can be checked for them.)"""
+    mail = render(kind, "vi", context("Nạo vét kênh") | EXTRA.get(kind, {}))
+    shown = re.sub(r"<[^>]+>", " ", mail.html)  # what the reader sees, not the markup
+    assert raw_values_in(mail.subject + "\n" + mail.text + "\n" + shown) == []

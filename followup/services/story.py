@@ -1,0 +1,104 @@
+"""A directive's story as a person reads it: one line per audit event, in labels.
+
+The audit trail stores raw values (states, roles, dotted action names) so that it can be
+checked and queried; everything shown from it goes through here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import Enum
+
+from followup.domain.escalation import StepKind
+from followup.domain.policy import Role
+from followup.domain.states import AssignmentState
+from followup.domain.vocabulary import AuditAction, CommandName, LinkRefusal, label
+
+#: How detail keys read; keys not listed are shown as they are stored.
+_KEYS_VI = {
+    "note": "ghi chú",
+    "reason": "lý do",
+    "percent": "tiến độ",
+    "due_on": "hạn",
+    "requested_due_on": "hạn đề nghị",
+    "original_due_on": "hạn ban đầu",
+    "completed_on": "hoàn thành ngày",
+    "on_time": "đúng hạn",
+    "level": "cấp",
+    "role": "gửi",
+    "recipient": "e-mail",
+    "acting_for": "thay",
+    "from_unit": "từ đơn vị",
+    "to_unit": "sang đơn vị",
+    "title": "tên",
+    "held_on": "ngày họp",
+    "lead": "chủ trì",
+    "support": "phối hợp",
+    "deadline": "thời hạn",
+    "action": "thao tác",
+    "acting": "người làm thay",
+    "officer": "cán bộ phụ trách",
+    "evidence": "minh chứng",
+    "step": "bước",
+    "about": "ngày xét",
+}
+#: Keys that say nothing new on a line that already names the directive and unit.
+_HIDDEN = {"directive", "unit", "from", "to", "key", "path", "client", "link_subject", "detail"}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_VALUE_ENUMS: dict[str, type[Enum]] = {
+    "role": Role,
+    "reason": LinkRefusal,
+    "action": CommandName,
+    "link_action": CommandName,
+}
+
+
+def action_label(action: str) -> str:
+    try:
+        return label(AuditAction(action))
+    except ValueError:  # an action recorded by a newer version: show it as stored
+        return action
+
+
+def _value(key: str, value: object) -> str:
+    enum = _VALUE_ENUMS.get(key)
+    if enum is not None and isinstance(value, str):
+        try:
+            return label(enum(value))
+        except ValueError:
+            pass
+    if key == "step" and isinstance(value, str):
+        kind = value.split(":", 1)[0]
+        try:
+            return label(StepKind(kind))
+        except ValueError:
+            return value
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    if key == "percent" and isinstance(value, int):
+        return f"{value}%"
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    if isinstance(value, list):
+        return ", ".join(_value(key, v) for v in value) or "-"
+    if isinstance(value, dict):
+        return str(value.get("name") or value)
+    return str(value)
+
+
+def describe(action: str, details: dict[str, object]) -> str:
+    """One event: what happened, the state it moved (if it moved one) and its details."""
+    parts = [action_label(action)]
+    moved_from, moved_to = details.get("from"), details.get("to")
+    if isinstance(moved_from, str) and isinstance(moved_to, str) and moved_from != moved_to:
+        try:
+            before, after = AssignmentState(moved_from), AssignmentState(moved_to)
+            parts.append(f"{label(before)} → {label(after)}")
+        except ValueError:
+            pass
+    for key, value in details.items():
+        if key in _HIDDEN or value in (None, "", [], {}):
+            continue
+        parts.append(f"{_KEYS_VI.get(key, key)}: {_value(key, value)}")
+    return " · ".join(parts)
