@@ -71,6 +71,58 @@ class Plan:
     next_check_on: date | None
 
 
+def _stalled_step(
+    snap: AssignmentSnapshot,
+    today: date,
+    policy: EscalationPolicy,
+    cal: WorkingCalendar,
+    progress_due: date | None,
+    upcoming: list[date],
+) -> tuple[StepKind, date] | None:
+    """The step the unit has let stall as of `today` (the deadline, else its
+    acknowledgement, else its progress report), with the day it was due; or None, noting in
+    `upcoming` the day after which each step would stall."""
+    day_after = timedelta(days=1)
+    if today > snap.due_on:
+        return (StepKind.DEADLINE, snap.due_on)
+    upcoming.append(snap.due_on + day_after)
+    if snap.state is AssignmentState.ASSIGNED:
+        ack_due = cal.add_working_days(snap.assigned_on, policy.ack_within_days)
+        if today > ack_due:
+            return (StepKind.ACKNOWLEDGEMENT, ack_due)
+        upcoming.append(ack_due + day_after)
+    elif progress_due is not None:
+        stalls_after = cal.add_working_days(progress_due, policy.progress_grace_days)
+        if today > stalls_after:
+            return (StepKind.PROGRESS, progress_due)
+        upcoming.append(stalls_after + day_after)
+    return None
+
+
+def _escalate(
+    snap: AssignmentSnapshot,
+    today: date,
+    policy: EscalationPolicy,
+    cal: WorkingCalendar,
+    step: tuple[StepKind, date],
+    actions: list[DueAction],
+    upcoming: list[date],
+) -> None:
+    """A newly stalled step starts the ladder at level 1; the same step climbs one level
+    once the next level's delay has passed since the last escalation."""
+    kind, about = step
+    step_key = f"{kind.value}:{about.isoformat()}"
+    if snap.escalation_step != step_key:
+        actions.append(DueAction(DueKind.ESCALATION, about, step_key, kind, 1))
+    elif snap.escalation_level < policy.top_level and snap.escalated_on is not None:
+        nxt = policy.level(snap.escalation_level + 1)
+        next_on = cal.add_working_days(snap.escalated_on, nxt.after_working_days)
+        if today >= next_on:
+            actions.append(DueAction(DueKind.ESCALATION, about, step_key, kind, nxt.level))
+        else:
+            upcoming.append(next_on)
+
+
 def _progress_due(snap: AssignmentSnapshot, policy: EscalationPolicy, cal: WorkingCalendar) -> date:
     base = max(
         d
@@ -93,42 +145,10 @@ def plan(
 
     actions: list[DueAction] = []
     upcoming: list[date] = []
-    day_after = timedelta(days=1)
-
-    ack_due = cal.add_working_days(snap.assigned_on, policy.ack_within_days)
     progress_due = _progress_due(snap, policy, cal) if snap.state in WORKING_STATES else None
-    progress_stalls_after = (
-        cal.add_working_days(progress_due, policy.progress_grace_days) if progress_due else None
-    )
-
-    step: tuple[StepKind, date] | None = None
-    if today > snap.due_on:
-        step = (StepKind.DEADLINE, snap.due_on)
-    else:
-        upcoming.append(snap.due_on + day_after)
-        if snap.state is AssignmentState.ASSIGNED:
-            if today > ack_due:
-                step = (StepKind.ACKNOWLEDGEMENT, ack_due)
-            else:
-                upcoming.append(ack_due + day_after)
-        elif progress_due and progress_stalls_after:
-            if today > progress_stalls_after:
-                step = (StepKind.PROGRESS, progress_due)
-            else:
-                upcoming.append(progress_stalls_after + day_after)
-
+    step = _stalled_step(snap, today, policy, cal, progress_due, upcoming)
     if step is not None:
-        kind, about = step
-        step_key = f"{kind.value}:{about.isoformat()}"
-        if snap.escalation_step != step_key:
-            actions.append(DueAction(DueKind.ESCALATION, about, step_key, kind, 1))
-        elif snap.escalation_level < policy.top_level and snap.escalated_on is not None:
-            nxt = policy.level(snap.escalation_level + 1)
-            next_on = cal.add_working_days(snap.escalated_on, nxt.after_working_days)
-            if today >= next_on:
-                actions.append(DueAction(DueKind.ESCALATION, about, step_key, kind, nxt.level))
-            else:
-                upcoming.append(next_on)
+        _escalate(snap, today, policy, cal, step, actions, upcoming)
 
     if today <= snap.due_on and snap.reminder_sent_for != snap.due_on:
         remind_on = cal.add_working_days(snap.due_on, -policy.reminder_before_days)

@@ -79,6 +79,8 @@ def start_run(ctx: ServiceContext, code: str, *, replacing: str | None = None) -
     return Wake(code, W.STARTED, str(run.id))
 
 
+# Longer than most (61 lines): one decision over the states a run can be in, kept whole so
+# that every case and its reason read together.
 def nudge(
     ctx: ServiceContext,
     code: str,

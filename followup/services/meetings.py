@@ -19,7 +19,7 @@ from followup.domain.vocabulary import AuditAction, NoticeKind
 from followup.services.change import AssignmentView, Receipt, changing, clean_text, view_of
 from followup.services.commands import Assign, OpenMeeting, Reassign
 from followup.services.context import ServiceContext
-from followup.services.meeting_files import MeetingFile, parse_toml_file
+from followup.services.meeting_files import DirectiveInput, MeetingFile, parse_toml_file
 from followup.services.notices import notify
 from followup.services.queries import get_directive, get_unit
 from followup.services.tracking import reschedule
@@ -51,7 +51,6 @@ def open_meeting(ctx: ServiceContext, cmd: OpenMeeting, _receipt: Receipt | None
     with ctx.uow() as uow:
         session = uow.session
         now = ctx.clock.now()
-        today = local_date(now)
         if session.execute(select(Meeting.id).where(Meeting.code == parsed.meeting.code)).first():
             raise ValidationError(f"{source}: đã có cuộc họp mã '{parsed.meeting.code}'.")
         meeting = Meeting(
@@ -78,51 +77,65 @@ def open_meeting(ctx: ServiceContext, cmd: OpenMeeting, _receipt: Receipt | None
         count = 0
         for index, item in enumerate(parsed.directives, start=1):
             where = f"{source}: nhiệm vụ thứ {index} ({item.code})"
-            if session.execute(select(Directive.id).where(Directive.code == item.code)).first():
-                raise ValidationError(f"{where}: mã nhiệm vụ đã tồn tại.")
-            due_on = parse_deadline(item.deadline, where=f"{where}, hạn").resolve(
-                today, ctx.calendar
-            )
-            if due_on < today:
-                raise ValidationError(
-                    f"{where}: hạn {due_on:%d/%m/%Y} đã qua (hôm nay {today:%d/%m/%Y})."
-                )
-            if item.lead in item.support:
-                raise ValidationError(f"{where}: đơn vị '{item.lead}' vừa chủ trì vừa phối hợp.")
-            units = [_unit(uow, code, where) for code in (item.lead, *item.support)]
-            directive = Directive(
-                code=item.code,
-                meeting_id=meeting.id,
-                title=item.title,
-                text=item.text,
-                field=item.field,
-                priority=item.priority,
-                lead_unit_id=units[0].id,
-                due_on=due_on,
-                original_due_on=due_on,
-                created_at=now,
-            )
-            directive.meeting = meeting
-            session.add(directive)
-            session.flush()
-            uow.record(
-                AuditAction.DIRECTIVE_CREATED,
-                actor=actor,
-                directive_id=directive.id,
-                details={
-                    "directive": directive.code,
-                    "title": directive.title,
-                    "due_on": due_on,
-                    "lead": item.lead,
-                    "support": list(item.support),
-                    "deadline": item.deadline,
-                },
-            )
+            directive, units = _create_directive(ctx, uow, meeting, item, where=where, actor=actor)
             for unit in units:
                 _assign(ctx, uow, directive, unit, is_lead=unit.code == item.lead, actor=actor)
                 count += 1
         uow.commit()
         return OpenedMeeting(meeting.id, tuple(codes), count)
+
+
+def _create_directive(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    meeting: Meeting,
+    item: DirectiveInput,
+    *,
+    where: str,
+    actor: str,
+) -> tuple[Directive, list[Unit]]:
+    """One directive of the meeting, checked (a new code, a deadline not past, known units,
+    no unit both lead and support), with its audit event; returns it and its units, lead
+    first."""
+    session = uow.session
+    today = local_date(uow.clock.now())
+    if session.execute(select(Directive.id).where(Directive.code == item.code)).first():
+        raise ValidationError(f"{where}: mã nhiệm vụ đã tồn tại.")
+    due_on = parse_deadline(item.deadline, where=f"{where}, hạn").resolve(today, ctx.calendar)
+    if due_on < today:
+        raise ValidationError(f"{where}: hạn {due_on:%d/%m/%Y} đã qua (hôm nay {today:%d/%m/%Y}).")
+    if item.lead in item.support:
+        raise ValidationError(f"{where}: đơn vị '{item.lead}' vừa chủ trì vừa phối hợp.")
+    units = [_unit(uow, code, where) for code in (item.lead, *item.support)]
+    directive = Directive(
+        code=item.code,
+        meeting_id=meeting.id,
+        title=item.title,
+        text=item.text,
+        field=item.field,
+        priority=item.priority,
+        lead_unit_id=units[0].id,
+        due_on=due_on,
+        original_due_on=due_on,
+        created_at=uow.clock.now(),
+    )
+    directive.meeting = meeting
+    session.add(directive)
+    session.flush()
+    uow.record(
+        AuditAction.DIRECTIVE_CREATED,
+        actor=actor,
+        directive_id=directive.id,
+        details={
+            "directive": directive.code,
+            "title": directive.title,
+            "due_on": due_on,
+            "lead": item.lead,
+            "support": list(item.support),
+            "deadline": item.deadline,
+        },
+    )
+    return directive, units
 
 
 def _unit(uow: UnitOfWork, code: str, where: str) -> Unit:
