@@ -19,6 +19,20 @@ from followup.domain.policy import EscalationPolicy
 from followup.links import NO_LINK_KEY_MESSAGE, LinkSigner, check_secret
 
 
+def absolute_sqlite_url(url: str) -> str:
+    """`sqlite:///relative.db` → `sqlite:////cwd/relative.db`; other URLs unchanged."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == "sqlite://" or ":memory:" in url:
+        return url
+    path, query = url[len(prefix) :], ""
+    if "?" in path:
+        path, query = path.split("?", 1)
+        query = "?" + query
+    if path.startswith("/") or path.startswith("file:"):
+        return url
+    return prefix + str(Path(path).expanduser().absolute()) + query
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FOLLOWUP_", extra="ignore")
 
@@ -102,6 +116,18 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _absolute_sqlite(cls, value: str) -> str:
+        """A relative SQLite path is made absolute against the folder the command started
+        in, before any process is started with it (flow runs work in other folders)."""
+        return absolute_sqlite_url(value)
+
+    @field_validator("clock_file", "calendar_dir", "evidence_dir", "smtp_ca_file")
+    @classmethod
+    def _absolute_path(cls, value: Path | None) -> Path | None:
+        return value.expanduser().absolute() if value is not None else None
 
     @field_validator("org_name", "mail_from_name")
     @classmethod

@@ -31,6 +31,7 @@ from followup.orchestration.names import (
 class Deployment:
     name: str
     flow: Flow[Any, Any]
+    #: `module:flow`, as a worker with followup installed imports it.
     entrypoint: str
     description: str
     #: Minutes between scheduled runs (None: run on demand only).
@@ -42,26 +43,26 @@ def definitions(settings: Settings) -> list[Deployment]:
         Deployment(
             DIRECTIVE_DEPLOYMENT,
             directive_flow,
-            "followup/flows/directive.py:directive_flow",
+            "followup.flows.directive:directive_flow",
             "Một lượt theo dõi cho mỗi nhiệm vụ.",
         ),
         Deployment(
             OPEN_MEETING_FLOW,
             open_meeting_flow,
-            "followup/flows/meeting.py:open_meeting_flow",
+            "followup.flows.meeting:open_meeting_flow",
             "Điền thông tin cuộc họp và các nhiệm vụ để giao việc.",
         ),
         Deployment(
             SWEEP_FLOW,
             escalation_sweep_flow,
-            "followup/flows/upkeep.py:escalation_sweep_flow",
+            "followup.flows.upkeep:escalation_sweep_flow",
             "Tìm các bước bị chậm và đôn đốc theo thang.",
             settings.sweep_every_minutes,
         ),
         Deployment(
             DISPATCH_FLOW,
             dispatch_outbox_flow,
-            "followup/flows/upkeep.py:dispatch_outbox_flow",
+            "followup.flows.upkeep:dispatch_outbox_flow",
             "Gửi các e-mail đang chờ trong hộp thư đi.",
             settings.dispatch_every_minutes,
         ),
@@ -91,15 +92,12 @@ HEADER = """\
 #   prefect work-pool create followup --type process
 #   prefect deploy --all
 #   prefect worker start --pool followup
-# Every worker needs the FOLLOWUP_* settings (at least FOLLOWUP_DATABASE_URL and the SMTP ones)
-# and this project installed (`uv sync --extra postgres` for a PostgreSQL database).
-# Schedules are the settings' defaults.
+# Entrypoints are module paths: a worker needs no checkout, only followup installed in its
+# environment (`pip install 'followup[postgres]'`, the same version as the deployment) and
+# the FOLLOWUP_* settings (at least FOLLOWUP_DATABASE_URL, FOLLOWUP_LINK_SECRET and the SMTP
+# ones). Schedules are the settings' defaults.
 name: followup
 prefect-version: 3.9.1
-
-pull:
-  - prefect.deployments.steps.set_working_directory:
-      directory: "{{ $FOLLOWUP_PROJECT_DIR }}"
 
 deployments:
 """

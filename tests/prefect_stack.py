@@ -10,11 +10,12 @@ from uuid import UUID
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 
-from followup.demo.local_prefect import PROJECT_ROOT, LocalPrefect
+from followup.demo.local_prefect import LocalPrefect
 from tests.conftest import TEST_LINK_SECRET
 from tests.smtp import SmtpServer
 
-ROOT = PROJECT_ROOT
+#: The project root (the tests run from a checkout; followup itself does not need one).
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class PrefectStack(LocalPrefect):

@@ -18,8 +18,6 @@ import httpx
 
 from followup.deployments import QUIET
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -79,7 +77,7 @@ class LocalPrefect:
         self.serving = subprocess.Popen(
             [sys.executable, "-m", "followup", "serve"],
             env=self.env(**extra),
-            cwd=PROJECT_ROOT,
+            cwd=self.home,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

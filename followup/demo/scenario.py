@@ -10,8 +10,6 @@ SMTP server that saves every message as an .eml file.
 from __future__ import annotations
 
 import asyncio
-import html
-import re
 import secrets
 import shutil
 import socket
@@ -20,18 +18,22 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
+from prefect.client.orchestration import get_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import func, select
 
 from followup.clock_file import FileClock
 from followup.config import Settings
 from followup.db.migrate import upgrade
-from followup.db.models import Assignment, AuditEvent, Directive, Notice, Unit
+from followup.db.models import Assignment, AuditEvent, Notice
+from followup.demo import units_at_work
 from followup.demo.local_prefect import LocalPrefect
+from followup.demo.units_at_work import COORDINATOR, START
 from followup.domain.clock import start_of_local_day
 from followup.domain.errors import FollowupError
 from followup.domain.status import FourWay
@@ -40,13 +42,6 @@ from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.orchestration.keys import expected_pause_key
 from followup.orchestration.runs import repair
 from followup.services.bus import execute
-from followup.services.commands import (
-    AssignmentCommand,
-    Close,
-    ReportDone,
-    ReportProgress,
-    SendBack,
-)
 from followup.services.context import ServiceContext
 from followup.services.meetings import meeting_from_file
 from followup.services.queries import get_directive
@@ -56,10 +51,7 @@ from followup.services.units import load_units_file
 from followup.web.app import serving
 
 DATA = Path(__file__).parent / "data"
-START = date(2021, 3, 9)
 DAYS = 31
-SILENT_UNIT = "xa-van-ninh"
-COORDINATOR = "Văn phòng HĐND và UBND thành phố"
 
 
 @dataclass
@@ -92,123 +84,6 @@ class DemoSummary:
         return self.audit_ok and self.emails_failed == 0 and bad_runs == 0
 
 
-@dataclass(frozen=True)
-class _Track:
-    assignment_id: int
-    directive_code: str
-    unit_code: str
-    due_on: date
-    fate: str  # on_time | late | sent_back | overdue | silent
-
-
-def _fate(index: int, unit_code: str) -> str:
-    if unit_code == SILENT_UNIT:
-        return "silent"
-    if index == 1:
-        return "late"
-    if index == 2:
-        return "sent_back"
-    if index % 4 == 3:
-        return "overdue"
-    return "on_time"
-
-
-def _tracks(ctx: ServiceContext) -> list[_Track]:
-    with ctx.session_factory() as session:
-        rows = session.execute(
-            select(Assignment.id, Directive.code, Unit.code, Assignment.due_on)
-            .join(Directive, Directive.id == Assignment.directive_id)
-            .join(Unit, Unit.id == Assignment.unit_id)
-            .order_by(Directive.code, Assignment.id)
-        ).all()
-    codes = sorted({r[1] for r in rows})
-    return [
-        _Track(aid, code, unit, due, _fate(codes.index(code), unit))
-        for aid, code, unit, due in rows
-    ]
-
-
-def _actions_for(
-    track: _Track, day: date, ctx: ServiceContext
-) -> list[tuple[str, Callable[[], object]]]:
-    """What the unit and the coordinator do about one assignment on one day."""
-    cal = ctx.calendar
-    if track.fate == "silent" or not cal.is_working_day(day):
-        return []
-    ref = track.assignment_id
-    unit_actor = f"cán bộ {track.unit_code}"
-    todo: list[tuple[str, Callable[[], object]]] = []
-
-    def run(kind: type[AssignmentCommand], **fields: Any) -> object:
-        return execute(ctx, kind(target=ref, **fields))
-
-    first_day = cal.add_working_days(START, 1)
-    if day == first_day:
-        # The officer opens the assignment e-mail and presses the button on the page.
-        todo.append(("tiếp nhận qua liên kết e-mail", lambda: acknowledge_from_email(ctx, ref)))
-    elapsed = cal.working_days_between(first_day, day)
-    # Units whose work will overrun also fall silent on progress: they get requests, then
-    # escalations for the missing reports.
-    if elapsed > 0 and elapsed % 5 == 0 and day < track.due_on and track.fate != "overdue":
-        percent = min(90, 20 * elapsed // 5 + 10)
-        todo.append(
-            (
-                f"báo cáo tiến độ {percent}%",
-                lambda: run(
-                    ReportProgress,
-                    percent=percent,
-                    note=f"Đã thực hiện khoảng {percent}% khối lượng.",
-                    actor=unit_actor,
-                ),
-            )
-        )
-    if track.fate == "overdue":
-        return todo
-    done_on = (
-        cal.add_working_days(track.due_on, 2)
-        if track.fate == "late"
-        else cal.add_working_days(track.due_on, -2 if track.fate == "on_time" else -4)
-    )
-    done_on = max(done_on, cal.add_working_days(first_day, 1))
-    if day == done_on:
-        todo.append(
-            (
-                "báo cáo hoàn thành",
-                lambda: run(
-                    ReportDone,
-                    note="Đơn vị đã hoàn thành nhiệm vụ, có biên bản kèm theo.",
-                    actor=unit_actor,
-                ),
-            )
-        )
-    if track.fate == "sent_back":
-        if day == cal.add_working_days(done_on, 1):
-            todo.append(
-                (
-                    "bị trả lại",
-                    lambda: run(
-                        SendBack,
-                        reason="Thiếu biên bản nghiệm thu; đề nghị bổ sung.",
-                        actor=COORDINATOR,
-                    ),
-                )
-            )
-        elif day == cal.add_working_days(done_on, 2):
-            todo.append(
-                (
-                    "báo cáo hoàn thành lần 2",
-                    lambda: run(
-                        ReportDone, note="Đã bổ sung biên bản nghiệm thu.", actor=unit_actor
-                    ),
-                )
-            )
-        elif day == cal.add_working_days(done_on, 3):
-            todo.append(("kết thúc", lambda: run(Close, actor=COORDINATOR)))
-    elif day == cal.add_working_days(done_on, 1):
-        todo.append(("kết thúc", lambda: run(Close, actor=COORDINATOR)))
-    return todo
-
-
 def run_demo(
     out_dir: Path,
     *,
@@ -223,6 +98,9 @@ def run_demo(
     reconcile, as the scheduled sweep would wake it; `keep_running` is then called with the
     summary while the server and serve are still up.
     """
+    # Absolute before anything is started: the Prefect processes work in other folders, and a
+    # relative database URL would open (and create) an empty database there.
+    out_dir = out_dir.resolve()
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -251,21 +129,7 @@ def run_demo(
         )
         smtp = SmtpConfig.from_settings(settings)
         upgrade(settings.database_url)
-        prefect: LocalPrefect | None = None
-        if use_prefect:
-            prefect = LocalPrefect(
-                out_dir / "prefect",
-                FOLLOWUP_DATABASE_URL=settings.database_url,
-                FOLLOWUP_SMTP_PORT=str(sink.port),
-                FOLLOWUP_CLOCK_FILE=str(clock.path),
-                FOLLOWUP_LINK_SECRET=link_secret,
-            )
-            stack.callback(prefect.stop)
-            say("Khởi động máy chủ Prefect cục bộ và 'followup serve'...")
-            prefect.start_server()
-            prefect.start_serving()
-            stack.enter_context(temporary_settings({PREFECT_API_URL: prefect.api_url}))
-            say(f"Prefect UI: {prefect.ui_url}")
+        prefect = _start_prefect(out_dir, settings, stack, say) if use_prefect else None
         ctx = ServiceContext.from_settings(settings, clock=clock)
         stack.callback(ctx.close)
         # The commune pages, which units use below and which the saved e-mails link to.
@@ -277,30 +141,7 @@ def run_demo(
         ).result
         if prefect:
             _wake(ctx)
-        tracks = _tracks(ctx)
-        for offset in range(DAYS + 1):
-            day = START + timedelta(days=offset)
-            clock.set(start_of_local_day(day))
-            done = Counter[str]()
-            for track in tracks:
-                for label, act in _actions_for(track, day, ctx):
-                    act()
-                    done[label] += 1
-            swept = sweep(ctx)
-            sent = asyncio.run(dispatch(ctx.session_factory, smtp, clock=clock))
-            failed += sent.failed + sent.retrying
-            parts = [f"{k} {v}" for k, v in sorted(done.items())]
-            parts += [f"{k} {v}" for k, v in sorted(swept.actions.items())]
-            line = (
-                f"{day:%d/%m/%Y}: "
-                + (", ".join(parts) or "không có việc mới")
-                + f" — gửi {sent.sent} e-mail"
-            )
-            if prefect and (day.weekday() == 4 or offset == DAYS):
-                woken = _wake(ctx)
-                line += f"; đánh thức {woken} lượt theo dõi trên Prefect"
-            log.append(line)
-            say(line)
+        failed += _simulate_month(ctx, clock, smtp, use_prefect=bool(prefect), say=say, log=log)
         runs: dict[str, int] = {}
         if prefect:
             say("Chờ các lượt theo dõi trên Prefect cập nhật xong...")
@@ -318,6 +159,68 @@ def run_demo(
     return summary
 
 
+def _start_prefect(
+    out_dir: Path, settings: Settings, stack: ExitStack, say: Callable[[str], None]
+) -> LocalPrefect:
+    """A local Prefect server and `followup serve`, stopped with `stack`; every process they
+    start gets the demo's settings (absolute paths: they run in other folders)."""
+    secret = settings.link_secret.get_secret_value() if settings.link_secret else ""
+    prefect = LocalPrefect(
+        out_dir / "prefect",
+        FOLLOWUP_DATABASE_URL=settings.database_url,
+        FOLLOWUP_SMTP_PORT=str(settings.smtp_port),
+        FOLLOWUP_CLOCK_FILE=str(settings.clock_file),
+        FOLLOWUP_LINK_SECRET=secret,
+        FOLLOWUP_BASE_URL=settings.base_url,
+    )
+    stack.callback(prefect.stop)
+    say("Khởi động máy chủ Prefect cục bộ và 'followup serve'...")
+    prefect.start_server()
+    prefect.start_serving()
+    stack.enter_context(temporary_settings({PREFECT_API_URL: prefect.api_url}))
+    say(f"Prefect UI: {prefect.ui_url}")
+    return prefect
+
+
+def _simulate_month(
+    ctx: ServiceContext,
+    clock: FileClock,
+    smtp: SmtpConfig,
+    *,
+    use_prefect: bool,
+    say: Callable[[str], None],
+    log: list[str],
+) -> int:
+    """Day by day: the units act, the sweep runs, the outbox is sent; on Fridays (and at the
+    end) the Prefect runs are woken. Returns the notices that failed or wait for a retry."""
+    failed = 0
+    tracks = units_at_work.tracks(ctx)
+    for offset in range(DAYS + 1):
+        day = START + timedelta(days=offset)
+        clock.set(start_of_local_day(day))
+        done = Counter[str]()
+        for track in tracks:
+            for label, act in units_at_work.actions_for(track, day, ctx):
+                act()
+                done[label] += 1
+        swept = sweep(ctx)
+        sent = asyncio.run(dispatch(ctx.session_factory, smtp, clock=clock))
+        failed += sent.failed + sent.retrying
+        parts = [f"{k} {v}" for k, v in sorted(done.items())]
+        parts += [f"{k} {v}" for k, v in swept.by_label().items()]
+        line = (
+            f"{day:%d/%m/%Y}: "
+            + (", ".join(parts) or "không có việc mới")
+            + f" — gửi {sent.sent} e-mail"
+        )
+        if use_prefect and (day.weekday() == 4 or offset == DAYS):
+            woken = _wake(ctx)
+            line += f"; đánh thức {woken} lượt theo dõi trên Prefect"
+        log.append(line)
+        say(line)
+    return failed
+
+
 def _port_or_free(wanted: int) -> int:
     """The configured port of the pages (8080) if it is free, else any free one."""
     for port in (wanted, 0):
@@ -330,44 +233,14 @@ def _port_or_free(wanted: int) -> int:
     raise FollowupError("Không tìm được cổng trống cho trang đơn vị.")
 
 
-def acknowledge_from_email(ctx: ServiceContext, assignment_id: int) -> None:
-    """What an officer does: open the newest e-mail about the assignment, follow its
-    acknowledge link, and press the button on the confirmation page."""
-    import httpx
-
-    marker = f"/a/{assignment_id}/acknowledge?t="
-    with ctx.session_factory() as session:
-        body = session.execute(
-            select(Notice.body_text)
-            .where(Notice.assignment_id == assignment_id, Notice.body_text.contains(marker))
-            .order_by(Notice.id.desc())
-            .limit(1)
-        ).scalar_one()
-    found = re.search(r"https?://\S+" + re.escape(marker) + r"\S+", body)
-    if found is None:  # pragma: no cover - the query above found the marker
-        raise FollowupError(f"Thư về phân công {assignment_id} không có liên kết tiếp nhận.")
-    with httpx.Client(timeout=30) as client:
-        page = client.get(found.group(0))
-        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
-        form = re.search(r'<form method="post" action="([^"]+)"', page.text)
-        if page.status_code != 200 or csrf is None or form is None:
-            raise FollowupError(f"Trang tiếp nhận trả lời {page.status_code}: {page.text[:200]}")
-        target = ctx.base_url + html.unescape(form.group(1))
-        done = client.post(target, data={"csrf": csrf.group(1), "note": ""})
-        if done.status_code != 200:
-            raise FollowupError(f"Gửi xác nhận tiếp nhận trả lời {done.status_code}.")
-
-
 def _wake(ctx: ServiceContext) -> int:
     return sum(1 for n in repair(ctx) if n.outcome in (WakeOutcome.STARTED, WakeOutcome.RESUMED))
 
 
 def _settle(ctx: ServiceContext, codes: tuple[str, ...], timeout: float = 240) -> dict[str, int]:
-    """Wait until every run waits on our current state (or finished); count their states."""
-    from uuid import UUID
-
-    from prefect.client.orchestration import get_client
-
+    """Wait until every run waits on our current state (or finished); count their states.
+    A run that failed stops the demo at once with its reason (our own setup is wrong: a
+    database without tables, a missing secret), not minutes later with a count."""
     deadline = time.monotonic() + timeout
     calm = 0  # a run that just suspended is still exiting: ask twice, a moment apart
     while True:
@@ -381,6 +254,12 @@ def _settle(ctx: ServiceContext, codes: tuple[str, ...], timeout: float = 240) -
                 state = client.read_flow_run(UUID(run_id)).state if run_id else None
                 name = (state.name if state else None) or "Missing"
                 states[name] = states.get(name, 0) + 1
+                if state is not None and (state.is_failed() or state.is_crashed()):
+                    reason = (state.message or state.name or "").splitlines()[0][:300]
+                    raise FollowupError(
+                        f"Lượt theo dõi của nhiệm vụ {code} trên Prefect thất bại: {reason} "
+                        "(xem serve.log trong thư mục prefect của bản chạy thử)."
+                    )
                 if state is None:
                     settled = False
                 elif state.is_paused():

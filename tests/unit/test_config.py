@@ -1,0 +1,43 @@
+"""Settings: every path is made absolute once, against the folder the command started in,
+so the processes that run flows (in other folders) open the same files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from followup.config import Settings, absolute_sqlite_url
+
+
+def test_relative_paths_become_absolute_against_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(
+        database_url="sqlite:///demo-output/followup.db",
+        clock_file=Path("demo-output/clock.txt"),
+        calendar_dir=Path("lich"),
+    )
+    assert settings.database_url == f"sqlite:///{tmp_path}/demo-output/followup.db"
+    assert settings.clock_file == tmp_path / "demo-output" / "clock.txt"
+    assert settings.calendar_dir == tmp_path / "lich"
+    assert settings.evidence_dir == tmp_path / "evidence"  # the default, too
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:////var/lib/followup/followup.db",
+        "sqlite://",
+        "sqlite:///:memory:",
+        "postgresql+psycopg://followup@db.internal/followup",
+    ],
+)
+def test_absolute_and_other_urls_are_kept(url: str) -> None:
+    assert absolute_sqlite_url(url) == url
+
+
+def test_a_query_string_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert absolute_sqlite_url("sqlite:///a.db?timeout=5") == f"sqlite:///{tmp_path}/a.db?timeout=5"
