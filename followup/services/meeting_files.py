@@ -71,8 +71,10 @@ class UnitsFile(_Strict):
 
 
 Plain = Annotated[str, BeforeValidator(_nfc)]
+#: A date or "N ngày làm việc", as typed: NFC like every other text (a deadline typed in
+#: decomposed Unicode must read the same as one typed composed).
 DeadlineText = Annotated[
-    str, BeforeValidator(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+    str, BeforeValidator(lambda v: v.isoformat() if hasattr(v, "isoformat") else _nfc(v))
 ]
 
 
