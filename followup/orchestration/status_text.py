@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from followup.domain.states import WORKING_STATES, AssignmentState
 from followup.domain.vocabulary import CommandName, label
 from followup.services.reports import DirectiveState
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def literal(text: str) -> str:
+    """`text` as Markdown that shows it exactly as typed: Markdown's special characters are
+    escaped and HTML's `<`, `&` become entities (Prefect's sanitiser would otherwise drop a
+    `<script>` and keep what is between the tags)."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;")
+    return _MARKDOWN.sub(r"\\\1", " ".join(escaped.split()))
 
 
 def _choice(name: CommandName) -> str:
@@ -14,10 +26,10 @@ def _choice(name: CommandName) -> str:
 def waiting_for(state: DirectiveState) -> str:
     """What this directive waits for, in Vietnamese Markdown: the run's resume form shows it
     to the coordinator above the form, and the status artifact repeats it."""
-    lines = [f"**{state.code}** — {state.title}", ""]
+    lines = [f"**{literal(state.code)}** — {literal(state.title)}", ""]
     for u in state.units:
         due = u.due_on.strftime("%d/%m/%Y")
-        who = f"**{u.unit_name}** (`{u.unit_code}`)"
+        who = f"**{literal(u.unit_name)}** ({literal(u.unit_code)})"
         if u.extension_requested is not None:
             asked = u.extension_requested.strftime("%d/%m/%Y")
             lines.append(
