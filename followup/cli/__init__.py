@@ -37,7 +37,7 @@ actions.register(app, {"extension": extension_app, "units": operations.units_app
 
 def _fail(text: str) -> None:
     """One sentence on stderr (printed literally: brackets in it are not markup), exit 1."""
-    err.print("[bold red]Lỗi:[/] " + escape(text), highlight=False)
+    err.print("[bold red]Lỗi:[/] " + escape(text), highlight=False, soft_wrap=True)
     sys.exit(1)
 
 

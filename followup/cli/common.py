@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from followup.config import Settings
+from followup.db.migrate import check_ready
 from followup.domain.vocabulary import WakeOutcome, label
 from followup.services.context import ServiceContext
 from followup.services.ports import Wake
@@ -67,7 +68,9 @@ def required_date(value: str, *, what: str = "Ngày") -> date:
 @contextmanager
 def context(*, wake: bool = True) -> Iterator[ServiceContext]:
     """The service context of one command; with `wake`, commands wake the directive's run
-    on Prefect after they commit."""
+    on Prefect after they commit. A database that is missing, empty or behind is refused
+    first, in one sentence."""
+    check_ready(settings().database_url)
     ctx = ServiceContext.from_settings(settings())
     if wake:
         # Imported here: Prefect takes a second to import, and most commands never need it.

@@ -21,13 +21,18 @@ from followup.cli.common import (
     report_wakes,
     settings,
 )
-from followup.db.migrate import upgrade
+from followup.db.migrate import check_ready, upgrade
 from followup.domain.vocabulary import WakeOutcome, label
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.services.bus import execute
 from followup.services.meetings import meeting_from_file
 from followup.services.sweep import sweep
 from followup.services.units import load_units_file
+
+#: `followup dispatch`: nothing was given up on, but some notices wait for a retry (the mail
+#: server refused or was down); a scheduler may simply run it again later (EX_TEMPFAIL).
+EXIT_WILL_RETRY = 75
+MAX_ERROR_LINES = 10
 
 # Prefect, uvicorn and the web stack take seconds to import: only `serve`, `web` and
 # `repair` import them, inside the command.
@@ -104,11 +109,19 @@ def dispatch_cmd() -> None:
     config = SmtpConfig.from_settings(settings())
     with context(wake=False) as ctx:
         report = asyncio.run(dispatch(ctx.session_factory, config, clock=ctx.clock))
-    out.print(f"Đã gửi {report.sent}, chờ gửi lại {report.retrying}, thất bại {report.failed}.")
-    for line in report.errors[:10]:
-        err.print(f"  {line}")
-    if report.failed or report.retrying:
+    out.print(
+        f"Đã gửi {report.sent}, chờ gửi lại {report.retrying}, không gửi được {report.failed}.",
+        highlight=False,
+    )
+    shown = report.errors[:MAX_ERROR_LINES]
+    for line in shown:
+        err.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+    if len(report.errors) > len(shown):
+        err.print(f"  … và {len(report.errors) - len(shown)} thông báo khác.", highlight=False)
+    if report.failed:
         raise typer.Exit(1)
+    if report.retrying:
+        raise typer.Exit(EXIT_WILL_RETRY)
 
 
 @app.command("serve")
@@ -122,6 +135,7 @@ def serve_cmd() -> None:
             "Chưa đặt PREFECT_API_URL: hãy chỉ tới máy chủ Prefect (ví dụ http://127.0.0.1:4200/api)."
         )
     settings().signer()  # the notices it sends need signed links: refuse now, not mid-run
+    check_ready(settings().database_url)  # and a database its runs can use
     serve_all(settings())
 
 
@@ -136,6 +150,7 @@ def web_cmd(
     from followup.web.app import asgi
 
     config = settings()
+    check_ready(config.database_url)
     application = asgi(config)  # refuses a missing or placeholder FOLLOWUP_LINK_SECRET
     uvicorn.run(
         application,

@@ -216,7 +216,7 @@ async def _send_one(
             outbox.mark_failed, session_factory, message, error=str(exc), retry_at=None
         )
         report.failed += 1
-        report.errors.append(f"notice {message.id}: {exc}")
+        report.errors.append(f"thông báo #{message.id}: {exc}")
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
         connection.drop()
         attempts = message.attempts + 1
@@ -227,8 +227,9 @@ async def _send_one(
             report.retrying += 1
         else:
             report.failed += 1
-        report.errors.append(f"notice {message.id}: {error}")
-        log.warning("notice %s not sent (attempt %s): %s", message.id, attempts, error)
+        report.errors.append(f"thông báo #{message.id}: {error}")
+        # Info, not warning: the report carries it to whoever runs the dispatch, once.
+        log.info("notice %s not sent (attempt %s): %s", message.id, attempts, error)
         await asyncio.to_thread(
             outbox.mark_failed, session_factory, message, error=error, retry_at=retry_at
         )

@@ -6,6 +6,7 @@ from dataclasses import replace
 from functools import cache
 
 from followup.config import Settings
+from followup.db.migrate import check_ready
 from followup.services.context import ServiceContext
 from followup.services.ports import RunWaker
 
@@ -18,7 +19,9 @@ def settings() -> Settings:
 @cache
 def context() -> ServiceContext:
     """The context a run's tasks share; commands it executes wake no run (a directive's run
-    reconciles itself next), except through `waking_context`."""
+    reconciles itself next), except through `waking_context`. A database that is missing
+    or not migrated fails the run at once, saying so (not later with "no such table")."""
+    check_ready(settings().database_url)
     return ServiceContext.from_settings(settings())
 
 

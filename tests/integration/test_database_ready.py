@@ -1,0 +1,44 @@
+"""A wrong database path or an unmigrated database is refused in one sentence that says how
+to fix it, and nothing is created where the path pointed (before: SQLite made an empty file
+and the command failed later with "no such table")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from followup.db.migrate import check_ready, upgrade
+from followup.domain.errors import FollowupError
+from tests.integration.test_cli import cli
+
+
+def test_a_missing_sqlite_file_is_named_and_not_created(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'sai' / 'followup.db'}"
+    result = cli(url, "status")
+    assert result.returncode == 1
+    assert "tệp không tồn tại" in result.stderr
+    assert "followup db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "sai").exists()
+
+
+def test_an_empty_sqlite_file_says_it_has_no_tables(tmp_path: Path) -> None:
+    path = tmp_path / "followup.db"
+    path.touch()
+    result = cli(f"sqlite:///{path}", "ack", "T-01", "xa-hai-tien")
+    assert result.returncode == 1
+    assert "chưa được tạo bảng" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.postgres
+def test_an_unmigrated_postgres_database_is_refused_then_accepted(postgres_url: str) -> None:
+    with pytest.raises(FollowupError, match="chưa được tạo bảng"):
+        check_ready(postgres_url)
+    result = cli(postgres_url, "status")
+    assert result.returncode == 1
+    assert "chưa được tạo bảng" in result.stderr
+    upgrade(postgres_url)
+    check_ready(postgres_url)  # migrated: no error
+    assert cli(postgres_url, "status").returncode == 0
