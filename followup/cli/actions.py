@@ -22,6 +22,7 @@ from followup.cli.common import (
     report_wakes,
     required_date,
 )
+from followup.domain.calendar import parse_new_deadline
 from followup.domain.vocabulary import label
 from followup.services import commands as c
 from followup.services.bus import execute
@@ -50,6 +51,10 @@ class ActionCommand:
     #: How the positional arguments become the command's fields.
     on: str  # "assignment" | "directive+unit" | "unit"
     options: tuple[Option, ...] = ()
+
+
+class Later:
+    """Marks an option typed as a later deadline: a day or "+N ngày làm việc"."""
 
 
 NOTE = Option("note", "--note", "Ghi chú.", default="")
@@ -123,7 +128,9 @@ TABLE: tuple[ActionCommand, ...] = (
         "Ghi đề nghị gia hạn của đơn vị (ví dụ nhận qua điện thoại hoặc công văn).",
         "assignment",
         (
-            Option("until", "--until", "Hạn mới đề nghị (dd/mm/yyyy).", date),
+            Option(
+                "until", "--until", "Hạn mới đề nghị (dd/mm/yyyy hoặc '+N ngày làm việc').", Later
+            ),
             Option("reason", "--reason", "Lý do đề nghị gia hạn."),
         ),
     ),
@@ -133,7 +140,16 @@ TABLE: tuple[ActionCommand, ...] = (
         c.ApproveExtension,
         "Đồng ý đề nghị gia hạn đang chờ: hạn mới có hiệu lực, hạn ban đầu vẫn được lưu.",
         "assignment",
-        (Option("note", "--note", "Ý kiến.", default=""),),
+        (
+            Option("note", "--note", "Ý kiến.", default=""),
+            Option(
+                "until",
+                "--until",
+                "Hạn khác với hạn đề nghị (dd/mm/yyyy hoặc '+N ngày làm việc').",
+                Later,
+                default=None,
+            ),
+        ),
     ),
     ActionCommand(
         "extension",
@@ -204,9 +220,11 @@ def _fields(spec: ActionCommand, values: dict[str, Any]) -> dict[str, Any]:
         fields["target"] = c.AssignmentRef(values.pop("directive"), unit)
     for option in spec.options:
         value = values[option.field]
-        fields[option.field] = (
-            required_date(value, what=option.help.split(" (")[0]) if option.type is date else value
-        )
+        if option.type is date:
+            value = required_date(value, what=option.help.split(" (")[0])
+        elif option.type is Later and value is not None:
+            value = parse_new_deadline(value, where=option.flag)
+        fields[option.field] = value
     return fields
 
 
@@ -222,7 +240,9 @@ def _function(spec: ActionCommand) -> Callable[..., None]:
 
     params = _positional(spec)
     for option in spec.options:
-        typed = str if option.type is date else option.type
+        typed: Any = option.type
+        if option.type in (date, Later):
+            typed = str if option.default is inspect.Parameter.empty else str | None
         params.append(
             inspect.Parameter(
                 option.field,

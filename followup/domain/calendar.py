@@ -18,6 +18,7 @@ from functools import cached_property
 import holidays
 
 from followup.domain.errors import ValidationError
+from followup.domain.text import nfc
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,29 @@ class DeadlineSpec:
 
     def __str__(self) -> str:
         return self.on.isoformat() if self.on else f"{self.working_days} ngày làm việc"
+
+
+@dataclass(frozen=True)
+class WorkingDaysLater:
+    """A new deadline given as "+N ngày làm việc": N working days after the current one."""
+
+    days: int
+
+
+def parse_new_deadline(text: str, *, where: str) -> date | WorkingDaysLater:
+    """A later deadline as people type it: a day, or "+N ngày làm việc" (the "+" optional)
+    counted from the current deadline."""
+    value = nfc(text).strip().removeprefix("+").strip()
+    match = _WORKING_DAYS.match(value)
+    if match:
+        return WorkingDaysLater(int(match.group(1)))
+    for parse in (_iso_date, _vn_date):
+        parsed = parse(value)
+        if parsed:
+            return parsed
+    raise ValidationError(
+        f"{where}: không hiểu '{text}'; nhập ngày dạng dd/mm/yyyy hoặc '+N ngày làm việc'."
+    )
 
 
 def parse_deadline(text: str | date, *, where: str = "hạn") -> DeadlineSpec:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
+from followup.domain.calendar import WorkingDaysLater
 from followup.domain.vocabulary import CommandName
 from followup.services.meeting_files import MeetingFile
 
@@ -51,6 +52,10 @@ class EvidenceFile:
             "type": self.content_type,
             "size": self.size,
         }
+
+
+#: A new deadline: a day, or a number of working days after the current deadline.
+NewDeadline = date | WorkingDaysLater
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,7 +139,7 @@ class RequestExtension(AssignmentCommand):
     """The unit asks for the deadline to move to `until`, a later working day."""
 
     name: ClassVar[CommandName] = CommandName.REQUEST_EXTENSION
-    until: date
+    until: NewDeadline
     reason: str
 
 
@@ -144,6 +149,8 @@ class ApproveExtension(AssignmentCommand):
 
     name: ClassVar[CommandName] = CommandName.APPROVE_EXTENSION
     note: str = ""
+    #: Another deadline than the one asked for (None: the one asked for).
+    until: NewDeadline | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

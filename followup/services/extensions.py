@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from followup.db.models import ExtensionRequest
+from followup.domain.calendar import WorkingDaysLater
 from followup.domain.errors import ValidationError
 from followup.domain.states import WORKING_STATES, AssignmentState
 from followup.domain.vocabulary import AuditAction, NoticeKind, label
@@ -17,6 +18,7 @@ from followup.services.change import AssignmentView, Receipt, changing, clean_te
 from followup.services.commands import (
     ApproveExtension,
     AssignmentRef,
+    NewDeadline,
     RefuseExtension,
     RequestExtension,
 )
@@ -24,6 +26,7 @@ from followup.services.context import ServiceContext
 
 #: The furthest a deadline may be pushed in one request.
 MAX_EXTENSION = timedelta(days=366)
+MAX_WORKING_DAYS = 250
 
 
 def pending_request(session: Session, assignment_id: int) -> ExtensionRequest | None:
@@ -44,28 +47,17 @@ def request_extension(
 ) -> AssignmentView:
     """Ask for the deadline to move to `until` (a later working day), with a reason."""
     reason = clean_text(cmd.reason, field="lý do đề nghị gia hạn", required=True)
-    until, actor = cmd.until, cmd.actor
+    actor = cmd.actor
     with changing(ctx, cmd.target, None, receipt) as change:
         a = change.a
         where = f"{a.directive.code}/{a.unit.code}"
+        until = resolve_deadline(ctx, cmd.until, a.due_on)
         if AssignmentState(a.state) not in WORKING_STATES:
             raise ValidationError(
                 f"Chỉ đề nghị gia hạn được khi nhiệm vụ đang thực hiện ({where} đang ở trạng "
                 f"thái '{label(AssignmentState(a.state))}')."
             )
-        if until <= a.due_on:
-            raise ValidationError(
-                f"Ngày đề nghị gia hạn ({_fmt(until)}) phải sau hạn hiện tại {_fmt(a.due_on)}."
-            )
-        if until > a.due_on + MAX_EXTENSION:
-            raise ValidationError(
-                f"Ngày đề nghị gia hạn ({_fmt(until)}) quá xa: tối đa một năm sau hạn hiện tại."
-            )
-        if not ctx.calendar.is_working_day(until):
-            raise ValidationError(
-                f"Ngày {_fmt(until)} là ngày nghỉ; hãy chọn một ngày làm việc "
-                f"(gần nhất: {_fmt(ctx.calendar.add_working_days(until, 1))})."
-            )
+        check_new_deadline(ctx, until, a.due_on, what="Ngày đề nghị gia hạn")
         if pending_request(change.uow.session, a.id) is not None:
             raise ValidationError(
                 f"{where} đã có một đề nghị gia hạn đang chờ xem xét; hãy chờ kết quả."
@@ -92,12 +84,39 @@ def request_extension(
     return change.returned()
 
 
+def resolve_deadline(ctx: ServiceContext, value: NewDeadline, current: date) -> date:
+    """A day as given, or "+N ngày làm việc" counted from the current deadline."""
+    if isinstance(value, WorkingDaysLater):
+        if not 1 <= value.days <= MAX_WORKING_DAYS:
+            raise ValidationError(
+                f"Số ngày làm việc gia hạn phải từ 1 đến {MAX_WORKING_DAYS}, nhận {value.days}."
+            )
+        return ctx.calendar.add_working_days(current, value.days)
+    return value
+
+
+def check_new_deadline(ctx: ServiceContext, until: date, current: date, *, what: str) -> None:
+    """A later working day, at most a year after the current deadline."""
+    if until <= current:
+        raise ValidationError(f"{what} ({_fmt(until)}) phải sau hạn hiện tại {_fmt(current)}.")
+    if until > current + MAX_EXTENSION:
+        raise ValidationError(f"{what} ({_fmt(until)}) quá xa: tối đa một năm sau hạn hiện tại.")
+    if not ctx.calendar.is_working_day(until):
+        raise ValidationError(
+            f"Ngày {_fmt(until)} là ngày nghỉ; hãy chọn một ngày làm việc "
+            f"(gần nhất: {_fmt(ctx.calendar.add_working_days(until, 1))})."
+        )
+
+
 def approve_extension(
     ctx: ServiceContext, cmd: ApproveExtension, receipt: Receipt | None
 ) -> AssignmentView:
-    """The deadline moves to the requested day; the original stays for the statistics."""
+    """The deadline moves to the requested day (or to the day the coordinator gives); the
+    original stays for the statistics."""
     note = clean_text(cmd.note, field="ghi chú")
-    return _decide(ctx, cmd.target, approve=True, note=note, actor=cmd.actor, receipt=receipt)
+    return _decide(
+        ctx, cmd.target, approve=True, note=note, actor=cmd.actor, receipt=receipt, until=cmd.until
+    )
 
 
 def refuse_extension(
@@ -116,6 +135,7 @@ def _decide(
     note: str,
     actor: str,
     receipt: Receipt | None,
+    until: NewDeadline | None = None,
 ) -> AssignmentView:
     """A coordinator approves (the deadline moves) or refuses (it stays) the pending request;
     the unit is told either way."""
@@ -136,8 +156,13 @@ def _decide(
         request.decided_at = change.now
         request.decision_note = note
         previous_due = a.due_on
+        new_due = previous_due
         if approve:
-            a.due_on = request.requested_due_on
+            new_due = request.requested_due_on
+            if until is not None:  # the coordinator grants another day than the one asked
+                new_due = resolve_deadline(ctx, until, previous_due)
+                check_new_deadline(ctx, new_due, previous_due, what="Hạn gia hạn")
+            a.due_on = new_due
             a.extension_approved = True
             change.reschedule()
         change.audit(
@@ -145,6 +170,7 @@ def _decide(
             actor=actor,
             due_on=previous_due,
             requested_due_on=request.requested_due_on,
+            new_due_on=new_due,
             original_due_on=a.original_due_on,
             note=note,
         )
@@ -155,6 +181,7 @@ def _decide(
                 "approved": approve,
                 "requested_due_on": request.requested_due_on,
                 "previous_due_on": previous_due,
+                "new_due_on": new_due,
                 "decision_note": note,
                 "reason": request.reason,
             },

@@ -32,6 +32,7 @@ EXTRA: dict[NoticeKind, dict[str, Any]] = {
     NoticeKind.EXTENSION_DECIDED: {
         "approved": True,
         "requested_due_on": date(2021, 5, 14),
+        "new_due_on": date(2021, 5, 14),
         "previous_due_on": date(2021, 4, 30),
         "decision_note": "Đồng ý <i>lần này</i>",
         "reason": "Mưa <script>lớn</script>",
