@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+            raise ValueError("phải bắt đầu bằng http:// hoặc https://")
         return value.rstrip("/")
 
     @field_validator("database_url")
@@ -133,7 +133,7 @@ class Settings(BaseSettings):
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("must not be blank")
+            raise ValueError("không được để trống")
         return value
 
     def signer(self) -> LinkSigner:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from followup.cli import actions, demo, operations, reports
 from followup.cli.common import Failed, err
 from followup.domain.errors import FollowupError
+from followup.services.meeting_files import explain
 
 app = typer.Typer(
     help="followup: theo dõi, đôn đốc thực hiện nhiệm vụ sau các buổi làm việc.",
@@ -47,10 +48,11 @@ def main() -> None:
         app()
     except (FollowupError, Failed) as exc:
         _fail(str(exc))
-    except PydanticValidationError as exc:
+    except PydanticValidationError as exc:  # a setting (FOLLOWUP_*) that does not fit
         first = exc.errors()[0]
         name = "FOLLOWUP_" + str(first["loc"][0]).upper() if first["loc"] else "cấu hình"
-        message = str(first["msg"]).removeprefix("Value error, ")
+        own = str(first["msg"]).removeprefix("Value error, ")
+        message = own if first["type"] == "value_error" else explain(first)
         _fail(message if name in message else f"cấu hình {name} không hợp lệ: {message}")
     except (OperationalError, ProgrammingError) as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -126,6 +128,43 @@ def _where(loc: tuple[int | str, ...], data: Any) -> str:
     return ", ".join(parts) if parts else "tệp"
 
 
+def explain(error: Mapping[str, Any]) -> str:
+    """A pydantic error in Vietnamese, by its type (pydantic's own words are English)."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    shown = f" ('{str(value)[:60]}')" if isinstance(value, str | int | float) else ""
+    field = str(error["loc"][-1]) if error.get("loc") else ""
+    if kind == "missing":
+        return "thiếu mục bắt buộc này"
+    if kind == "string_too_short" or (kind == "too_short" and isinstance(value, str)):
+        return "không được để trống"
+    if kind == "string_too_long":
+        return f"dài quá {ctx.get('max_length', '')} ký tự"
+    if kind == "string_pattern_mismatch" and field == "email":
+        return f"không phải địa chỉ e-mail hợp lệ{shown}"
+    if kind == "string_pattern_mismatch":
+        return f"chỉ gồm chữ thường không dấu, số, dấu '-', '_', '/' hoặc '.'{shown}"
+    if kind == "literal_error":
+        expected = str(ctx.get("expected", "")).replace(" or ", " hoặc ")
+        return f"phải là một trong: {expected}{shown}"
+    if kind == "extra_forbidden":
+        return "không có mục tên này (gõ nhầm tên mục?)"
+    if kind.startswith(("date_", "datetime_")):
+        return f"không phải ngày hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd){shown}"
+    if kind == "too_short":
+        return f"cần ít nhất {ctx.get('min_length', 1)} mục"
+    if kind.endswith(("_type", "_parsing")):
+        return f"sai kiểu dữ liệu{shown}"
+    return f"không hợp lệ{shown}"
+
+
+def _toml_problem(exc: tomllib.TOMLDecodeError) -> str:
+    """'Expected ... (at line 3, column 7)' → 'ở dòng 3, cột 7'."""
+    found = re.search(r"line (\d+), column (\d+)", str(exc))
+    return f" ở dòng {found.group(1)}, cột {found.group(2)}" if found else ""
+
+
 def parse_toml_file(path: Path, model: type[ModelT]) -> ModelT:
     """Read and validate one TOML file; any problem is one sentence naming file and place."""
     try:
@@ -137,11 +176,14 @@ def parse_toml_file(path: Path, model: type[ModelT]) -> ModelT:
     except UnicodeDecodeError as exc:
         raise ValidationError(f"Tệp {path} không phải UTF-8 (byte {exc.start}).") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(f"Tệp {path} không đúng định dạng TOML: {exc}.") from exc
+        raise ValidationError(
+            f"Tệp {path} không đúng định dạng TOML{_toml_problem(exc)} (kiểm tra dấu ngoặc, "
+            "dấu nháy và dấu '=' ở dòng đó)."
+        ) from exc
     try:
         return TypeAdapter(model).validate_python(data)
     except PydanticValidationError as exc:
         first = exc.errors()[0]
         raise ValidationError(
-            f"Tệp {path}: {_where(tuple(first['loc']), data)}: {first['msg']}."
+            f"Tệp {path}: {_where(tuple(first['loc']), data)}: {explain(first)}."
         ) from exc
