@@ -54,8 +54,19 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 30.0
     smtp_concurrency: int = Field(default=4, ge=1, le=64)
     smtp_batch_size: int = Field(default=20, ge=1, le=1000)
-    smtp_max_attempts: int = Field(default=8, ge=1)
     smtp_retry_base_seconds: float = Field(default=30.0, ge=0)
+    smtp_retry_max_seconds: float = Field(
+        default=300.0,
+        ge=1,
+        description="The longest wait between two tries of one notice: after an outage,"
+        " delivery resumes within one dispatch period of the server's return.",
+    )
+    smtp_give_up_after_hours: float = Field(
+        default=72.0,
+        gt=0,
+        description="A notice not delivered this long after it was written is given up on:"
+        " audited, shown as not delivered, and re-queued by 'followup notices requeue'.",
+    )
 
     clock_file: Path | None = Field(
         default=None,

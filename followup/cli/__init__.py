@@ -32,6 +32,7 @@ app.add_typer(extension_app, name="extension")
 app.add_typer(operations.db_app, name="db")
 app.add_typer(operations.units_app, name="units")
 app.add_typer(operations.meeting_app, name="meeting")
+app.add_typer(operations.notices_app, name="notices")
 app.add_typer(reports.audit_app, name="audit")
 actions.register(app, {"extension": extension_app, "units": operations.units_app})
 

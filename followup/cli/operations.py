@@ -25,6 +25,7 @@ from followup.db.migrate import check_ready, upgrade
 from followup.domain.vocabulary import WakeOutcome, label
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.services.bus import execute
+from followup.services.commands import RequeueNotices
 from followup.services.meetings import meeting_from_file
 from followup.services.sweep import sweep
 from followup.services.units import load_units_file
@@ -41,6 +42,7 @@ app = typer.Typer()
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
 units_app = typer.Typer(help="Đơn vị.", no_args_is_help=True)
 meeting_app = typer.Typer(help="Cuộc họp và nhiệm vụ.", no_args_is_help=True)
+notices_app = typer.Typer(help="Thông báo (e-mail).", no_args_is_help=True)
 
 
 @db_app.command("upgrade")
@@ -189,3 +191,21 @@ def repair_cmd() -> None:
     )
     if counts.get(WakeOutcome.UNREACHABLE):
         raise typer.Exit(1)
+
+
+@notices_app.command("requeue")
+def notices_requeue(
+    ids: Annotated[
+        list[int] | None,
+        typer.Argument(help="Số thông báo; bỏ trống: mọi thông báo không gửi được."),
+    ] = None,
+    actor: Actor = "",
+) -> None:
+    """Gửi lại các thông báo đã ngừng thử (máy chủ thư hỏng quá lâu, hộp thư đầy...)."""
+    command = RequeueNotices(notice_ids=tuple(ids or ()), actor=actor or default_actor())
+    with context(wake=False) as ctx:
+        done = execute(ctx, command)
+    out.print(
+        f"Đã đưa {done.result.count} thông báo vào hàng chờ gửi; lần gửi tới sẽ gửi chúng.",
+        highlight=False,
+    )

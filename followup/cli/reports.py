@@ -22,6 +22,7 @@ from followup.domain.vocabulary import label
 from followup.services.context import ServiceContext
 from followup.services.reports import status_by_unit, timeline, verify_audit
 from followup.services.story import describe
+from followup.services.undelivered import undelivered_count
 
 app = typer.Typer()
 audit_app = typer.Typer(help="Nhật ký thay đổi.", no_args_is_help=True)
@@ -51,10 +52,12 @@ def status_cmd(
 
     with context(wake=False) as ctx:
         day, rows = compute(ctx)
+        undelivered = undelivered_count(ctx)
     if fmt is Format.json:
         text = json.dumps(
             {
                 "as_of": day.isoformat(),
+                "undelivered_notices": undelivered,
                 "units": [
                     {"unit": r.unit_code, "name": r.unit_name, "total": r.total}
                     | {k.value: v for k, v in r.counts.items()}
@@ -75,6 +78,12 @@ def status_cmd(
         table = status_table(rows, title=f"Tình trạng nhiệm vụ đến ngày {day:%d/%m/%Y}")
         if output is None:
             out.print(table)
+            if undelivered:
+                out.print(
+                    f"Thông báo không gửi được (đã ngừng thử): {undelivered} — gửi lại bằng "
+                    "'followup notices requeue'.",
+                    highlight=False,
+                )
             return
         buffer = io.StringIO()
         Console(file=buffer, width=160).print(table)

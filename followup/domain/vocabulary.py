@@ -36,6 +36,7 @@ class CommandName(StrEnum):
     DELEGATE = "delegate"
     END_DELEGATION = "end_delegation"
     OPEN_MEETING = "open_meeting"
+    REQUEUE_NOTICES = "requeue_notices"
 
 
 class NoticeKind(StrEnum):
@@ -77,6 +78,8 @@ class AuditAction(StrEnum):
     UNIT_CREATED = "unit.created"
     UNIT_UPDATED = "unit.updated"
     LINK_REFUSED = "link.refused"
+    NOTICE_GIVEN_UP = "notice.given_up"
+    NOTICE_REQUEUED = "notice.requeued"
 
 
 class LinkRefusal(StrEnum):
@@ -166,6 +169,8 @@ _LABELS: dict[Enum, Label] = {
     AuditAction.UNIT_CREATED: Label("thêm đơn vị", "unit added"),
     AuditAction.UNIT_UPDATED: Label("cập nhật đơn vị", "unit updated"),
     AuditAction.LINK_REFUSED: Label("liên kết bị từ chối", "link refused"),
+    AuditAction.NOTICE_GIVEN_UP: Label("thông báo không gửi được (ngừng thử)", "notice given up"),
+    AuditAction.NOTICE_REQUEUED: Label("gửi lại thông báo", "notice re-queued"),
     LinkRefusal.FORGED: Label("liên kết không hợp lệ hoặc bị sửa", "forged or altered"),
     LinkRefusal.EXPIRED: Label("liên kết hết hạn", "expired"),
     LinkRefusal.REPLAYED: Label("liên kết đã dùng", "already used"),
@@ -201,6 +206,9 @@ _LABELS: dict[Enum, Label] = {
     CommandName.DELEGATE: Label("Ủy quyền cán bộ phụ trách", "Delegate the officer"),
     CommandName.END_DELEGATION: Label("Kết thúc ủy quyền", "End the delegation"),
     CommandName.OPEN_MEETING: Label("Mở cuộc họp, giao nhiệm vụ", "Open a meeting"),
+    CommandName.REQUEUE_NOTICES: Label(
+        "Gửi lại thông báo không gửi được", "Re-queue undelivered notices"
+    ),
     WakeOutcome.RESUMED: Label(
         "đã báo lượt theo dõi trên Prefect cập nhật", "the Prefect run was told to update"
     ),

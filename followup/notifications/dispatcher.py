@@ -42,8 +42,9 @@ class SmtpConfig:
     sender_email: str = "theodoi-nhiemvu@mongcai.example"
     sender_name: str = "Theo dõi nhiệm vụ"
     batch_size: int = 20
-    max_attempts: int = 8
     retry_base_seconds: float = 30.0
+    retry_max_seconds: float = 300.0
+    give_up_after: timedelta = timedelta(hours=72)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpConfig:
@@ -60,8 +61,9 @@ class SmtpConfig:
             sender_email=settings.mail_from,
             sender_name=settings.mail_from_name,
             batch_size=settings.smtp_batch_size,
-            max_attempts=settings.smtp_max_attempts,
             retry_base_seconds=settings.smtp_retry_base_seconds,
+            retry_max_seconds=settings.smtp_retry_max_seconds,
+            give_up_after=timedelta(hours=settings.smtp_give_up_after_hours),
         )
 
     def tls_context(self) -> ssl.SSLContext | None:
@@ -82,10 +84,11 @@ class _PermanentError(Exception):
     pass
 
 
-def backoff(attempts: int, base_seconds: float) -> timedelta:
-    """30 s, 1 min, 2 min, ... capped at 6 h: a short outage heals fast, a long one is not
-    hammered."""
-    return timedelta(seconds=min(base_seconds * (2 ** max(attempts - 1, 0)), 6 * 3600))
+def backoff(attempts: int, base_seconds: float, max_seconds: float = 300.0) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at `max_seconds` (5 min): a flapping server is not
+    hammered, and once it is back every notice goes out within one dispatch period, however
+    long it was down."""
+    return timedelta(seconds=min(base_seconds * (2 ** max(attempts - 1, 0)), max_seconds))
 
 
 class _Connection:
@@ -213,7 +216,12 @@ async def _send_one(
     except _PermanentError as exc:
         connection.drop()
         await asyncio.to_thread(
-            outbox.mark_failed, session_factory, message, error=str(exc), retry_at=None
+            outbox.mark_failed,
+            session_factory,
+            message,
+            error=str(exc),
+            retry_at=None,
+            now=clock.now(),
         )
         report.failed += 1
         report.errors.append(f"thông báo #{message.id}: {exc}")
@@ -221,9 +229,12 @@ async def _send_one(
         connection.drop()
         attempts = message.attempts + 1
         error = f"{type(exc).__name__}: {exc}"
+        now = clock.now()
         retry_at = None
-        if attempts < config.max_attempts:
-            retry_at = clock.now() + backoff(attempts, config.retry_base_seconds)
+        # Given up on after a span of time, not a number of tries: an afternoon's outage
+        # costs many tries and must lose nothing.
+        if now - message.created_at < config.give_up_after:
+            retry_at = now + backoff(attempts, config.retry_base_seconds, config.retry_max_seconds)
             report.retrying += 1
         else:
             report.failed += 1
@@ -231,7 +242,7 @@ async def _send_one(
         # Info, not warning: the report carries it to whoever runs the dispatch, once.
         log.info("notice %s not sent (attempt %s): %s", message.id, attempts, error)
         await asyncio.to_thread(
-            outbox.mark_failed, session_factory, message, error=error, retry_at=retry_at
+            outbox.mark_failed, session_factory, message, error=error, retry_at=retry_at, now=now
         )
     else:
         await asyncio.to_thread(outbox.mark_sent, session_factory, message, clock.now())

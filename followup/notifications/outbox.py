@@ -17,10 +17,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from followup.db.audit import AuditDraft, append_events
 from followup.db.models import Notice
 from followup.domain.text import nfc
-from followup.domain.vocabulary import NoticeKind
+from followup.domain.vocabulary import AuditAction, NoticeKind
 from followup.notifications.render import RenderedEmail
+
+#: Who the audit names for what the dispatcher decides on its own.
+DISPATCHER = "hệ thống: gửi thư"
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,9 @@ class OutgoingMessage:
     text: str
     html: str
     message_id: str
+    created_at: datetime
+    directive_id: int | None = None
+    assignment_id: int | None = None
 
 
 def message_id_for(dedupe_key: str, domain: str) -> str:
@@ -133,6 +140,9 @@ def claim(
                 text=row.body_text,
                 html=row.body_html,
                 message_id=row.message_id,
+                created_at=row.created_at,
+                directive_id=row.directive_id,
+                assignment_id=row.assignment_id,
             )
             for row in rows
         ]
@@ -169,9 +179,31 @@ def mark_failed(
     *,
     error: str,
     retry_at: datetime | None,
+    now: datetime,
 ) -> None:
-    """Record a failed attempt: retry later, or give up (`retry_at` None) for a person to see."""
+    """Record a failed attempt: retry later, or give up (`retry_at` None) for a person to
+    see: a notice given up on is an audit event, in the same transaction."""
     with session_factory() as session, session.begin():
+        if retry_at is None:
+            append_events(
+                session,
+                [
+                    AuditDraft(
+                        occurred_at=now,
+                        actor=DISPATCHER,
+                        action=AuditAction.NOTICE_GIVEN_UP,
+                        directive_id=message.directive_id,
+                        assignment_id=message.assignment_id,
+                        details={
+                            "notice": message.id,
+                            "kind": message.kind,
+                            "recipient": message.recipient.email,
+                            "attempts": message.attempts + 1,
+                            "error": error[:500],
+                        },
+                    )
+                ],
+            )
         session.execute(
             update(Notice)
             .where(_owned(message))

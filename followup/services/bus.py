@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from followup.domain.vocabulary import CommandName, WakeOutcome
-from followup.services import actions, delegations, extensions, meetings
+from followup.services import actions, delegations, extensions, meetings, undelivered
 from followup.services.change import Receipt
 from followup.services.commands import Command
 from followup.services.context import ServiceContext
@@ -51,6 +51,7 @@ HANDLERS: dict[CommandName, Handler] = {
     CommandName.DELEGATE: delegations.delegate,
     CommandName.END_DELEGATION: delegations.end_delegation,
     CommandName.OPEN_MEETING: meetings.open_meeting,
+    CommandName.REQUEUE_NOTICES: undelivered.requeue,
 }
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # results are built by the handlers; commands only name their
     from followup.services.change import AssignmentView  # noqa: F401
     from followup.services.delegations import DelegationView, EndedDelegations  # noqa: F401
     from followup.services.meetings import OpenedMeeting  # noqa: F401
+    from followup.services.undelivered import RequeuedNotices  # noqa: F401
 
 R = TypeVar("R", covariant=True)
 
@@ -199,6 +200,15 @@ class OpenMeeting(Command["OpenedMeeting"]):
     name: ClassVar[CommandName] = CommandName.OPEN_MEETING
     meeting: MeetingFile = field(repr=False)
     source: str = "cuộc họp"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequeueNotices(Command["RequeuedNotices"]):
+    """Send again notices that were given up on (the mail server was down too long, a
+    mailbox was full): these ids, or every one given up on if none is named."""
+
+    name: ClassVar[CommandName] = CommandName.REQUEUE_NOTICES
+    notice_ids: tuple[int, ...] = ()
 
 
 #: The commands a coordinator can send a directive's run from its resume form, in the order

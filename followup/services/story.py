@@ -13,7 +13,7 @@ from enum import Enum
 from followup.domain.escalation import StepKind
 from followup.domain.policy import Role
 from followup.domain.states import AssignmentState
-from followup.domain.vocabulary import AuditAction, CommandName, LinkRefusal, label
+from followup.domain.vocabulary import AuditAction, CommandName, LinkRefusal, NoticeKind, label
 
 #: How detail keys read; keys not listed are shown as they are stored.
 _KEYS_VI = {
@@ -42,6 +42,10 @@ _KEYS_VI = {
     "evidence": "minh chứng",
     "step": "bước",
     "about": "ngày xét",
+    "notice": "thông báo số",
+    "kind": "loại",
+    "attempts": "số lần thử",
+    "error": "lỗi",
 }
 #: Keys that say nothing new on a line that already names the directive and unit.
 _HIDDEN = {"directive", "unit", "from", "to", "key", "path", "client", "link_subject", "detail"}
@@ -51,6 +55,7 @@ _VALUE_ENUMS: dict[str, type[Enum]] = {
     "reason": LinkRefusal,
     "action": CommandName,
     "link_action": CommandName,
+    "kind": NoticeKind,
 }
 
 

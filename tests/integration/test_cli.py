@@ -326,3 +326,21 @@ def test_no_cli_output_shows_a_raw_value(loaded: ServiceContext) -> None:
         shown = result.stdout + result.stderr
         assert shown.strip(), args
         assert raw_values_in(shown) == [], (args, shown)
+
+
+def test_dispatch_during_an_outage_says_each_failure_once(
+    loaded: ServiceContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.smtp import free_port
+
+    clock = tmp_path / "clock.txt"
+    clock.write_text(loaded.clock.now().isoformat(), encoding="utf-8")  # when they were written
+    monkeypatch.setenv("FOLLOWUP_CLOCK_FILE", str(clock))
+    monkeypatch.setenv("FOLLOWUP_SMTP_PORT", str(free_port()))  # nothing listens there
+    monkeypatch.setenv("FOLLOWUP_SMTP_TIMEOUT_SECONDS", "1")
+    result = cli(_url(loaded), "dispatch")
+    assert result.returncode == 75  # nothing given up on, all wait for a retry
+    assert "Đã gửi 0, chờ gửi lại 3, không gửi được 0." in result.stdout
+    failures = result.stderr.strip().splitlines()
+    assert len(failures) == 3, result.stderr  # one line per notice, not two
+    assert all(line.strip().startswith("thông báo #") for line in failures)

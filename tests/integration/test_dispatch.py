@@ -31,7 +31,6 @@ def _config(server: SmtpServer, **kw: object) -> SmtpConfig:
         "sender_email": "theodoi@mongcai.example",
         "sender_name": "Văn phòng UBND thành phố",
         "retry_base_seconds": 30.0,
-        "max_attempts": 4,
     }
     return SmtpConfig(**(base | kw))  # type: ignore[arg-type]
 

@@ -1,0 +1,137 @@
+"""A mail server that is down for a while, in simulated time, against a real SMTP server that
+is not there and then comes back: nothing is lost, nothing is sent twice, delivery resumes
+within one dispatch period of the server's return, and a notice is given up on only after a
+span of time (audited, counted, re-queued by a command)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from followup.db.models import AuditEvent, Notice
+from followup.domain.clock import ManualClock
+from followup.domain.vocabulary import AuditAction
+from followup.notifications.dispatcher import SmtpConfig, dispatch
+from followup.services.bus import execute
+from followup.services.commands import RequeueNotices
+from followup.services.context import ServiceContext
+from followup.services.undelivered import undelivered_count
+from tests.smtp import SmtpServer
+
+
+def _config(server: SmtpServer, **kw: object) -> SmtpConfig:
+    return SmtpConfig(host="127.0.0.1", port=server.port, timeout=2.0, **kw)  # type: ignore[arg-type]
+
+
+def _audited(ctx: ServiceContext, action: AuditAction) -> int:
+    with ctx.session_factory() as session:
+        return int(
+            session.execute(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
+            ).scalar_one()
+        )
+
+
+def _run_outage(
+    ctx: ServiceContext,
+    clock: ManualClock,
+    config: SmtpConfig,
+    server: SmtpServer,
+    *,
+    down_for: timedelta,
+    every: timedelta,
+) -> datetime | None:
+    """Dispatch every `every` while the server is down, start it `down_for` after the first
+    try, and go on until nothing is pending; the moment the last notice went out."""
+    start = clock.now()
+    back_at = start + down_for
+    delivered_at = None
+    while clock.now() < back_at + timedelta(hours=1):
+        if clock.now() >= back_at and not server.controller.server:  # the server comes back
+            server.start()
+        report = asyncio.run(dispatch(ctx.session_factory, config, clock=clock))
+        if report.sent:
+            delivered_at = clock.now()
+        with ctx.session_factory() as session:
+            pending = session.execute(
+                select(func.count()).select_from(Notice).where(Notice.status == "pending")
+            ).scalar_one()
+        if server.controller.server and not pending:
+            return delivered_at
+        clock.advance(every)
+    return delivered_at
+
+
+def test_a_half_hour_outage_loses_nothing_and_recovers_within_a_period(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    server = SmtpServer()  # its port is reserved; nothing answers on it yet
+    started = clock.now()
+    try:
+        every = timedelta(minutes=5)
+        # Back at 32 minutes: between two dispatches, the worst case for waiting.
+        outage = timedelta(minutes=32)
+        delivered = _run_outage(
+            loaded, clock, _config(server), server, down_for=outage, every=every
+        )
+        assert delivered is not None
+        # The first dispatch after the return sent them (the old doubling backoff: 16 min).
+        assert delivered - (started + outage) <= every
+        assert len(server.messages) == 3
+        assert max(Counter(str(m["Message-ID"]) for m in server.messages).values()) == 1
+        assert _audited(loaded, AuditAction.NOTICE_GIVEN_UP) == 0
+    finally:
+        server.stop()
+
+
+def test_a_two_day_outage_still_delivers_everything(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    server = SmtpServer()
+    started = clock.now()
+    try:
+        every = timedelta(minutes=15)
+        outage = timedelta(days=2)
+        delivered = _run_outage(
+            loaded, clock, _config(server), server, down_for=outage, every=every
+        )
+        assert delivered is not None
+        # Tried every few minutes for two days (capped backoff), then sent at once.
+        assert delivered - (started + outage) <= every
+        assert len(server.messages) == 3
+        assert max(Counter(str(m["Message-ID"]) for m in server.messages).values()) == 1
+        with loaded.session_factory() as session:
+            attempts = session.execute(select(Notice.attempts)).scalars().all()
+        assert min(attempts) > 100  # many tries: the old 8-try limit would have lost them
+        assert _audited(loaded, AuditAction.NOTICE_GIVEN_UP) == 0
+    finally:
+        server.stop()
+
+
+def test_given_up_after_its_span_audited_counted_and_requeued(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    server = SmtpServer()
+    config = _config(server, give_up_after=timedelta(hours=24))
+    try:
+        for _ in range(2 * 24 * 4):  # two days, every 15 minutes, the server down
+            asyncio.run(dispatch(loaded.session_factory, config, clock=clock))
+            clock.advance(timedelta(minutes=15))
+        assert undelivered_count(loaded) == 3
+        assert _audited(loaded, AuditAction.NOTICE_GIVEN_UP) == 3  # once each, not per try
+        server.start()
+        # Given up on: the next dispatch does not send them...
+        assert asyncio.run(dispatch(loaded.session_factory, config, clock=clock)).sent == 0
+        # ...until a person re-queues them.
+        done = execute(loaded, RequeueNotices(actor="vp"))
+        assert done.result.count == 3
+        report = asyncio.run(dispatch(loaded.session_factory, config, clock=clock))
+        assert report.sent == 3
+        assert undelivered_count(loaded) == 0
+        assert _audited(loaded, AuditAction.NOTICE_REQUEUED) == 3
+        assert len(server.messages) == 3
+    finally:
+        server.stop()
