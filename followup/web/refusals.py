@@ -1,7 +1,14 @@
-"""Every refused link, failed CSRF check, malformed form or refused evidence file is an
-audit event (AuditAction.LINK_REFUSED) and a clear page with a 4xx."""
+"""A refused link, failed CSRF check, malformed form or refused evidence file gets a clear
+page with a 4xx. A refused POST (someone tried to act) is an audit event
+(AuditAction.LINK_REFUSED); a refused GET or HEAD only opened a page (mail scanners and link
+previews fetch every link, used and expired ones too) and leaves no trace in the chain: it is
+logged, at most `GET_LOG_PER_MINUTE` lines a minute."""
 
 from __future__ import annotations
+
+import logging
+import threading
+import time
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -19,6 +26,37 @@ LINK_STATUS = {"expired": 410, "replayed": 409, "not_found": 404}
 UNKNOWN_ACTOR = "không rõ (liên kết)"
 
 
+#: Refused GETs logged per minute, at most; the rest are counted in the next line logged.
+GET_LOG_PER_MINUTE = 30
+log = logging.getLogger(__name__)
+
+
+class _GetLog:
+    """A rate-limited log of refused page views (a scanner can fetch thousands of links)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._minute = -1
+        self._logged = 0
+        self._dropped = 0
+
+    def refused(self, reason: str, path: str) -> None:
+        minute = int(time.monotonic() // 60)
+        with self._lock:
+            if minute != self._minute:
+                self._minute, self._logged = minute, 0
+            if self._logged >= GET_LOG_PER_MINUTE:
+                self._dropped += 1
+                return
+            self._logged += 1
+            dropped, self._dropped = self._dropped, 0
+        more = f" (+{dropped} not logged before)" if dropped else ""
+        log.info("link refused on a page view: %s %s%s", reason, path[:100], more)
+
+
+_GET_LOG = _GetLog()
+
+
 def audit_refusal(
     deps: WebDeps,
     request: Request,
@@ -30,7 +68,11 @@ def audit_refusal(
     action: str = "",
     detail: str = "",
 ) -> None:
-    """Record the refusal, naming the assignment the link (or else the address) points at."""
+    """Record the refusal, naming the assignment the link (or else the address) points at:
+    an audit event for a refused POST, a log line for a page view."""
+    if request.method in ("GET", "HEAD"):
+        _GET_LOG.refused(reason, request.url.path)
+        return
     target = path_assignment
     if claims is not None and claims.action is not LinkAction.VIEW:
         target = claims.assignment_id

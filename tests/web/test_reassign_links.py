@@ -26,6 +26,7 @@ def test_the_old_units_link_is_refused_and_the_new_units_acts(
     before = row_counts(loaded)
     page = web.client.get(old)
     assert page.status_code == 403
+    assert web.client.post(old, data={"csrf": "x"}).status_code == 403
     refused(web, "not_recipient")
     only_audit_grew(web, before)
 

@@ -115,7 +115,9 @@ def test_an_acting_officer_past_the_range_may_no_longer_act(
     page = web.client.get(link)
     assert page.status_code == 403
     assert "không còn phụ trách" in page.text
-    refused(web, "not_recipient")
+    assert row_counts(loaded) == before  # opening it leaves no trace
+    assert web.client.post(link, data={"csrf": "x"}).status_code == 403
+    refused(web, "not_recipient")  # trying to act with it is audited
     only_audit_grew(web, before)
     view = web.client.get(links_in(mail)["view"])
     assert view.status_code == 200
@@ -134,6 +136,8 @@ def test_a_link_to_removed_work_is_a_clear_404_and_audited(
     page = web.client.get(f"/a/99999/acknowledge?t={token}")
     assert page.status_code == 404
     assert "không còn trong hệ thống" in page.text
+    posted = web.client.post(f"/a/99999/acknowledge?t={token}", data={"csrf": "x"})
+    assert posted.status_code == 404
     refused(web, "not_found")
 
 
