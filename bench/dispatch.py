@@ -57,6 +57,7 @@ def _messages(n: int) -> list[OutgoingMessage]:
             text=TEXT,
             html=f"<p>{TEXT}</p>",
             message_id=f"<{i}@bench.example>",
+            created_at=datetime.now(UTC),
         )
         for i in range(n)
     ]

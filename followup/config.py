@@ -41,10 +41,16 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default a SQLite file in the working directory.",
     )
     language: Literal["vi", "en"] = "vi"
-    org_name: str = "Văn phòng HĐND và UBND thành phố Móng Cái"
+    org_name: str | None = Field(
+        default=None,
+        description="Who signs the notices; default the units file's root unit's name.",
+    )
 
     mail_from: str = "theodoi-nhiemvu@mongcai.example"
-    mail_from_name: str = "Theo dõi nhiệm vụ - UBND thành phố Móng Cái"
+    mail_from_name: str | None = Field(
+        default=None,
+        description="The sender's display name; default 'Theo dõi nhiệm vụ - <root unit>'.",
+    )
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
@@ -142,8 +148,8 @@ class Settings(BaseSettings):
 
     @field_validator("org_name", "mail_from_name")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
             raise ValueError("không được để trống")
         return value
 

@@ -52,6 +52,7 @@ from followup.web.app import serving
 
 DATA = Path(__file__).parent / "data"
 DAYS = 31
+ORG_NAME = "Văn phòng HĐND và UBND thành phố Móng Cái"
 
 
 @dataclass
@@ -119,6 +120,9 @@ def run_demo(
         link_secret = secrets.token_urlsafe(48)
         web_port = _port_or_free(Settings().web_port)
         settings = Settings(
+            # The demo names its office; elsewhere the units file's root unit signs.
+            org_name=ORG_NAME,
+            mail_from_name=f"Theo dõi nhiệm vụ - {ORG_NAME}",
             link_secret=link_secret,
             base_url=f"http://127.0.0.1:{web_port}",
             web_port=web_port,
@@ -172,6 +176,8 @@ def _start_prefect(
         FOLLOWUP_CLOCK_FILE=str(settings.clock_file),
         FOLLOWUP_LINK_SECRET=secret,
         FOLLOWUP_BASE_URL=settings.base_url,
+        FOLLOWUP_ORG_NAME=settings.org_name or "",
+        FOLLOWUP_MAIL_FROM_NAME=settings.mail_from_name or "",
     )
     stack.callback(prefect.stop)
     say("Khởi động máy chủ Prefect cục bộ và 'followup serve'...")

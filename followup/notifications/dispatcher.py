@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,7 +21,9 @@ import aiosmtplib
 from sqlalchemy.orm import Session, sessionmaker
 
 from followup.config import Settings
+from followup.db.organisation import NO_ORGANISATION, root_unit_name
 from followup.domain.clock import Clock
+from followup.domain.errors import FollowupError
 from followup.notifications import outbox
 from followup.notifications.message import build_message
 from followup.notifications.outbox import OutgoingMessage
@@ -40,7 +42,8 @@ class SmtpConfig:
     timeout: float = 30.0
     concurrency: int = 4
     sender_email: str = "theodoi-nhiemvu@mongcai.example"
-    sender_name: str = "Theo dõi nhiệm vụ"
+    #: The sender's display name; None: "Theo dõi nhiệm vụ - <the units file's root unit>".
+    sender_name: str | None = None
     batch_size: int = 20
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 300.0
@@ -118,7 +121,7 @@ class _Connection:
             self.smtp = await self._open()
         mime = build_message(
             message,
-            sender_name=self.config.sender_name,
+            sender_name=self.config.sender_name or "Theo dõi nhiệm vụ",
             sender_email=self.config.sender_email,
             now=clock.now(),
         )
@@ -174,7 +177,17 @@ async def dispatch(
         )
         if not batch:
             return report
+        if config.sender_name is None:  # named once, from the units file, before sending
+            config = replace(config, sender_name=await asyncio.to_thread(_sender, session_factory))
         await _send_batch(session_factory, config, clock, batch, report)
+
+
+def _sender(session_factory: sessionmaker[Session]) -> str:
+    with session_factory() as session:
+        name = root_unit_name(session)
+    if name is None:
+        raise FollowupError(NO_ORGANISATION)
+    return f"Theo dõi nhiệm vụ - {name}"
 
 
 async def _send_batch(

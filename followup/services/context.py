@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from followup.config import Settings
+from followup.db.organisation import NO_ORGANISATION, root_unit_name
 from followup.db.session import UnitOfWork, make_engine, make_session_factory
 from followup.domain.calendar import WorkingCalendar
 from followup.domain.clock import Clock, local_date
@@ -25,7 +26,8 @@ class ServiceContext:
     clock: Clock
     calendar: WorkingCalendar
     policy: EscalationPolicy
-    org_name: str
+    #: Who signs the notices, if a setting names it; else the root unit (`organisation()`).
+    org_name: str | None
     default_language: str
     message_id_domain: str
     #: Signs the links in notices; None if FOLLOWUP_LINK_SECRET is unset (notices refuse).
@@ -54,6 +56,21 @@ class ServiceContext:
             link_valid_days=settings.link_valid_days,
             waker=waker or NoWaker(),
         )
+
+    def organisation(self, session: Session | None = None) -> str:
+        """Who signs the notices: the setting, else the units file's root unit (looked up
+        until there is one: units may be loaded after this context was made). Inside a
+        transaction, pass its session: on SQLite a second one would wait for its lock."""
+        if self.org_name is None:
+            if session is not None:
+                found = root_unit_name(session)
+            else:
+                with self.session_factory() as own:
+                    found = root_unit_name(own)
+            if found is None:
+                raise FollowupError(NO_ORGANISATION)
+            self.org_name = found
+        return self.org_name
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.clock)

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from followup.db.models import Assignment, Delegation, Unit, UnitContact
 from followup.db.session import UnitOfWork
@@ -116,7 +116,7 @@ def base_context(
     directive = assignment.directive
     meeting = directive.meeting
     return {
-        "org_name": ctx.org_name,
+        "org_name": ctx.organisation(object_session(assignment)),
         "recipient_name": recipient.name,
         "unit_name": assignment.unit.name,
         "unit_code": assignment.unit.code,

@@ -32,13 +32,14 @@ class WebDeps:
         """`ctx` (tests, the demo) shares a context, else one is made from settings."""
         signer = settings.signer()  # refuses a missing or placeholder secret at start-up
         secret = settings.link_secret.get_secret_value() if settings.link_secret else ""
+        context = ctx or waking(ServiceContext.from_settings(settings))
         return cls(
             settings=settings,
-            context=ctx or waking(ServiceContext.from_settings(settings)),
+            context=context,
             signer=signer,
             csrf=CsrfGuard(secret),
             pages=Renderer(
-                org_name=settings.org_name,
+                org_name=context.organisation,
                 default_language=settings.language,
                 max_bytes=settings.evidence_max_bytes,
             ),

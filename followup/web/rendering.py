@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from followup.domain.errors import FollowupError
 from followup.domain.states import AssignmentState
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
@@ -50,11 +52,19 @@ def _templates() -> Environment:
 class Renderer:
     """The pages' templates, in the organisation's name and default language."""
 
-    def __init__(self, *, org_name: str, default_language: str, max_bytes: int) -> None:
-        self.org_name = org_name
+    def __init__(
+        self, *, org_name: Callable[[], str], default_language: str, max_bytes: int
+    ) -> None:
+        self._org_name = org_name
         self.default_language = default_language
         self.max_mb = f"{max_bytes / 1048576:g}"
         self._templates = _templates()
+
+    def org_name(self) -> str:
+        try:
+            return self._org_name()
+        except FollowupError:  # no units loaded: the page still shows, unsigned
+            return ""
 
     def language(self, request: Request, default: str | None = None) -> str:
         """The language asked for in the address, else `default` (the unit's), else ours."""
@@ -70,7 +80,7 @@ class Renderer:
         html = self._templates.get_template(name).render(
             t=strings(lang),
             lang=lang,
-            org=self.org_name,
+            org=self.org_name(),
             switch_url=request.url.include_query_params(lang=other),
             state_label=lambda s: state_label(s, lang),
             status_label=lambda s: status_label(s, lang),

@@ -163,6 +163,7 @@ def test_subjects_survive_the_wire_space_for_space(words: list[str]) -> None:
             text="Nội dung " * 40,
             html="<p>Nội dung</p>",
             message_id="<1@mongcai.local>",
+            created_at=datetime(2021, 3, 9, tzinfo=UTC),
         ),
         sender_name="Văn phòng",
         sender_email="vp@mongcai.local",
