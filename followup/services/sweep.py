@@ -12,6 +12,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -119,50 +120,29 @@ def _carry_out(
     ctx: ServiceContext, uow: UnitOfWork, a: Assignment, action: DueAction, today: date
 ) -> None:
     common = {"directive": a.directive.code, "unit": a.unit.code, "about": action.about}
+    kind, role = NoticeKind.REMINDER, Role.OFFICER
+    extra: dict[str, Any] = {}
+    event, details = AuditAction.REMINDED, common
     if action.kind is DueKind.REMINDER:
-        sent_to = notify(
-            ctx,
-            uow,
-            a,
-            NoticeKind.REMINDER,
-            role=Role.OFFICER,
-            occasion=action.key,
-            extra={"working_days_left": ctx.calendar.working_days_between(today, a.due_on)},
-        )
-        event, details = AuditAction.REMINDED, common
+        extra = {"working_days_left": ctx.calendar.working_days_between(today, a.due_on)}
     elif action.kind is DueKind.PROGRESS_REQUEST:
-        sent_to = notify(
-            ctx,
-            uow,
-            a,
-            NoticeKind.PROGRESS_REQUEST,
-            role=Role.OFFICER,
-            occasion=action.key,
-            extra={"progress_due_on": action.about},
-        )
-        event, details = AuditAction.PROGRESS_REQUESTED, common
+        kind, event = NoticeKind.PROGRESS_REQUEST, AuditAction.PROGRESS_REQUESTED
+        extra = {"progress_due_on": action.about}
     else:
         if action.level is None or action.step_kind is None:
             raise ValueError(f"escalation without level or step: {action}")
+        kind, event = NoticeKind.ESCALATION, AuditAction.ESCALATED
         role = ctx.policy.level(action.level).recipient
         officer = recipient_for(a.unit, Role.OFFICER)
-        sent_to = notify(
-            ctx,
-            uow,
-            a,
-            NoticeKind.ESCALATION,
-            role=role,
-            occasion=action.key,
-            extra={
-                "level": action.level,
-                "step_kind": action.step_kind.value,
-                "step_due_on": action.about,
-                "days_late": ctx.calendar.working_days_between(action.about, today),
-                "officer_name": officer.name if officer else "",
-            },
-        )
-        event = AuditAction.ESCALATED
+        extra = {
+            "level": action.level,
+            "step_kind": action.step_kind.value,
+            "step_due_on": action.about,
+            "days_late": ctx.calendar.working_days_between(action.about, today),
+            "officer_name": officer.name if officer else "",
+        }
         details = common | {"level": action.level, "step": action.step, "role": role.value}
+    sent_to = notify(ctx, uow, a, kind, role=role, occasion=action.key, extra=extra)
     uow.record(
         event,
         actor=SWEEP_ACTOR,
