@@ -20,6 +20,7 @@ from followup.domain.clock import LOCAL_TZ, ManualClock
 from followup.services.bus import execute
 from followup.services.context import ServiceContext
 from followup.services.meetings import meeting_from_file
+from tests.helpers import TEST_LINK_SECRET
 from tests.smtp import SmtpServer
 
 DATA = Path(__file__).parent / "data"
@@ -94,10 +95,6 @@ START = datetime(2021, 3, 9, 8, 0, tzinfo=LOCAL_TZ).astimezone(UTC)
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(START)
-
-
-#: Signs links in tests (a real secret's length; never used outside tests).
-TEST_LINK_SECRET = "test-secret-only-for-the-test-suite-0123456789abcdef"
 
 
 def make_context(url: str, clock: ManualClock, **overrides: Any) -> ServiceContext:

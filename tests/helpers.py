@@ -1,14 +1,53 @@
-"""Small helpers the integration tests share."""
+"""Small helpers the tests share."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from followup.db.base import Base
 from followup.domain.vocabulary import LABELLED
+from followup.services.commands import AssignmentRef
 from followup.services.context import ServiceContext
+
+#: The test meeting's first directive, as xã Hải Tiến (its lead) has it.
+HAI_TIEN = AssignmentRef("T-01", "xa-hai-tien")
+#: Signs links in tests (a real secret's length; never used outside tests).
+TEST_LINK_SECRET = "test-secret-only-for-the-test-suite-0123456789abcdef"
+
+
+def url_of(ctx: ServiceContext) -> str:
+    return ctx.engine.url.render_as_string(hide_password=False)
+
+
+def run_cli(
+    *args: str,
+    url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`followup *args` as a person runs it: a process of its own, on `url` (or the
+    database `env` names), with the test link secret and room for wide tables."""
+    full = dict(env if env is not None else os.environ)
+    full.setdefault("FOLLOWUP_LINK_SECRET", TEST_LINK_SECRET)
+    full["COLUMNS"] = "200"
+    if url is not None:
+        full["FOLLOWUP_DATABASE_URL"] = url
+    return subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "followup", *args],
+        capture_output=True,
+        text=True,
+        env=full,
+        check=False,
+        timeout=120,
+        cwd=cwd,
+    )
 
 
 def row_counts(ctx: ServiceContext) -> dict[str, int]:

@@ -11,7 +11,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 
 from followup.demo.local_prefect import LocalPrefect
-from tests.conftest import TEST_LINK_SECRET
+from tests.helpers import TEST_LINK_SECRET
 from tests.smtp import SmtpServer
 
 #: The project root (the tests run from a checkout; followup itself does not need one).

@@ -48,6 +48,7 @@ from tests.conftest import (
     create_postgres_database,
     drop_postgres_database,
 )
+from tests.helpers import run_cli
 from tests.prefect_stack import ROOT, PrefectStack
 from tests.smtp import SmtpServer
 
@@ -183,9 +184,7 @@ def inputs(ctx: ServiceContext, code: str) -> list[tuple[str, str]]:
 def test_run_suspends_is_resumed_by_the_form_path_and_completes(
     stack: PrefectStack, ctx: ServiceContext
 ) -> None:
-    code = new_directive(ctx, "xa-hai-tien")
-    rid = start_and_wait(stack, ctx, code)
-    suspended = suspended_at_current_key(ctx, code)
+    code, rid, suspended = running(stack, ctx)
     # The assignment e-mail went out from the run itself.
     assert any(code in str(m["Subject"]) for m in stack.smtp.messages)
 
@@ -284,24 +283,22 @@ def test_stale_input_is_recorded_and_ignored(stack: PrefectStack, ctx: ServiceCo
     assert state_of(ctx, code, "xa-hai-tien") == "assigned"
 
 
+def running(stack: PrefectStack, ctx: ServiceContext) -> tuple[str, str, Callable[[FlowRun], bool]]:
+    """A new directive for xã Hải Tiến, its run started and waiting: code, run id, and the
+    check that the run waits on the directive's current state."""
+    code = new_directive(ctx, "xa-hai-tien")
+    rid = start_and_wait(stack, ctx, code)
+    return code, rid, suspended_at_current_key(ctx, code)
+
+
 def cli(stack: PrefectStack, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "followup", *args],
-        env=stack.env(**env),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return run_cli(*args, env=stack.env(**env), cwd=ROOT)
 
 
 def test_cli_action_resumes_the_run_and_repair_catches_up_after_an_outage(
     stack: PrefectStack, ctx: ServiceContext
 ) -> None:
-    code = new_directive(ctx, "xa-hai-tien")
-    rid = start_and_wait(stack, ctx, code)
-    suspended = suspended_at_current_key(ctx, code)
+    code, rid, suspended = running(stack, ctx)
 
     acked = cli(stack, "ack", code, "xa-hai-tien")
     assert acked.returncode == 0, acked.stderr

@@ -24,9 +24,9 @@ from followup.services.commands import (
 )
 from followup.services.context import ServiceContext
 from followup.services.reports import status_by_unit, timeline, verify_audit
-from tests.helpers import row_counts
+from tests.helpers import HAI_TIEN, row_counts
 
-HT = AssignmentRef("T-01", "xa-hai-tien")
+HT = HAI_TIEN
 
 
 def _notices(ctx: ServiceContext) -> list[Notice]:

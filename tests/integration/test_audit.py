@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,11 +11,12 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from followup.services.bus import execute
-from followup.services.commands import Acknowledge, AssignmentRef, ReportProgress
+from followup.services.commands import Acknowledge, ReportProgress
 from followup.services.context import ServiceContext
 from followup.services.reports import verify_audit
+from tests.helpers import HAI_TIEN, run_cli, url_of
 
-HT = AssignmentRef("T-01", "xa-hai-tien")
+HT = HAI_TIEN
 
 
 @contextmanager
@@ -41,20 +39,6 @@ def trail(loaded: ServiceContext) -> ServiceContext:
     return loaded
 
 
-def run_cli(ctx: ServiceContext, *args: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {
-        "FOLLOWUP_DATABASE_URL": ctx.engine.url.render_as_string(hide_password=False)
-    }
-    return subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [sys.executable, "-m", "followup", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=120,
-    )
-
-
 def _expect_broken(ctx: ServiceContext, seq: int | None, words: str) -> None:
     result = verify_audit(ctx)
     assert not result.ok
@@ -69,28 +53,27 @@ def test_modified_event_is_named(trail: ServiceContext) -> None:
             {"d": json.dumps({"directive": "T-01", "note": "sửa lén"})},
         )
     _expect_broken(trail, 11, "đã bị sửa")
-    cli = run_cli(trail, "audit", "verify")
+    cli = run_cli("audit", "verify", url=url_of(trail))
     assert cli.returncode == 1
     assert "#11" in cli.stderr
     assert "Traceback" not in cli.stderr
 
 
-def test_modified_actor_is_named(trail: ServiceContext) -> None:
+@pytest.mark.parametrize(
+    ("tamper", "seq", "words"),
+    [
+        ("UPDATE audit_events SET actor = 'ai đó' WHERE seq = 5", 5, "đã bị sửa"),
+        ("DELETE FROM audit_events WHERE seq = 7", 8, "bị xóa"),
+        ("DELETE FROM audit_events WHERE seq = 12", 12, "cuối chuỗi"),
+    ],
+    ids=["modified actor", "deleted event", "deleted last event"],
+)
+def test_an_edit_or_a_deletion_is_named(
+    trail: ServiceContext, tamper: str, seq: int, words: str
+) -> None:
     with tampering(trail) as conn:
-        conn.execute(text("UPDATE audit_events SET actor = 'ai đó' WHERE seq = 5"))
-    _expect_broken(trail, 5, "đã bị sửa")
-
-
-def test_deleted_event_is_named(trail: ServiceContext) -> None:
-    with tampering(trail) as conn:
-        conn.execute(text("DELETE FROM audit_events WHERE seq = 7"))
-    _expect_broken(trail, 8, "bị xóa")
-
-
-def test_deleted_last_event_is_found(trail: ServiceContext) -> None:
-    with tampering(trail) as conn:
-        conn.execute(text("DELETE FROM audit_events WHERE seq = 12"))
-    _expect_broken(trail, 12, "cuối chuỗi")
+        conn.execute(text(tamper))
+    _expect_broken(trail, seq, words)
 
 
 def test_inserted_event_is_named(trail: ServiceContext) -> None:
@@ -140,10 +123,10 @@ def test_reordered_events_are_named(trail: ServiceContext) -> None:
 
 
 def test_intact_trail_verifies_from_the_cli(trail: ServiceContext) -> None:
-    cli = run_cli(trail, "audit", "verify")
+    cli = run_cli("audit", "verify", url=url_of(trail))
     assert cli.returncode == 0, cli.stderr
     assert "12 sự kiện" in cli.stdout
-    timeline = run_cli(trail, "audit", "timeline", "T-01")
+    timeline = run_cli("audit", "timeline", "T-01", url=url_of(trail))
     assert timeline.returncode == 0, timeline.stderr
     assert "đơn vị tiếp nhận · đã giao → đã tiếp nhận" in timeline.stdout
     assert "xã Hải Tiến" in timeline.stdout

@@ -9,12 +9,12 @@ from followup.domain.errors import FollowupError
 from followup.domain.states import AssignmentState
 from followup.domain.vocabulary import CommandName, WakeOutcome
 from followup.services.bus import HANDLERS, execute
-from followup.services.commands import Acknowledge, AssignmentRef, Close, Delegate
+from followup.services.commands import Acknowledge, Close, Delegate
 from followup.services.context import ServiceContext
 from followup.services.ports import RecordingWaker, Wake
-from tests.helpers import row_counts
+from tests.helpers import HAI_TIEN, row_counts
 
-HT = AssignmentRef("T-01", "xa-hai-tien")
+HT = HAI_TIEN
 
 
 def test_every_command_name_has_exactly_one_handler() -> None:

@@ -10,12 +10,12 @@ import pytest
 
 from followup.db.migrate import check_ready, upgrade
 from followup.domain.errors import FollowupError
-from tests.integration.test_cli import cli
+from tests.helpers import run_cli
 
 
 def test_a_missing_sqlite_file_is_named_and_not_created(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'sai' / 'followup.db'}"
-    result = cli(url, "status")
+    result = run_cli("status", url=url)
     assert result.returncode == 1
     assert "tệp không tồn tại" in result.stderr
     assert "followup db upgrade" in result.stderr
@@ -26,7 +26,7 @@ def test_a_missing_sqlite_file_is_named_and_not_created(tmp_path: Path) -> None:
 def test_an_empty_sqlite_file_says_it_has_no_tables(tmp_path: Path) -> None:
     path = tmp_path / "followup.db"
     path.touch()
-    result = cli(f"sqlite:///{path}", "ack", "T-01", "xa-hai-tien")
+    result = run_cli("ack", "T-01", "xa-hai-tien", url=f"sqlite:///{path}")
     assert result.returncode == 1
     assert "chưa được tạo bảng" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -36,9 +36,9 @@ def test_an_empty_sqlite_file_says_it_has_no_tables(tmp_path: Path) -> None:
 def test_an_unmigrated_postgres_database_is_refused_then_accepted(postgres_url: str) -> None:
     with pytest.raises(FollowupError, match="chưa được tạo bảng"):
         check_ready(postgres_url)
-    result = cli(postgres_url, "status")
+    result = run_cli("status", url=postgres_url)
     assert result.returncode == 1
     assert "chưa được tạo bảng" in result.stderr
     upgrade(postgres_url)
     check_ready(postgres_url)  # migrated: no error
-    assert cli(postgres_url, "status").returncode == 0
+    assert run_cli("status", url=postgres_url).returncode == 0

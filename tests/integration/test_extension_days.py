@@ -14,14 +14,13 @@ from followup.services.bus import execute
 from followup.services.commands import (
     Acknowledge,
     ApproveExtension,
-    AssignmentRef,
     RequestExtension,
 )
 from followup.services.context import ServiceContext
 from followup.services.queries import lock_assignment
-from tests.helpers import row_counts
+from tests.helpers import HAI_TIEN, row_counts
 
-HT = AssignmentRef("T-01", "xa-hai-tien")  # due Wednesday 31/03/2021
+HT = HAI_TIEN  # due Wednesday 31/03/2021
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import asyncio
 from collections import Counter
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from followup.db.models import AuditEvent, Notice
@@ -65,47 +66,36 @@ def _run_outage(
     return delivered_at
 
 
-def test_a_half_hour_outage_loses_nothing_and_recovers_within_a_period(
-    loaded: ServiceContext, clock: ManualClock
+@pytest.mark.parametrize(
+    ("outage", "every", "least_tries"),
+    [
+        # Back at 32 minutes: between two dispatches, the worst case for waiting (the old
+        # doubling backoff waited 16 minutes more).
+        (timedelta(minutes=32), timedelta(minutes=5), 5),
+        # Two days: many tries each (the old limit of 8 tries would have lost them all).
+        (timedelta(days=2), timedelta(minutes=15), 100),
+    ],
+    ids=["30 minutes down", "2 days down"],
+)
+def test_an_outage_loses_nothing_and_delivery_resumes_within_a_period(
+    loaded: ServiceContext,
+    clock: ManualClock,
+    outage: timedelta,
+    every: timedelta,
+    least_tries: int,
 ) -> None:
     server = SmtpServer()  # its port is reserved; nothing answers on it yet
     started = clock.now()
     try:
-        every = timedelta(minutes=5)
-        # Back at 32 minutes: between two dispatches, the worst case for waiting.
-        outage = timedelta(minutes=32)
-        delivered = _run_outage(
-            loaded, clock, _config(server), server, down_for=outage, every=every
-        )
+        config = _config(server)
+        delivered = _run_outage(loaded, clock, config, server, down_for=outage, every=every)
         assert delivered is not None
-        # The first dispatch after the return sent them (the old doubling backoff: 16 min).
-        assert delivered - (started + outage) <= every
-        assert len(server.messages) == 3
-        assert max(Counter(str(m["Message-ID"]) for m in server.messages).values()) == 1
-        assert _audited(loaded, AuditAction.NOTICE_GIVEN_UP) == 0
-    finally:
-        server.stop()
-
-
-def test_a_two_day_outage_still_delivers_everything(
-    loaded: ServiceContext, clock: ManualClock
-) -> None:
-    server = SmtpServer()
-    started = clock.now()
-    try:
-        every = timedelta(minutes=15)
-        outage = timedelta(days=2)
-        delivered = _run_outage(
-            loaded, clock, _config(server), server, down_for=outage, every=every
-        )
-        assert delivered is not None
-        # Tried every few minutes for two days (capped backoff), then sent at once.
-        assert delivered - (started + outage) <= every
+        assert delivered - (started + outage) <= every  # the first dispatch after the return
         assert len(server.messages) == 3
         assert max(Counter(str(m["Message-ID"]) for m in server.messages).values()) == 1
         with loaded.session_factory() as session:
             attempts = session.execute(select(Notice.attempts)).scalars().all()
-        assert min(attempts) > 100  # many tries: the old 8-try limit would have lost them
+        assert min(attempts) > least_tries
         assert _audited(loaded, AuditAction.NOTICE_GIVEN_UP) == 0
     finally:
         server.stop()

@@ -24,9 +24,9 @@ from followup.services.context import ServiceContext
 from followup.services.ports import RecordingWaker
 from followup.services.reports import status_by_unit, timeline, verify_audit
 from followup.services.sweep import sweep
-from tests.helpers import row_counts
+from tests.helpers import HAI_TIEN, row_counts
 
-HT = AssignmentRef("T-01", "xa-hai-tien")
+HT = HAI_TIEN
 MOVED = AssignmentRef("T-01", "xa-hai-xuan")
 
 

@@ -18,6 +18,7 @@ from followup.services.reports import verify_audit
 from followup.services.sweep import sweep
 from followup.services.units import load_units_file
 from tests.conftest import DATA, make_context
+from tests.helpers import HAI_TIEN
 
 
 def _escalations(ctx: ServiceContext) -> list[tuple[str, str]]:
@@ -43,7 +44,7 @@ def test_a_silent_unit_climbs_officer_head_leader(
 ) -> None:
     # Everyone but Hải Xuân acknowledges on day 1.
     clock.advance(timedelta(days=1))
-    execute(loaded, Acknowledge(target=AssignmentRef("T-01", "xa-hai-tien"), actor="xã"))
+    execute(loaded, Acknowledge(target=HAI_TIEN, actor="xã"))
     execute(loaded, Acknowledge(target=AssignmentRef("T-01", "phong-nn"), actor="phòng"))
     _walk(loaded, clock, date(2021, 3, 15))
     hai_xuan = [

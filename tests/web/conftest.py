@@ -16,11 +16,12 @@ from starlette.testclient import TestClient
 from followup.config import Settings
 from followup.db.models import AuditEvent, Notice
 from followup.services.bus import execute
-from followup.services.commands import Delegate
+from followup.services.commands import Acknowledge, AssignmentRef, Delegate
 from followup.services.context import ServiceContext
 from followup.services.delegations import DelegationView
+from followup.services.queries import lock_assignment
 from followup.web.app import asgi
-from tests.conftest import TEST_LINK_SECRET
+from tests.helpers import HAI_TIEN, TEST_LINK_SECRET, row_counts
 
 EVIDENCE_LIMIT = 64 * 1024
 _URL = re.compile(r"https?://\S+")
@@ -110,3 +111,36 @@ def acting_officer(
             actor="vp",
         ),
     ).result
+
+
+def acknowledged(ctx: ServiceContext) -> None:
+    """Xã Hải Tiến has acknowledged T-01: its progress, done and extension links work."""
+    execute(ctx, Acknowledge(target=HAI_TIEN, actor="test"))
+
+
+def only_audit_grew(web: Web, before: dict[str, int], events: int = 1) -> None:
+    after = row_counts(web.ctx)
+    assert after.pop("audit_events") == before["audit_events"] + events
+    assert after.pop("audit_head") == before["audit_head"]
+    assert after == {k: v for k, v in before.items() if k not in ("audit_events", "audit_head")}
+
+
+def refused(web: Web, reason: str) -> dict[str, object]:
+    events = web.audit("link.refused")
+    assert events, "the refusal was not audited"
+    details = events[-1].details
+    assert details["reason"] == reason, details
+    return details
+
+
+def done_page(loaded: ServiceContext, web: Web) -> str:
+    acknowledged(loaded)
+    return web.client.get(web.links("ack_receipt", "xa-hai-tien")["done"]).text
+
+
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def state_of(web: Web, directive: str, unit: str) -> str:
+    with web.ctx.session_factory() as session:
+        return lock_assignment(session, AssignmentRef(directive, unit)).state

@@ -15,6 +15,7 @@ from followup.services.context import ServiceContext
 from followup.services.meetings import meeting_from_file
 from tests.browser import WebServer, chromium, web_base_url
 from tests.conftest import TEST_LINK_SECRET, make_context
+from tests.helpers import HAI_TIEN
 from tests.web.conftest import links_in
 
 __all__ = ["chromium"]
@@ -82,12 +83,9 @@ def test_acknowledge_on_a_phone(site: ServiceContext, phone: Page) -> None:
     phone.get_by_role("button", name="Xác nhận tiếp nhận").click()
     assert "Đã ghi nhận" in phone.get_by_role("status").inner_text()
     with site.session_factory() as session:
-        from followup.services.commands import AssignmentRef
         from followup.services.queries import lock_assignment
 
-        assert lock_assignment(session, AssignmentRef("T-01", "xa-hai-tien")).state == (
-            "acknowledged"
-        )
+        assert lock_assignment(session, HAI_TIEN).state == ("acknowledged")
     # Back in the e-mail, the same link now says it was used.
     phone.goto(links["acknowledge"])
     assert "đã được dùng" in phone.get_by_role("alert").inner_text()

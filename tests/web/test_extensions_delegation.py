@@ -14,7 +14,6 @@ from followup.services.bus import execute
 from followup.services.commands import (
     Acknowledge,
     ApproveExtension,
-    AssignmentRef,
     Delegate,
     RefuseExtension,
     ReportDone,
@@ -22,10 +21,10 @@ from followup.services.commands import (
     SendBack,
 )
 from followup.services.context import ServiceContext
-from tests.helpers import row_counts
+from tests.helpers import HAI_TIEN, row_counts
 from tests.web.conftest import Web, acting_officer, csrf_of, links_in, post_url_of
 
-REF = AssignmentRef("T-01", "xa-hai-tien")
+REF = HAI_TIEN
 
 
 def _ask(web: Web, until: str, reason: str = "Mưa lớn kéo dài, chưa thi công được") -> int:

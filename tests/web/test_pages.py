@@ -5,15 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from followup.db.models import Assignment, UsedLink
-from followup.services.commands import AssignmentRef
-from followup.services.queries import lock_assignment
 from tests.helpers import row_counts
-from tests.web.conftest import Web, csrf_of, post_url_of
-
-
-def state_of(web: Web, directive: str, unit: str) -> str:
-    with web.ctx.session_factory() as session:
-        return lock_assignment(session, AssignmentRef(directive, unit)).state
+from tests.web.conftest import Web, csrf_of, post_url_of, state_of
 
 
 def test_acknowledge_from_the_assignment_email(web: Web) -> None:

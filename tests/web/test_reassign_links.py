@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from followup.services.bus import execute
-from followup.services.commands import AssignmentRef, Reassign
+from followup.services.commands import Reassign
 from followup.services.context import ServiceContext
-from tests.helpers import row_counts
-from tests.web.conftest import Web, csrf_of, post_url_of
-from tests.web.test_security import only_audit_grew, refused
+from tests.helpers import HAI_TIEN, row_counts
+from tests.web.conftest import Web, csrf_of, only_audit_grew, post_url_of, refused
 
 
 def test_the_old_units_link_is_refused_and_the_new_units_acts(
@@ -17,7 +16,7 @@ def test_the_old_units_link_is_refused_and_the_new_units_acts(
     execute(
         loaded,
         Reassign(
-            target=AssignmentRef("T-01", "xa-hai-tien"),
+            target=HAI_TIEN,
             to_unit="xa-hai-xuan",
             reason="Địa bàn Hải Xuân",
             actor="vp",

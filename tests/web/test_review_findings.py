@@ -14,7 +14,6 @@ from followup.services.bus import execute
 from followup.services.commands import (
     Acknowledge,
     ApproveExtension,
-    AssignmentRef,
     Cancel,
     Close,
     EndDelegation,
@@ -23,15 +22,24 @@ from followup.services.commands import (
 )
 from followup.services.context import ServiceContext
 from followup.services.queries import lock_assignment
-from tests.helpers import row_counts
-from tests.web.conftest import Web, acting_officer, csrf_of, links_in, post_url_of
-from tests.web.test_security import PDF, _done_page, only_audit_grew, refused
+from tests.helpers import HAI_TIEN, row_counts
+from tests.web.conftest import (
+    PDF,
+    Web,
+    acting_officer,
+    csrf_of,
+    done_page,
+    links_in,
+    only_audit_grew,
+    post_url_of,
+    refused,
+)
 
-REF = AssignmentRef("T-01", "xa-hai-tien")
+REF = HAI_TIEN
 
 
 def test_a_replayed_upload_writes_no_file(loaded: ServiceContext, web: Web) -> None:
-    page = _done_page(loaded, web)
+    page = done_page(loaded, web)
     first = web.client.post(
         post_url_of(page),
         data={"csrf": csrf_of(page), "note": "Xong"},
@@ -49,7 +57,7 @@ def test_a_replayed_upload_writes_no_file(loaded: ServiceContext, web: Web) -> N
 
 
 def test_a_refused_action_leaves_no_file(loaded: ServiceContext, web: Web) -> None:
-    page = _done_page(loaded, web)
+    page = done_page(loaded, web)
     execute(loaded, Cancel(target=REF, reason="Đổi đơn vị thực hiện", actor="vp"))
     posted = web.client.post(
         post_url_of(page),
@@ -152,7 +160,7 @@ def test_a_stale_link_is_audited(loaded: ServiceContext, web: Web) -> None:
 
 
 def test_two_files_are_a_bad_form_audited(loaded: ServiceContext, web: Web) -> None:
-    page = _done_page(loaded, web)
+    page = done_page(loaded, web)
     before = row_counts(loaded)
     posted = web.client.post(
         post_url_of(page),

@@ -11,26 +11,22 @@ from sqlalchemy import select, update
 
 from followup.db.models import Directive, Notice
 from followup.services.bus import execute
-from followup.services.commands import Acknowledge, AssignmentRef
+from followup.services.commands import Acknowledge
 from followup.services.context import ServiceContext
-from tests.helpers import row_counts
-from tests.web.conftest import EVIDENCE_LIMIT, Web, csrf_of, links_in, post_url_of
-from tests.web.test_pages import state_of
-
-
-def only_audit_grew(web: Web, before: dict[str, int], events: int = 1) -> None:
-    after = row_counts(web.ctx)
-    assert after.pop("audit_events") == before["audit_events"] + events
-    assert after.pop("audit_head") == before["audit_head"]
-    assert after == {k: v for k, v in before.items() if k not in ("audit_events", "audit_head")}
-
-
-def refused(web: Web, reason: str) -> dict[str, object]:
-    events = web.audit("link.refused")
-    assert events, "the refusal was not audited"
-    details = events[-1].details
-    assert details["reason"] == reason, details
-    return details
+from tests.helpers import HAI_TIEN, row_counts
+from tests.web.conftest import (
+    EVIDENCE_LIMIT,
+    PDF,
+    Web,
+    acknowledged,
+    csrf_of,
+    done_page,
+    links_in,
+    only_audit_grew,
+    post_url_of,
+    refused,
+    state_of,
+)
 
 
 def alter(token_url: str) -> str:
@@ -191,7 +187,7 @@ def test_a_replayed_link_acts_once(web: Web) -> None:
 
 def test_a_stale_link_says_the_state_moved_on(loaded: ServiceContext, web: Web) -> None:
     link = _ack_link(web)
-    execute(loaded, Acknowledge(target=AssignmentRef("T-01", "xa-hai-tien"), actor="by phone"))
+    execute(loaded, Acknowledge(target=HAI_TIEN, actor="by phone"))
     page = web.client.get(link)
     assert page.status_code == 409
     assert "đã tiếp nhận" in page.text
@@ -230,10 +226,6 @@ def test_a_csrf_token_of_another_link_does_not_fit(loaded: ServiceContext, web: 
     only_audit_grew(web, before)
 
 
-def _working(loaded: ServiceContext) -> None:
-    execute(loaded, Acknowledge(target=AssignmentRef("T-01", "xa-hai-tien"), actor="test"))
-
-
 @pytest.mark.parametrize(
     ("percent", "note", "words"),
     [
@@ -248,7 +240,7 @@ def _working(loaded: ServiceContext) -> None:
 def test_bad_progress_is_shown_again_and_the_link_stays_usable(
     loaded: ServiceContext, web: Web, percent: str, note: str, words: str
 ) -> None:
-    _working(loaded)
+    acknowledged(loaded)
     link = web.links("ack_receipt", "xa-hai-tien")["progress"]
     page = web.client.get(link)
     before = row_counts(web.ctx)
@@ -267,18 +259,10 @@ def test_bad_progress_is_shown_again_and_the_link_stays_usable(
     assert state_of(web, "T-01", "xa-hai-tien") == "in_progress"
 
 
-def _done_page(loaded: ServiceContext, web: Web) -> str:
-    _working(loaded)
-    return web.client.get(web.links("ack_receipt", "xa-hai-tien")["done"]).text
-
-
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-
-
 def test_done_with_evidence_keeps_the_file_and_its_hash(loaded: ServiceContext, web: Web) -> None:
     import hashlib
 
-    page = _done_page(loaded, web)
+    page = done_page(loaded, web)
     posted = web.client.post(
         post_url_of(page),
         data={"csrf": csrf_of(page), "note": "Đã hoàn thành sửa chữa 3 cống"},
@@ -310,7 +294,7 @@ def test_done_with_evidence_keeps_the_file_and_its_hash(loaded: ServiceContext, 
 def test_bad_evidence_is_refused_and_audited(
     loaded: ServiceContext, web: Web, name: str, content: bytes, status: int, reason: str
 ) -> None:
-    page = _done_page(loaded, web)
+    page = done_page(loaded, web)
     before = row_counts(web.ctx)
     posted = web.client.post(
         post_url_of(page),
@@ -330,7 +314,7 @@ def test_html_in_directive_text_and_notes_is_escaped(loaded: ServiceContext, web
         session.execute(
             update(Directive).where(Directive.code == "T-01").values(title=f"Kênh {payload}")
         )
-    _working(loaded)
+    acknowledged(loaded)
     link = web.links("ack_receipt", "xa-hai-tien")["progress"]
     page = web.client.get(link)
     assert "<script>" not in page.text
@@ -366,7 +350,7 @@ def test_unknown_addresses_get_a_page_not_json(web: Web) -> None:
 
 
 def test_a_body_without_length_is_cut_off_at_the_limit(loaded: ServiceContext, web: Web) -> None:
-    page = _done_page(loaded, web)
+    page = done_page(loaded, web)
     boundary = "followupboundary"
 
     def body() -> Iterator[bytes]:
