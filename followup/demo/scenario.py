@@ -85,6 +85,8 @@ class DemoSummary:
         return self.audit_ok and self.emails_failed == 0 and bad_runs == 0
 
 
+# Long (76 lines): the demo's whole life, set-up to summary, in the order it happens; the
+# parts with their own logic (Prefect, the month, the settling) are functions of their own.
 def run_demo(
     out_dir: Path,
     *,
