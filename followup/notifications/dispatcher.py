@@ -3,9 +3,11 @@
 A few connections are opened and reused (bounded concurrency); each send has a timeout;
 STARTTLS, implicit TLS and AUTH come from config. A notice is marked sent only after the
 server accepted it. A temporary failure (4xx, dropped connection, timeout) puts the notice
-back with exponential backoff; a permanent refusal (5xx) or too many attempts marks it
-failed for a person to look at. Nothing is sent twice by two dispatchers: each works only on
-the notices it leased.
+back with a backoff capped at a few minutes; a permanent refusal (5xx), or a notice still
+not delivered after a span of days, is given up on (audited) for a person to look at.
+Nothing is sent twice by two dispatchers: each works only on the notices it leased, and a
+lease covers one message's send, renewed while the batch goes on, so the notices of a
+dispatcher that died are taken over within one lease.
 """
 
 from __future__ import annotations
@@ -162,10 +164,10 @@ async def dispatch(
 ) -> DispatchReport:
     """Send every notice that is due now (only one directive's, if given); say what happened."""
     report = DispatchReport()
-    # A lease must outlast the slowest batch (each SMTP step may take up to `timeout`),
-    # or another dispatcher could claim a notice this one is still sending.
-    rounds = -(-config.batch_size // config.concurrency)
-    lease = timedelta(seconds=config.timeout * (3 * rounds + 2))
+    # A lease covers one message's send (connect, send, answer: each up to `timeout`) and is
+    # renewed while the batch is still being worked on; a dispatcher that died (kill -9)
+    # holds its notices for one lease at most, not for a whole batch's worst case.
+    lease = message_lease(config)
     while True:
         batch = await asyncio.to_thread(
             outbox.claim,
@@ -179,7 +181,30 @@ async def dispatch(
             return report
         if config.sender_name is None:  # named once, from the units file, before sending
             config = replace(config, sender_name=await asyncio.to_thread(_sender, session_factory))
-        await _send_batch(session_factory, config, clock, batch, report)
+        renewing = asyncio.create_task(_keep_leased(session_factory, clock, batch, lease))
+        try:
+            await _send_batch(session_factory, config, clock, batch, report)
+        finally:
+            renewing.cancel()
+
+
+def message_lease(config: SmtpConfig) -> timedelta:
+    """How long a claimed notice is this dispatcher's: one message's worst send, plus a
+    margin for the renewal to arrive."""
+    return timedelta(seconds=config.timeout * 3 + 5)
+
+
+async def _keep_leased(
+    session_factory: sessionmaker[Session],
+    clock: Clock,
+    batch: list[OutgoingMessage],
+    lease: timedelta,
+) -> None:
+    """Renew the batch's lease a third of the way through each lease, until cancelled."""
+    token = batch[0].claim_token
+    while True:
+        await asyncio.sleep(lease.total_seconds() / 3)
+        await asyncio.to_thread(outbox.renew, session_factory, token, until=clock.now() + lease)
 
 
 def _sender(session_factory: sessionmaker[Session]) -> str:

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from followup.db.models import AuditEvent, Notice
 from followup.domain.clock import ManualClock
 from followup.domain.vocabulary import AuditAction
-from followup.notifications.dispatcher import SmtpConfig, dispatch
+from followup.notifications import outbox
+from followup.notifications.dispatcher import SmtpConfig, _keep_leased, dispatch, message_lease
 from followup.services.bus import execute
 from followup.services.commands import RequeueNotices
 from followup.services.context import ServiceContext
@@ -24,7 +25,8 @@ from tests.smtp import SmtpServer
 
 
 def _config(server: SmtpServer, **kw: object) -> SmtpConfig:
-    return SmtpConfig(host="127.0.0.1", port=server.port, timeout=2.0, **kw)  # type: ignore[arg-type]
+    values: dict[str, object] = {"host": "127.0.0.1", "port": server.port, "timeout": 2.0}
+    return SmtpConfig(**(values | kw))  # type: ignore[arg-type]
 
 
 def _audited(ctx: ServiceContext, action: AuditAction) -> int:
@@ -125,3 +127,40 @@ def test_given_up_after_its_span_audited_counted_and_requeued(
         assert len(server.messages) == 3
     finally:
         server.stop()
+
+
+def test_a_dead_dispatchers_notices_are_taken_over_after_one_lease(
+    loaded: ServiceContext, clock: ManualClock, smtp_server: SmtpServer
+) -> None:
+    """A dispatcher killed after claiming (kill -9: no release, no renewal) holds its notices
+    for one message's lease, not a whole batch's worst case (before: 510 s)."""
+    config = _config(smtp_server, timeout=30.0)
+    lease = message_lease(config)
+    assert lease == timedelta(seconds=95)
+    claimed = outbox.claim(loaded.session_factory, now=clock.now(), limit=20, lease=lease)
+    assert len(claimed) == 3  # ...and then the process dies
+    clock.advance(lease - timedelta(seconds=1))
+    assert asyncio.run(dispatch(loaded.session_factory, config, clock=clock)).sent == 0
+    clock.advance(timedelta(seconds=2))
+    assert asyncio.run(dispatch(loaded.session_factory, config, clock=clock)).sent == 3
+    assert len(smtp_server.messages) == 3
+
+
+def test_a_live_dispatcher_keeps_renewing_its_lease(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    lease = timedelta(seconds=0.3)
+    batch = outbox.claim(loaded.session_factory, now=clock.now(), limit=20, lease=lease)
+    clock.advance(timedelta(seconds=1))  # the first lease has run out: only a renewal holds it
+
+    async def working_a_while() -> list[object]:
+        renewing = asyncio.create_task(_keep_leased(loaded.session_factory, clock, batch, lease))
+        await asyncio.sleep(0.25)  # two renewals (every lease / 3)
+        others = outbox.claim(loaded.session_factory, now=clock.now(), limit=20, lease=lease)
+        renewing.cancel()
+        return list(others)
+
+    assert asyncio.run(working_a_while()) == []  # renewed: nobody else may take them
+    clock.advance(timedelta(seconds=1))  # no more renewals: the lease runs out
+    taken = outbox.claim(loaded.session_factory, now=clock.now(), limit=20, lease=lease)
+    assert len(taken) == 3
