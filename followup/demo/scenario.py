@@ -40,7 +40,7 @@ from followup.domain.status import FourWay
 from followup.domain.vocabulary import WakeOutcome
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.orchestration.keys import expected_pause_key
-from followup.orchestration.runs import repair
+from followup.orchestration.runs import repair, waking
 from followup.services.bus import execute
 from followup.services.context import ServiceContext
 from followup.services.meetings import meeting_from_file
@@ -161,6 +161,8 @@ def run_demo(
         summary.wall_seconds = round(time.monotonic() - started, 1)
         summary.web_url = settings.base_url
         if keep_running is not None:
+            if prefect:  # from now on a person acts on the pages: wake the runs as they do
+                waking(ctx)
             keep_running(summary)
     return summary
 
