@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from uuid import UUID
 
+import httpx
 import pytest
 from playwright.sync_api import Browser
 from prefect.client.orchestration import get_client
@@ -129,13 +130,28 @@ def suspended_at_current_key(ctx: ServiceContext, code: str) -> Callable[[FlowRu
         directive_id = get_directive(session, code).id
 
     def check(run: FlowRun) -> bool:
-        return (
+        key = expected_pause_key(ctx, directive_id)
+        paused = (
             run.state is not None
             and run.state.type == StateType.PAUSED
-            and run.state.state_details.pause_key == expected_pause_key(ctx, directive_id)
+            and run.state.state_details.pause_key == key
         )
+        # Prefect marks the run paused a moment before it stores the resume form's schema;
+        # a resume in between is rejected ("Run input schema not found"): wait for both.
+        return paused and _has_input(run.id, f"suspended-{key}-schema")
 
     return check
+
+
+def _has_input(run_id: UUID, key: str) -> bool:
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_flow_run_input(run_id, key)
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code == 404:
+                return False
+            raise
+    return True
 
 
 def start_and_wait(
