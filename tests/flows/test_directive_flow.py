@@ -2,199 +2,57 @@
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
-import time
-import uuid
-from collections.abc import Callable, Iterator
 from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from uuid import UUID
 
-import httpx
 import pytest
 from playwright.sync_api import Browser
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.responses import SetStateStatus
-from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import func, select
 
 from followup.config import Settings
-from followup.db.migrate import upgrade
-from followup.db.models import Assignment, AuditEvent, FlowInput, Notice
-from followup.domain.vocabulary import CommandName, WakeOutcome, label
+from followup.db.models import Assignment, AuditEvent, Notice
+from followup.domain.vocabulary import WakeOutcome
 from followup.orchestration.keys import expected_pause_key
 from followup.orchestration.runs import nudge, waking
 from followup.services.bus import execute
 from followup.services.commands import (
     Acknowledge,
     AssignmentRef,
-    OpenMeeting,
     RequestExtension,
 )
 from followup.services.context import ServiceContext
-from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
 from followup.services.queries import get_directive
 from followup.services.reports import timeline
-from followup.services.units import load_units_file
-from tests.browser import WebServer, chromium, web_base_url
+from tests.browser import WebServer, web_base_url
 from tests.conftest import (
-    DATA,
     TEST_LINK_SECRET,
-    create_postgres_database,
-    drop_postgres_database,
 )
-from tests.helpers import run_cli
-from tests.prefect_stack import ROOT, PrefectStack
-from tests.smtp import SmtpServer
+from tests.flows.helpers import (
+    CHOICE,
+    cli,
+    get_id,
+    inputs,
+    new_directive,
+    pause_description,
+    resume,
+    run_id,
+    running,
+    start_and_wait,
+    state_of,
+    suspended_at_current_key,
+    wait_for_mail,
+)
+from tests.prefect_stack import PrefectStack
 
 pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
-__all__ = ["chromium"]  # the browser fixture, used by the e-mail-to-browser test
-
-#: The resume form offers commands by their Vietnamese labels.
-CHOICE = {name.value: label(name) for name in CommandName}
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, postgres_ready: None) -> Iterator[PrefectStack]:
-    url = create_postgres_database()
-    smtp = SmtpServer()
-    smtp.start()
-    stack = PrefectStack(tmp_path_factory.mktemp("prefect"), url, smtp)
-    try:
-        upgrade(url)
-        stack.start_server(ui=False)
-        with temporary_settings({PREFECT_API_URL: stack.api_url}):
-            stack.start_serving()
-            yield stack
-    finally:
-        stack.stop()
-        smtp.stop()
-        drop_postgres_database(url)
-
-
-@pytest.fixture(scope="module")
-def ctx(stack: PrefectStack) -> Iterator[ServiceContext]:
-    context = ServiceContext.from_settings(
-        Settings(database_url=stack.database_url, link_secret=TEST_LINK_SECRET)
-    )
-    load_units_file(context, DATA / "units.toml", actor="test")
-    yield context
-    context.close()
-
-
-def new_directive(ctx: ServiceContext, *units: str) -> str:
-    code = f"F-{uuid.uuid4().hex[:8]}"
-    lead, *support = units
-    execute(
-        ctx,
-        OpenMeeting(
-            meeting=MeetingFile(
-                meeting=MeetingInput(code=f"M-{code}", title="Họp thử", held_on="2026-11-27"),
-                directives=[
-                    DirectiveInput(
-                        code=code,
-                        title="Sửa chữa kênh mương",
-                        text="Nội dung <b>thử</b>",
-                        lead=lead,
-                        support=support,
-                        deadline="2099-12-31",
-                    )
-                ],
-            ),
-            actor="test",
-        ),
-    )
-    return code
-
-
-def get_directive_run(ctx: ServiceContext, code: str) -> str | None:
-    with ctx.session_factory() as session:
-        return get_directive(session, code).flow_run_id
-
-
-def run_id(ctx: ServiceContext, code: str) -> str:
-    with ctx.session_factory() as session:
-        found = get_directive(session, code).flow_run_id
-    assert found is not None
-    return found
-
-
-def suspended_at_current_key(ctx: ServiceContext, code: str) -> Callable[[FlowRun], bool]:
-    with ctx.session_factory() as session:
-        directive_id = get_directive(session, code).id
-
-    def check(run: FlowRun) -> bool:
-        key = expected_pause_key(ctx, directive_id)
-        paused = (
-            run.state is not None
-            and run.state.type == StateType.PAUSED
-            and run.state.state_details.pause_key == key
-        )
-        # Prefect marks the run paused a moment before it stores the resume form's schema;
-        # a resume in between is rejected ("Run input schema not found"): wait for both.
-        return paused and _has_input(run.id, f"suspended-{key}-schema")
-
-    return check
-
-
-def _has_input(run_id: UUID, key: str) -> bool:
-    with get_client(sync_client=True) as client:
-        try:
-            client.read_flow_run_input(run_id, key)
-        except httpx.HTTPStatusError as exc:
-            if exc.response.status_code == 404:
-                return False
-            raise
-    return True
-
-
-def start_and_wait(
-    stack: PrefectStack, ctx: ServiceContext, code: str, *, started_by_opening: bool = False
-) -> str:
-    """Start the directive's run (or, if opening it already did, check that it did), then
-    wait until it suspends on the directive's current state."""
-    if started_by_opening:
-        assert get_directive_run(ctx, code) is not None
-    else:
-        assert nudge(ctx, code).outcome == "started"
-    rid = run_id(ctx, code)
-    run = stack.wait_for_run(rid, suspended_at_current_key(ctx, code))
-    assert run.name == code
-    return rid
-
-
-def resume(rid: str, **run_input: object) -> SetStateStatus:
-    with get_client(sync_client=True) as client:
-        return client.resume_flow_run(UUID(rid), run_input=run_input).status
-
-
-def state_of(ctx: ServiceContext, code: str, unit: str) -> str:
-    with ctx.session_factory() as session:
-        directive = get_directive(session, code)
-        return session.execute(
-            select(Assignment.state).where(
-                Assignment.directive_id == directive.id, Assignment.unit.has(code=unit)
-            )
-        ).scalar_one()
-
-
-def inputs(ctx: ServiceContext, code: str) -> list[tuple[str, str]]:
-    with ctx.session_factory() as session:
-        directive = get_directive(session, code)
-        return [
-            (i.action, i.outcome)
-            for i in session.execute(
-                select(FlowInput)
-                .where(FlowInput.directive_id == directive.id)
-                .order_by(FlowInput.id)
-            ).scalars()
-        ]
 
 
 def test_run_suspends_is_resumed_by_the_form_path_and_completes(
@@ -279,7 +137,7 @@ def test_the_resume_form_reassigns_to_another_unit(
     assert state_of(ctx, code, "xa-hai-xuan") == "assigned"
     assert inputs(ctx, code)[-1] == ("reassign", "applied")
     # The run itself sent the new unit its assignment e-mail...
-    _wait_for_mail(stack, code, "vanphong.haixuan@mongcai.local")
+    wait_for_mail(stack, code, "vanphong.haixuan@mongcai.local")
     # ...and its form now offers the new unit, not the old one.
     assert resume(rid, action=CHOICE["acknowledge"], unit="xa-hai-tien") == SetStateStatus.REJECT
     assert resume(rid, action=CHOICE["acknowledge"], unit="xa-hai-xuan") == SetStateStatus.ACCEPT
@@ -297,18 +155,6 @@ def test_stale_input_is_recorded_and_ignored(stack: PrefectStack, ctx: ServiceCo
     stack.wait_for_run(rid, suspended_at_current_key(ctx, code))
     assert inputs(ctx, code) == [("acknowledge", "stale")]
     assert state_of(ctx, code, "xa-hai-tien") == "assigned"
-
-
-def running(stack: PrefectStack, ctx: ServiceContext) -> tuple[str, str, Callable[[FlowRun], bool]]:
-    """A new directive for xã Hải Tiến, its run started and waiting: code, run id, and the
-    check that the run waits on the directive's current state."""
-    code = new_directive(ctx, "xa-hai-tien")
-    rid = start_and_wait(stack, ctx, code)
-    return code, rid, suspended_at_current_key(ctx, code)
-
-
-def cli(stack: PrefectStack, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return run_cli(*args, env=stack.env(**env), cwd=ROOT)
 
 
 def test_cli_action_resumes_the_run_and_repair_catches_up_after_an_outage(
@@ -398,22 +244,6 @@ def test_serve_refuses_without_a_prefect_server(tmp_path: Path) -> None:
     assert "PREFECT_API_URL" in result.stderr
 
 
-def _wait_for_mail(stack: PrefectStack, code: str, to: str, timeout: float = 60) -> EmailMessage:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in stack.smtp.messages:
-            if code in str(message["Subject"]) and to in str(message["To"]):
-                return message
-        time.sleep(0.3)
-    raise TimeoutError(f"no e-mail about {code} reached {to}")
-
-
-def _pause_description(rid: str, key: str) -> str:
-    with get_client(sync_client=True) as client:
-        value = client.read_flow_run_input(UUID(rid), f"suspended-{key}-description")
-    return str(json.loads(value)) if value.startswith('"') else value
-
-
 def test_a_unit_acts_from_its_email_in_a_browser_and_the_run_resumes(
     stack: PrefectStack, ctx: ServiceContext, chromium: Browser, tmp_path: Path
 ) -> None:
@@ -427,10 +257,10 @@ def test_a_unit_acts_from_its_email_in_a_browser_and_the_run_resumes(
     with WebServer(settings, site):
         code = new_directive(site, "xa-hai-tien")  # opening it starts its run
         rid = start_and_wait(stack, site, code, started_by_opening=True)
-        waiting = _pause_description(rid, expected_pause_key(site, get_id(site, code)))
+        waiting = pause_description(rid, expected_pause_key(site, get_id(site, code)))
         assert "chờ đơn vị xác nhận tiếp nhận" in waiting
         # The run sent the assignment e-mail; the officer opens it as a file, as mail is kept.
-        mail = _wait_for_mail(stack, code, "vanphong.haitien@mongcai.local")
+        mail = wait_for_mail(stack, code, "vanphong.haitien@mongcai.local")
         eml = tmp_path / "assignment.eml"
         eml.write_bytes(mail.as_bytes())
         opened = message_from_bytes(eml.read_bytes(), policy=policy.default)
@@ -470,7 +300,7 @@ def test_a_unit_acts_from_its_email_in_a_browser_and_the_run_resumes(
         assert [wake.outcome for wake in asked.wakes] == [WakeOutcome.RESUMED]
         stack.wait_for_run(rid, suspended_at_current_key(site, code))
         key = expected_pause_key(site, get_id(site, code))
-        assert "đề nghị gia hạn đến 15/02/2100" in _pause_description(rid, key)
+        assert "đề nghị gia hạn đến 15/02/2100" in pause_description(rid, key)
         # ...and the coordinator approves it there.
         assert resume(
             rid, action=CHOICE["approve_extension"], unit="xa-hai-tien", note="Đồng ý"
@@ -482,8 +312,3 @@ def test_a_unit_acts_from_its_email_in_a_browser_and_the_run_resumes(
             ).scalar_one()
             assert (a.due_on, a.original_due_on) == (date(2100, 2, 15), date(2099, 12, 31))
     site.close()
-
-
-def get_id(ctx: ServiceContext, code: str) -> int:
-    with ctx.session_factory() as session:
-        return get_directive(session, code).id

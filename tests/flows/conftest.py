@@ -1,0 +1,52 @@
+"""A real Prefect server on PostgreSQL with `followup serve`, and a context beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from followup.config import Settings
+from followup.db.migrate import upgrade
+from followup.services.context import ServiceContext
+from followup.services.units import load_units_file
+from tests.browser import chromium
+from tests.conftest import (
+    DATA,
+    TEST_LINK_SECRET,
+    create_postgres_database,
+    drop_postgres_database,
+)
+from tests.prefect_stack import PrefectStack
+from tests.smtp import SmtpServer
+
+__all__ = ["chromium"]  # the browser fixture, used by the e-mail-to-browser test
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, postgres_ready: None) -> Iterator[PrefectStack]:
+    url = create_postgres_database()
+    smtp = SmtpServer()
+    smtp.start()
+    stack = PrefectStack(tmp_path_factory.mktemp("prefect"), url, smtp)
+    try:
+        upgrade(url)
+        stack.start_server(ui=False)
+        with temporary_settings({PREFECT_API_URL: stack.api_url}):
+            stack.start_serving()
+            yield stack
+    finally:
+        stack.stop()
+        smtp.stop()
+        drop_postgres_database(url)
+
+
+@pytest.fixture(scope="module")
+def ctx(stack: PrefectStack) -> Iterator[ServiceContext]:
+    context = ServiceContext.from_settings(
+        Settings(database_url=stack.database_url, link_secret=TEST_LINK_SECRET)
+    )
+    load_units_file(context, DATA / "units.toml", actor="test")
+    yield context
+    context.close()

@@ -1,0 +1,176 @@
+"""What the directive-run tests share: starting, resuming and reading runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from email.message import EmailMessage
+from uuid import UUID
+
+import httpx
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.responses import SetStateStatus
+from sqlalchemy import select
+
+from followup.db.models import Assignment, FlowInput
+from followup.domain.vocabulary import CommandName, label
+from followup.orchestration.keys import expected_pause_key
+from followup.orchestration.runs import nudge
+from followup.services.bus import execute
+from followup.services.commands import (
+    OpenMeeting,
+)
+from followup.services.context import ServiceContext
+from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
+from followup.services.queries import get_directive
+from tests.helpers import run_cli
+from tests.prefect_stack import ROOT, PrefectStack
+
+#: The resume form offers commands by their Vietnamese labels.
+CHOICE = {name.value: label(name) for name in CommandName}
+
+
+def new_directive(ctx: ServiceContext, *units: str) -> str:
+    code = f"F-{uuid.uuid4().hex[:8]}"
+    lead, *support = units
+    execute(
+        ctx,
+        OpenMeeting(
+            meeting=MeetingFile(
+                meeting=MeetingInput(code=f"M-{code}", title="Họp thử", held_on="2026-11-27"),
+                directives=[
+                    DirectiveInput(
+                        code=code,
+                        title="Sửa chữa kênh mương",
+                        text="Nội dung <b>thử</b>",
+                        lead=lead,
+                        support=support,
+                        deadline="2099-12-31",
+                    )
+                ],
+            ),
+            actor="test",
+        ),
+    )
+    return code
+
+
+def get_directive_run(ctx: ServiceContext, code: str) -> str | None:
+    with ctx.session_factory() as session:
+        return get_directive(session, code).flow_run_id
+
+
+def run_id(ctx: ServiceContext, code: str) -> str:
+    with ctx.session_factory() as session:
+        found = get_directive(session, code).flow_run_id
+    assert found is not None
+    return found
+
+
+def suspended_at_current_key(ctx: ServiceContext, code: str) -> Callable[[FlowRun], bool]:
+    with ctx.session_factory() as session:
+        directive_id = get_directive(session, code).id
+
+    def check(run: FlowRun) -> bool:
+        key = expected_pause_key(ctx, directive_id)
+        paused = (
+            run.state is not None
+            and run.state.type == StateType.PAUSED
+            and run.state.state_details.pause_key == key
+        )
+        # Prefect marks the run paused a moment before it stores the resume form's schema;
+        # a resume in between is rejected ("Run input schema not found"): wait for both.
+        return paused and _has_input(run.id, f"suspended-{key}-schema")
+
+    return check
+
+
+def _has_input(run_id: UUID, key: str) -> bool:
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_flow_run_input(run_id, key)
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code == 404:
+                return False
+            raise
+    return True
+
+
+def start_and_wait(
+    stack: PrefectStack, ctx: ServiceContext, code: str, *, started_by_opening: bool = False
+) -> str:
+    """Start the directive's run (or, if opening it already did, check that it did), then
+    wait until it suspends on the directive's current state."""
+    if started_by_opening:
+        assert get_directive_run(ctx, code) is not None
+    else:
+        assert nudge(ctx, code).outcome == "started"
+    rid = run_id(ctx, code)
+    run = stack.wait_for_run(rid, suspended_at_current_key(ctx, code))
+    assert run.name == code
+    return rid
+
+
+def resume(rid: str, **run_input: object) -> SetStateStatus:
+    with get_client(sync_client=True) as client:
+        return client.resume_flow_run(UUID(rid), run_input=run_input).status
+
+
+def state_of(ctx: ServiceContext, code: str, unit: str) -> str:
+    with ctx.session_factory() as session:
+        directive = get_directive(session, code)
+        return session.execute(
+            select(Assignment.state).where(
+                Assignment.directive_id == directive.id, Assignment.unit.has(code=unit)
+            )
+        ).scalar_one()
+
+
+def inputs(ctx: ServiceContext, code: str) -> list[tuple[str, str]]:
+    with ctx.session_factory() as session:
+        directive = get_directive(session, code)
+        return [
+            (i.action, i.outcome)
+            for i in session.execute(
+                select(FlowInput)
+                .where(FlowInput.directive_id == directive.id)
+                .order_by(FlowInput.id)
+            ).scalars()
+        ]
+
+
+def running(stack: PrefectStack, ctx: ServiceContext) -> tuple[str, str, Callable[[FlowRun], bool]]:
+    """A new directive for xã Hải Tiến, its run started and waiting: code, run id, and the
+    check that the run waits on the directive's current state."""
+    code = new_directive(ctx, "xa-hai-tien")
+    rid = start_and_wait(stack, ctx, code)
+    return code, rid, suspended_at_current_key(ctx, code)
+
+
+def cli(stack: PrefectStack, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args, env=stack.env(**env), cwd=ROOT)
+
+
+def wait_for_mail(stack: PrefectStack, code: str, to: str, timeout: float = 60) -> EmailMessage:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in stack.smtp.messages:
+            if code in str(message["Subject"]) and to in str(message["To"]):
+                return message
+        time.sleep(0.3)
+    raise TimeoutError(f"no e-mail about {code} reached {to}")
+
+
+def pause_description(rid: str, key: str) -> str:
+    with get_client(sync_client=True) as client:
+        value = client.read_flow_run_input(UUID(rid), f"suspended-{key}-description")
+    return str(json.loads(value)) if value.startswith('"') else value
+
+
+def get_id(ctx: ServiceContext, code: str) -> int:
+    with ctx.session_factory() as session:
+        return get_directive(session, code).id
