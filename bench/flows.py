@@ -36,7 +36,7 @@ from prefect.settings import (
 
 from followup.config import Settings
 from followup.db.migrate import upgrade
-from followup.demo.local_prefect import PROJECT_ROOT, LocalPrefect
+from followup.demo.local_prefect import LocalPrefect
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.orchestration.keys import expected_pause_key
 from followup.orchestration.runs import nudge
@@ -48,15 +48,15 @@ from followup.services.commands import (
     OpenMeeting,
     ReportDone,
     ReportProgress,
-    get_directive,
 )
 from followup.services.context import ServiceContext
 from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
+from followup.services.queries import get_directive
 from followup.services.reports import directive_state
 from followup.services.run_inputs import consumed_keys
 from followup.services.units import load_units_file
 
-UNITS = PROJECT_ROOT / "tests" / "data" / "units.toml"
+UNITS = Path(__file__).resolve().parents[1] / "tests" / "data" / "units.toml"
 
 #: Signs the links in the notices the benchmark writes (a real secret's length).
 LINK_SECRET = "bench-secret-only-for-the-benchmarks-0123456789abcdef"  # noqa: S105 - bench only
@@ -227,7 +227,7 @@ def run(prefect: LocalPrefect, db: str, repeat: int) -> None:
             )
             subprocess.run(  # noqa: S603 - our own CLI
                 [sys.executable, "-m", "followup", *args],
-                env=prefect.env(FOLLOWUP_DATABASE_URL=db),
+                env=prefect.env(FOLLOWUP_DATABASE_URL=db, FOLLOWUP_LINK_SECRET=LINK_SECRET),
                 check=True,
                 capture_output=True,
             )
