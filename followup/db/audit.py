@@ -45,25 +45,17 @@ def normalise_details(details: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def canonical(
-    *,
-    seq: int,
-    occurred_at: datetime,
-    actor: str,
-    action: str,
-    directive_id: int | None,
-    assignment_id: int | None,
-    details: dict[str, Any],
-) -> str:
+def canonical(event: AuditEvent) -> str:
+    """The hashed encoding of an event: every column but its id and the hashes."""
     return json.dumps(
         {
-            "seq": seq,
-            "at": occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "actor": actor,
-            "action": action,
-            "directive_id": directive_id,
-            "assignment_id": assignment_id,
-            "details": details,
+            "seq": event.seq,
+            "at": event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor": event.actor,
+            "action": event.action,
+            "directive_id": event.directive_id,
+            "assignment_id": event.assignment_id,
+            "details": event.details,
         },
         sort_keys=True,
         separators=(",", ":"),
@@ -76,18 +68,7 @@ def chain_hash(prev_hash: str, encoded: str) -> str:
 
 
 def event_hash(event: AuditEvent, prev_hash: str) -> str:
-    return chain_hash(
-        prev_hash,
-        canonical(
-            seq=event.seq,
-            occurred_at=event.occurred_at,
-            actor=event.actor,
-            action=event.action,
-            directive_id=event.directive_id,
-            assignment_id=event.assignment_id,
-            details=event.details,
-        ),
-    )
+    return chain_hash(prev_hash, canonical(event))
 
 
 def append_events(session: Session, drafts: list[AuditDraft]) -> None:
