@@ -5,10 +5,11 @@ Nothing else in followup reads os.environ.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from followup.clock_file import FileClock
@@ -84,11 +85,22 @@ class Settings(BaseSettings):
     schedules_enabled: bool = Field(
         default=True, description="Off in tests and the demo, which drive sweeps themselves."
     )
-    run_stuck_after_seconds: int = Field(
-        default=900,
+    run_heartbeat_seconds: int = Field(
+        default=30,
+        ge=30,  # Prefect's own minimum
+        description="How often a directive's run tells Prefect it is alive (a heartbeat event).",
+    )
+    run_dead_after_seconds: int = Field(
+        default=100,
         ge=1,
-        description="A run still 'running' this long after its last state change is taken for "
-        "dead by 'followup repair' (its process was killed) and replaced.",
+        description="A run 'running' with no heartbeat or state change for this long is taken "
+        "for dead (its process was killed) and replaced by the sweep or 'followup repair'. "
+        "More than three heartbeats, so a live but busy run is never taken for dead.",
+    )
+    catch_up_on_start: bool = Field(
+        default=True,
+        description="'followup serve' replaces the runs a killed predecessor left behind, "
+        "once they have been silent for the dead-after span (off in tests that drive it).",
     )
     serve_limit: int | None = Field(default=None, description="Most flow runs at once.")
     calendar_dir: Path | None = Field(
@@ -152,6 +164,19 @@ class Settings(BaseSettings):
         if value is not None and not value.strip():
             raise ValueError("không được để trống")
         return value
+
+    @model_validator(mode="after")
+    def _heartbeat_before_death(self) -> Settings:
+        if self.run_dead_after_seconds <= self.run_heartbeat_seconds:
+            raise ValueError(
+                "FOLLOWUP_RUN_DEAD_AFTER_SECONDS phải lớn hơn FOLLOWUP_RUN_HEARTBEAT_SECONDS, "
+                "nếu không một lượt đang chạy giữa hai nhịp tim sẽ bị coi là đã chết"
+            )
+        return self
+
+    @property
+    def run_dead_after(self) -> timedelta:
+        return timedelta(seconds=self.run_dead_after_seconds)
 
     def signer(self) -> LinkSigner:
         """The link signer; a missing secret is refused in one sentence."""

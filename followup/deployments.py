@@ -25,6 +25,7 @@ from followup.orchestration.names import (
     OPEN_MEETING_FLOW,
     SWEEP_FLOW,
 )
+from followup.orchestration.runs import catch_up_after_start
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ def prefect_yaml(settings: Settings) -> str:
         ]
         if d.every_minutes:
             lines += ["    schedules:", f"      - interval: {d.every_minutes * 60}"]
-        lines += ["    work_pool:", "      name: followup"]
+        lines += ["    work_pool:", "      name: followup", "      job_variables:", "        env:"]
+        lines += [f'          {name}: "{value}"' for name, value in heartbeat(settings).items()]
     return "\n".join(lines) + "\n"
 
 
@@ -127,9 +129,19 @@ QUIET = {
 }
 
 
+def heartbeat(settings: Settings) -> dict[str, str]:
+    """Flow runs send Prefect a heartbeat this often, so that a run whose process was killed
+    is told from a busy one (`run_dead_after_seconds`): ours, not an inherited value."""
+    return {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(settings.run_heartbeat_seconds)}
+
+
 def serve_all(settings: Settings) -> None:
+    # The one place we write Prefect's environment; flow runs inherit it.
     for name, value in QUIET.items():
-        os.environ.setdefault(name, value)  # the one place we write Prefect's environment
+        os.environ.setdefault(name, value)
+    os.environ.update(heartbeat(settings))
+    if settings.catch_up_on_start:
+        catch_up_after_start(settings)
     serve(*deployments(settings), limit=settings.serve_limit)
 
 

@@ -4,7 +4,6 @@ the Prefect deployments and the commune pages, repairing runs."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -173,9 +172,8 @@ def repair_cmd() -> None:
 
     if not prefect_configured():
         raise Failed("Chưa đặt PREFECT_API_URL: không có máy chủ Prefect để sửa.")
-    stuck = timedelta(seconds=settings().run_stuck_after_seconds)
     with context(wake=False) as ctx:
-        results = repair(ctx, stuck_after=stuck)
+        results = repair(ctx, dead_after=settings().run_dead_after)
     counts: dict[WakeOutcome, int] = {}
     shown = (WakeOutcome.STARTED, WakeOutcome.RESUMED, WakeOutcome.UNREACHABLE)
     for r in results:

@@ -43,6 +43,7 @@ class LocalPrefect:
             "PREFECT_API_URL": self.api_url,
             "PREFECT_RUNNER_POLL_FREQUENCY": "1",
             "FOLLOWUP_SCHEDULES_ENABLED": "false",
+            "FOLLOWUP_CATCH_UP_ON_START": "false",  # the demo and tests wake runs themselves
         }
         return base | QUIET | own | self.extra_env | extra
 

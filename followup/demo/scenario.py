@@ -244,7 +244,11 @@ def _port_or_free(wanted: int) -> int:
 
 
 def _wake(ctx: ServiceContext) -> int:
-    return sum(1 for n in repair(ctx) if n.outcome in (WakeOutcome.STARTED, WakeOutcome.RESUMED))
+    return sum(
+        1
+        for n in repair(ctx, dead_after=None)
+        if n.outcome in (WakeOutcome.STARTED, WakeOutcome.RESUMED)
+    )
 
 
 def _settle(ctx: ServiceContext, codes: tuple[str, ...], timeout: float = 240) -> dict[str, int]:

@@ -9,19 +9,27 @@ directive's run to look again. When Prefect is unreachable the action still stan
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import httpx
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.deployments import run_deployment
+from prefect.events.filters import (
+    EventFilter,
+    EventNameFilter,
+    EventOccurredFilter,
+    EventResourceFilter,
+)
 from prefect.exceptions import ObjectNotFound, PrefectException
 from prefect.settings import PREFECT_API_URL
 from prefect.states import Crashed
 from sqlalchemy import select, update
 
+from followup.config import Settings
 from followup.db.models import Assignment, Directive
 from followup.domain.states import TERMINAL_STATE_VALUES
 from followup.domain.vocabulary import WakeOutcome
@@ -36,6 +44,7 @@ log = logging.getLogger(__name__)
 
 UNREACHABLE = (httpx.HTTPError, OSError, PrefectException, RuntimeError)
 _DEAD = {StateType.FAILED, StateType.CRASHED, StateType.CANCELLED, StateType.CANCELLING}
+HEARTBEAT = "prefect.flow-run.heartbeat"
 
 
 W = WakeOutcome
@@ -79,6 +88,26 @@ def start_run(ctx: ServiceContext, code: str, *, replacing: str | None = None) -
     return Wake(code, W.STARTED, str(run.id))
 
 
+def silent_for(client: SyncPrefectClient, run: FlowRun) -> timedelta:
+    """How long the run has given no sign of life: its last state change or the last
+    heartbeat its process sent (Prefect's engine emits one every
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY seconds while the run's process is alive)."""
+    now = datetime.now(UTC)
+    since = run.state.timestamp if run.state and run.state.timestamp else run.created
+    if since is None:
+        return timedelta(0)
+    beats = client.read_events(
+        EventFilter(
+            event=EventNameFilter(name=[HEARTBEAT]),
+            resource=EventResourceFilter(id=[f"prefect.flow-run.{run.id}"]),
+            occurred=EventOccurredFilter(since=since, until=now),
+        ),
+        limit=1,  # newest first
+    ).events
+    last = max([since, *(beat.occurred for beat in beats)])
+    return now - last
+
+
 # Longer than most (61 lines): one decision over the states a run can be in, kept whole so
 # that every case and its reason read together.
 def nudge(
@@ -86,17 +115,17 @@ def nudge(
     code: str,
     *,
     stale_only: bool = False,
-    stuck_after: timedelta | None = None,
+    dead_after: timedelta | None = None,
 ) -> Wake:
     """Make the directive's run look at our database again.
 
     Suspended → resumed with a wake (only if its key is stale, when `stale_only`);
     missing, failed, crashed or cancelled while work is open → a new run is started;
     scheduled or running → left alone (it reconciles on its own, and the sweep resumes it if
-    it then suspended on a key that is already old), unless it has been running longer than
-    `stuck_after`: then its process is taken for dead (killed with its worker; without
-    heartbeats Prefect cannot tell), it is marked crashed and a new run replaces it. Even if it
-    was alive, both runs only reconcile from our database: nothing is sent or applied twice.
+    it then suspended on a key that is already old), unless it has given no sign of life (a
+    state change or a heartbeat of its process) for `dead_after`: then its process is dead
+    (killed with its worker), it is marked crashed and a new run replaces it. Even if it were
+    alive, both runs only reconcile from our database: nothing is sent or applied twice.
     """
     if not prefect_configured():
         return Wake(code, W.NOT_CONFIGURED)
@@ -127,14 +156,15 @@ def nudge(
                 return start_run(ctx, code, replacing=run_id)
             if (
                 kind in (StateType.RUNNING, StateType.PENDING)
-                and stuck_after is not None
-                and state is not None
-                and state.timestamp is not None
-                and datetime.now(UTC) - state.timestamp > stuck_after
+                and dead_after is not None
+                and (silence := silent_for(client, run)) > dead_after
             ):
                 client.set_flow_run_state(
                     UUID(run_id),
-                    Crashed(message="followup repair: no progress, its process is gone"),
+                    Crashed(
+                        message=f"followup: không có nhịp tim {silence.total_seconds():.0f} "
+                        "giây, tiến trình của lượt đã dừng; lượt mới thay thế"
+                    ),
                     force=True,
                 )
                 return start_run(ctx, code, replacing=run_id)
@@ -144,9 +174,10 @@ def nudge(
         return Wake(code, W.UNREACHABLE, run_id, str(exc).splitlines()[0] if str(exc) else "")
 
 
-def repair(ctx: ServiceContext, *, stuck_after: timedelta | None = None) -> list[Wake]:
+def repair(ctx: ServiceContext, *, dead_after: timedelta | None) -> list[Wake]:
     """Bring every directive's run in line with our database; nothing is sent twice
-    (notices are deduplicated in the outbox, inputs by their keys)."""
+    (notices are deduplicated in the outbox, inputs by their keys). A run silent for
+    `dead_after` is replaced (None: running runs are always left alone)."""
     with ctx.session_factory() as session:
         codes = list(
             session.execute(
@@ -164,7 +195,34 @@ def repair(ctx: ServiceContext, *, stuck_after: timedelta | None = None) -> list
                 .order_by(Directive.code)
             ).scalars()
         )
-    return [nudge(ctx, code, stale_only=True, stuck_after=stuck_after) for code in codes]
+    return [nudge(ctx, code, stale_only=True, dead_after=dead_after) for code in codes]
+
+
+def catch_up_after_start(settings: Settings) -> threading.Timer:
+    """Once `followup serve` has been up for the dead-after span, replace the runs that a
+    killed predecessor left "running" (silent since before this start) and wake the stale
+    ones, rather than leave them to the next sweep."""
+
+    def catch_up() -> None:
+        ctx = waking(ServiceContext.from_settings(settings))
+        try:
+            wakes = repair(ctx, dead_after=settings.run_dead_after)
+        except Exception:  # a thread's failure must not pass in silence
+            log.exception("followup: không bắt kịp được các lượt theo dõi sau khi khởi động")
+            return
+        finally:
+            ctx.close()
+        replaced = [w.directive_code for w in wakes if w.outcome == W.STARTED]
+        log.info(
+            "followup: đã kiểm tra %d lượt theo dõi sau khi khởi động; bắt đầu lại: %s",
+            len(wakes),
+            ", ".join(replaced) or "không có",
+        )
+
+    timer = threading.Timer(settings.run_dead_after.total_seconds(), catch_up)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 class PrefectWaker:

@@ -39,7 +39,7 @@ def run_sweep() -> dict[str, int]:
 @task(task_run_name="Đánh thức các nhiệm vụ có thay đổi")
 def wake_stale_runs() -> dict[str, int]:
     outcomes: dict[str, int] = {}
-    for wake in repair(runtime.context()):
+    for wake in repair(runtime.context(), dead_after=runtime.settings().run_dead_after):
         outcomes[wake.outcome.value] = outcomes.get(wake.outcome.value, 0) + 1
     return outcomes
 

@@ -41,3 +41,11 @@ def test_absolute_and_other_urls_are_kept(url: str) -> None:
 def test_a_query_string_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert absolute_sqlite_url("sqlite:///a.db?timeout=5") == f"sqlite:///{tmp_path}/a.db?timeout=5"
+
+
+def test_a_run_cannot_be_taken_for_dead_between_two_heartbeats() -> None:
+    with pytest.raises(ValueError, match="FOLLOWUP_RUN_DEAD_AFTER_SECONDS phải lớn hơn"):
+        Settings(run_heartbeat_seconds=60, run_dead_after_seconds=60)
+    assert (
+        Settings(run_heartbeat_seconds=30, run_dead_after_seconds=31).run_dead_after.seconds == 31
+    )
