@@ -12,6 +12,7 @@ from typing import Literal
 
 from followup.domain.escalation import DueKind, StepKind
 from followup.domain.labels import Label
+from followup.domain.lifecycle import STEP_LABELS, LifecycleStep
 from followup.domain.policy import Role
 from followup.domain.states import STATE_LABELS, AssignmentState
 from followup.domain.status import FourWay
@@ -238,6 +239,9 @@ _LABELS: dict[Enum, Label] = {
 # The states' labels sit beside the transition table, whose errors name them.
 for _state, _label in STATE_LABELS.items():
     _LABELS[_state] = _label
+# The lifecycle steps' labels sit beside them (the run's task names are made from them).
+for _step, _label in STEP_LABELS.items():
+    _LABELS[_step] = _label
 
 #: The enums whose every member must have a label (checked by the tests).
 LABELLED: tuple[type[Enum], ...] = (
@@ -252,6 +256,7 @@ LABELLED: tuple[type[Enum], ...] = (
     CommandName,
     WakeOutcome,
     InputOutcome,
+    LifecycleStep,
 )
 
 

@@ -1,44 +1,48 @@
 """The directive flow: one run per directive, a reconciler that waits without a process.
 
-Each pass loads the directive from our database, sends what is due, publishes the status
-table, then suspends under a key built from our state. A resume (a coordinator's form in the
-Prefect UI, or a wake from the CLI, the web pages or the sweep) reruns the flow from the top:
-it first consumes every input it has not consumed yet, then reconciles again.
+Each pass first carries out the coordinator's inputs it has not consumed, then calls one task
+per lifecycle step (Giao việc, Tiếp nhận, Kiểm tra tiến độ, Kết thúc): each sends its step's
+due notices for every unit and says in one sentence where the step stands. The pass then
+tells the story since the previous pass in the run's log, names and tags the run, publishes
+the status table, and suspends under a key built from our state. A resume (a coordinator's
+form in the Prefect UI, or a wake from the CLI, the web pages or the sweep) reruns the flow
+from the top.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from prefect import flow
 from prefect.flow_runs import suspend_flow_run
+from prefect.runtime import flow_run as current_run
 
 from followup.orchestration.keys import pause_key
 from followup.orchestration.names import DIRECTIVE_FLOW
 from followup.orchestration.resume_form import action_for_units
 from followup.orchestration.status_text import waiting_for
-from followup.tasks.directive import (
-    apply_coordinator_input,
-    catch_up_inputs,
-    load_directive,
-    publish_status,
-    send_notices,
-)
+from followup.services.reports import directive_state
+from followup.tasks import runtime
+from followup.tasks.desk import previous_pass, show_pass
+from followup.tasks.directive import STEPS, apply_coordinator_input, unconsumed_inputs
 
 
 @flow(name=DIRECTIVE_FLOW, flow_run_name="{directive_code}", description=__doc__)
-def directive_flow(directive_code: str) -> dict[str, Any]:
+def directive_flow(directive_code: str) -> dict[str, str]:
     """Theo dõi một nhiệm vụ đến khi mọi đơn vị hoàn thành hoặc được hủy."""
-    catch_up_inputs(directive_code)
+    run_id: str | None = current_run.id
+    if run_id is not None:
+        for key, value in unconsumed_inputs(directive_code, run_id):
+            apply_coordinator_input(directive_code, key, value)
+    since = previous_pass(run_id) if run_id is not None else 0
     while True:
-        state = load_directive(directive_code)
-        send_notices(directive_code, state.directive_id)
-        publish_status(state)
+        state = directive_state(runtime.context(), directive_code)
+        summary = {step.value: run_step(state) for step, run_step in STEPS.items()}
+        show_pass(runtime.context(), state, run_id=run_id, since=since)
         if state.finished:
-            return {"directive": directive_code, "version": state.version, "finished": True}
+            return summary
         key = pause_key(state.version, state.consumed)
         form = action_for_units(tuple(u.unit_code for u in state.units))
         # The description is what the Prefect UI shows above the resume form.
         waiting = form.with_initial_data(description=waiting_for(state))
         action = suspend_flow_run(wait_for_input=waiting, key=key)
         apply_coordinator_input(directive_code, key, action.model_dump(mode="json"))
+        since = state.version

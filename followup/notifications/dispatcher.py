@@ -26,6 +26,7 @@ from followup.config import Settings
 from followup.db.organisation import NO_ORGANISATION, root_unit_name
 from followup.domain.clock import Clock
 from followup.domain.errors import FollowupError
+from followup.domain.lifecycle import LifecycleStep
 from followup.notifications import outbox
 from followup.notifications.message import build_message
 from followup.notifications.outbox import OutgoingMessage
@@ -161,8 +162,10 @@ async def dispatch(
     *,
     clock: Clock,
     directive_id: int | None = None,
+    step: LifecycleStep | None = None,
 ) -> DispatchReport:
-    """Send every notice that is due now (only one directive's, if given); say what happened."""
+    """Send every notice that is due now (only one directive's, and one lifecycle step's, if
+    given); say what happened."""
     report = DispatchReport()
     # A lease covers one message's send (connect, send, answer: each up to `timeout`) and is
     # renewed while the batch is still being worked on; a dispatcher that died (kill -9)
@@ -176,6 +179,7 @@ async def dispatch(
             limit=config.batch_size,
             lease=lease,
             directive_id=directive_id,
+            step=step,
         )
         if not batch:
             return report

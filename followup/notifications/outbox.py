@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from followup.db.audit import AuditDraft, append_events
 from followup.db.models import Notice
+from followup.domain.lifecycle import LifecycleStep
 from followup.domain.text import nfc
 from followup.domain.vocabulary import AuditAction, NoticeKind
 from followup.notifications.render import RenderedEmail
+from followup.notifications.steps import of_step
 
 #: Who the audit names for what the dispatcher decides on its own.
 DISPATCHER = "hệ thống: gửi thư"
@@ -92,7 +94,9 @@ def notice_row(
     }
 
 
-def _claimable(now: datetime, limit: int, directive_id: int | None) -> Select[int]:
+def _claimable(
+    now: datetime, limit: int, directive_id: int | None, step: LifecycleStep | None
+) -> Select[int]:
     query = select(Notice.id).where(
         Notice.status == "pending",
         Notice.next_attempt_at <= now,
@@ -100,6 +104,8 @@ def _claimable(now: datetime, limit: int, directive_id: int | None) -> Select[in
     )
     if directive_id is not None:
         query = query.where(Notice.directive_id == directive_id)
+    if step is not None:
+        query = query.where(of_step(step))
     return (
         query.order_by(Notice.next_attempt_at, Notice.id)
         .limit(limit)
@@ -114,11 +120,12 @@ def claim(
     limit: int,
     lease: timedelta,
     directive_id: int | None = None,
+    step: LifecycleStep | None = None,
 ) -> list[OutgoingMessage]:
     """Lease up to `limit` due notices to this dispatcher; nobody else sends them meanwhile."""
     token = uuid.uuid4().hex
     with session_factory() as session, session.begin():
-        ids = list(session.execute(_claimable(now, limit, directive_id)).scalars())
+        ids = list(session.execute(_claimable(now, limit, directive_id, step)).scalars())
         if not ids:
             return []
         session.execute(

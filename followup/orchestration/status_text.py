@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from followup.domain.states import WORKING_STATES, AssignmentState
+from followup.domain.status import FourWay
 from followup.domain.vocabulary import CommandName, label
 from followup.services.reports import DirectiveState
 
@@ -37,8 +38,12 @@ def waiting_for(state: DirectiveState) -> str:
                 f"viên chọn {_choice(CommandName.APPROVE_EXTENSION)} hoặc "
                 f"{_choice(CommandName.REFUSE_EXTENSION)}."
             )
+        late = f" — **quá hạn {u.days_late} ngày**" if u.status is FourWay.OVERDUE else ""
+        ladder = f", đã đôn đốc cấp {u.escalation_level}" if u.escalation_level else ""
         if u.state is AssignmentState.ASSIGNED:
-            lines.append(f"- {who}: chờ đơn vị xác nhận tiếp nhận (hạn hoàn thành {due}).")
+            lines.append(
+                f"- {who}: chờ đơn vị xác nhận tiếp nhận (hạn hoàn thành {due}){late}{ladder}."
+            )
         elif u.state is AssignmentState.REPORTED_DONE:
             lines.append(
                 f"- {who}: đã báo cáo hoàn thành — chờ điều phối viên "
@@ -46,5 +51,5 @@ def waiting_for(state: DirectiveState) -> str:
             )
         elif u.state in WORKING_STATES:
             done = f", đã làm {u.percent}%" if u.percent is not None else ""
-            lines.append(f"- {who}: đang thực hiện{done}; chờ báo cáo (hạn {due}).")
+            lines.append(f"- {who}: đang thực hiện{done}; chờ báo cáo (hạn {due}){late}{ladder}.")
     return "\n".join(lines)

@@ -9,8 +9,16 @@ from typing import Any
 from sqlalchemy import select
 
 from followup.db.audit import VerifyResult, verify_chain
-from followup.db.models import Assignment, AuditEvent, Directive, ExtensionRequest, Unit
+from followup.db.models import (
+    Assignment,
+    AuditEvent,
+    Directive,
+    ExtensionRequest,
+    Meeting,
+    Unit,
+)
 from followup.domain.clock import local_date, local_date_or_none
+from followup.domain.escalation import StepKind
 from followup.domain.states import AssignmentState
 from followup.domain.status import AssignmentDates, FourWay, assignment_status
 from followup.services.context import ServiceContext
@@ -117,6 +125,12 @@ class UnitRow:
     percent: int | None
     #: The later deadline the unit asked for, while a coordinator has not decided.
     extension_requested: date | None = None
+    #: The escalation ladder: the step that stalled, its level and the day of the last rung.
+    escalation_step: StepKind | None = None
+    escalation_level: int = 0
+    escalated_on: date | None = None
+    #: Calendar days past the deadline (0 when not overdue).
+    days_late: int = 0
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,7 @@ class DirectiveState:
     version: int
     consumed: int
     units: tuple[UnitRow, ...]
+    meeting_code: str = ""
 
     @property
     def finished(self) -> bool:
@@ -164,9 +179,16 @@ def directive_state(ctx: ServiceContext, directive_code: str) -> DirectiveState:
                 percent=a.last_percent,
                 status=assignment_status(assignment_dates(a), today),
                 extension_requested=asked.get(a.id),
+                escalation_step=_step_kind(a.escalation_step),
+                escalation_level=a.escalation_level or 0,
+                escalated_on=a.escalated_on,
+                days_late=max(0, (today - a.due_on).days) if not a.completed_on else 0,
             )
             for a, code, name in rows
         )
+        meeting_code = session.execute(
+            select(Meeting.code).where(Meeting.id == directive.meeting_id)
+        ).scalar_one()
         return DirectiveState(
             directive_id=directive.id,
             code=directive.code,
@@ -174,7 +196,18 @@ def directive_state(ctx: ServiceContext, directive_code: str) -> DirectiveState:
             version=directive_version(session, directive.id),
             consumed=consumed_count(session, directive.id),
             units=units,
+            meeting_code=meeting_code,
         )
+
+
+def _step_kind(stored: str | None) -> StepKind | None:
+    """The kind of a stored escalation step (`ack:2026-03-10` → acknowledgement)."""
+    if not stored:
+        return None
+    try:
+        return StepKind(stored.split(":", 1)[0])
+    except ValueError:
+        return None
 
 
 def assignment_dates(a: Assignment) -> AssignmentDates:

@@ -79,7 +79,7 @@ def apply_input(ctx: ServiceContext, directive_code: str, item: RunInput) -> Inp
     if item.based_on != current:
         detail = (
             f"Thao tác '{label(item.command.name)}' cho đơn vị '{item.unit}' bị bỏ qua: "
-            f"nhiệm vụ đã thay đổi (phiên bản {item.based_on or '?'} → {current})."
+            "nhiệm vụ đã thay đổi sau khi biểu mẫu được mở; hãy xem lại tình trạng rồi gửi lại."
         )
         return _record(ctx, directive_id, item, InputOutcome.STALE, detail)
     receipt = ConsumedInput(pause_key=item.key, action=item.action, directive_id=directive_id)
@@ -134,3 +134,15 @@ def _record(
     except IntegrityError:
         return InputOutcome.DUPLICATE
     return outcome
+
+
+def input_detail(ctx: ServiceContext, directive_code: str, key: str) -> str:
+    """Why an input changed nothing (its refusal or staleness sentence; "" otherwise)."""
+    with ctx.session_factory() as session:
+        directive = get_directive(session, directive_code)
+        detail = session.execute(
+            select(FlowInput.detail).where(
+                FlowInput.directive_id == directive.id, FlowInput.pause_key == key
+            )
+        ).scalar_one_or_none()
+    return detail or ""

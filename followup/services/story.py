@@ -7,13 +7,20 @@ checked and queried; everything shown from it goes through here.
 from __future__ import annotations
 
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from enum import Enum
 
+from sqlalchemy import select
+
+from followup.db.models import AuditEvent, Unit
+from followup.domain.clock import LOCAL_TZ
 from followup.domain.escalation import StepKind
 from followup.domain.policy import Role
 from followup.domain.states import AssignmentState
 from followup.domain.vocabulary import AuditAction, CommandName, LinkRefusal, NoticeKind, label
+from followup.services.context import ServiceContext
+from followup.services.queries import get_directive
 
 #: How detail keys read; keys not listed are shown as they are stored.
 _KEYS_VI = {
@@ -107,3 +114,76 @@ def describe(action: str, details: dict[str, object]) -> str:
             continue
         parts.append(f"{_KEYS_VI.get(key, key)}: {_value(key, value)}")
     return " · ".join(parts)
+
+
+#: What a coordinator must look at: an attempt that changed nothing, a notice never delivered.
+WARNINGS = frozenset(
+    {
+        AuditAction.DIRECTIVE_INPUT_REFUSED.value,
+        AuditAction.DIRECTIVE_INPUT_STALE.value,
+        AuditAction.LINK_REFUSED.value,
+        AuditAction.NOTICE_GIVEN_UP.value,
+    }
+)
+#: The coordinator's own attempts that the rules refused (the status artifact leads with them).
+REFUSED_INPUTS = frozenset(
+    {AuditAction.DIRECTIVE_INPUT_REFUSED.value, AuditAction.DIRECTIVE_INPUT_STALE.value}
+)
+
+
+@dataclass(frozen=True)
+class StoryLine:
+    seq: int
+    action: str
+    text: str
+    #: The reason of a refused attempt ("" for anything else).
+    reason: str = ""
+    unit: str = ""
+    unit_name: str = ""
+    occurred_at: str = ""
+
+    @property
+    def warning(self) -> bool:
+        return self.action in WARNINGS
+
+    @property
+    def refused_input(self) -> bool:
+        return self.action in REFUSED_INPUTS
+
+
+def story_since(ctx: ServiceContext, directive_code: str, after_seq: int) -> list[StoryLine]:
+    """The directive's events after `after_seq`, one Vietnamese line each: when, which unit,
+    what happened, who did it ("16/03/2026 09:12 · Xã Hải Tiến · Đã tiếp nhận · … · bởi …")."""
+    with ctx.session_factory() as session:
+        directive = get_directive(session, directive_code)
+        events = list(
+            session.execute(
+                select(AuditEvent)
+                .where(AuditEvent.directive_id == directive.id, AuditEvent.seq > after_seq)
+                .order_by(AuditEvent.seq)
+            ).scalars()
+        )
+        names = dict(session.execute(select(Unit.code, Unit.name)).tuples().all())
+    lines = []
+    for event in events:
+        unit = event.details.get("unit")
+        when = _when(event.occurred_at)
+        who = f"{names.get(unit, unit)} · " if isinstance(unit, str) and unit else ""
+        text = f"{when} · {who}{describe(event.action, event.details)} · bởi {event.actor}"
+        reason = event.details.get("reason") if event.action in REFUSED_INPUTS else ""
+        lines.append(
+            StoryLine(
+                event.seq,
+                event.action,
+                text,
+                reason=str(reason or ""),
+                unit=unit if isinstance(unit, str) else "",
+                unit_name=str(names.get(unit, "")) if isinstance(unit, str) else "",
+                occurred_at=event.occurred_at.isoformat(),
+            )
+        )
+    return lines
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")

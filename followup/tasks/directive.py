@@ -1,45 +1,41 @@
-"""The tasks of a directive's run: apply its inputs, load it, send its notices, show it."""
+"""The tasks of a directive's run: the coordinator's inputs, then one task per lifecycle step.
+
+Task names are drawn in the run graph with an ASCII-only bitmap font that drops every other
+letter, so they are written without diacritics ("2. Tiep nhan"); what a task reports (its
+log line, the status artifact) keeps the full Vietnamese.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import re
+from collections.abc import Callable
 from uuid import UUID
 
-from prefect import task
-from prefect.artifacts import create_table_artifact
+from prefect import Task, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
-from prefect.runtime import flow_run as current_run
 
-from followup.domain.status import FourWay
+from followup.domain.lifecycle import LifecycleStep, plain_letters
 from followup.domain.vocabulary import InputOutcome, label
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.orchestration.keys import RESPONSE, version_of
 from followup.orchestration.resume_form import command_from_input
-from followup.orchestration.status_text import waiting_for
-from followup.services.reports import DirectiveState, directive_state
-from followup.services.run_inputs import RunInput, apply_input, consumed_keys
+from followup.services.lifecycle import SUMMARIES
+from followup.services.reports import DirectiveState
+from followup.services.run_inputs import RunInput, apply_input, consumed_keys, input_detail
 from followup.tasks import runtime
 
+#: The run graph's names: "1. Giao viec", "2. Tiep nhan", "3. Kiem tra tien do", "4. Ket thuc".
+STEP_NAMES = {
+    step: plain_letters(f"{number}. {label(step)}")
+    for number, step in enumerate(LifecycleStep, start=1)
+}
+INPUT_NAME = plain_letters("Thao tác của điều phối viên")
 
-def _apply(directive_code: str, key: str, raw: str | dict[str, object]) -> InputOutcome:
-    item = RunInput(
-        key=key, based_on=version_of(key), command=command_from_input(directive_code, raw)
-    )
-    return apply_input(runtime.context(), directive_code, item)
 
-
-@task(
-    task_run_name="Áp dụng thao tác chờ xử lý của nhiệm vụ {directive_code}",
-    retries=2,
-    retry_delay_seconds=2,
-)
-def catch_up_inputs(directive_code: str) -> list[InputOutcome]:
-    """Consume every input this run received and has not consumed, oldest first (an input
-    left under an older key when the state moved on would otherwise never be read)."""
-    run_id = current_run.id
-    if run_id is None:
-        return []
+def unconsumed_inputs(directive_code: str, run_id: str) -> list[tuple[str, object]]:
+    """The inputs this run received and has not consumed, oldest first (key, value): an input
+    left under an older key when the state moved on would otherwise never be read."""
     seen = consumed_keys(runtime.context(), directive_code)
     with get_client(sync_client=True) as client:
         inputs = client.filter_flow_run_input(
@@ -48,32 +44,32 @@ def catch_up_inputs(directive_code: str) -> list[InputOutcome]:
             limit=1000,
             exclude_keys={f"suspended-{k}-response" for k in seen},
         )
-    outcomes = []
+    found: list[tuple[str, object]] = []
     for item in sorted(inputs, key=lambda i: i.created or 0):
         match = RESPONSE.match(item.key)
         if match is not None:
-            outcomes.append(_apply(directive_code, match.group(1), item.value))
-    return outcomes
+            found.append((match.group(1), item.value))
+    return found
 
 
-@task(task_run_name="Áp dụng thao tác của điều phối viên cho {directive_code}")
-def apply_coordinator_input(
-    directive_code: str, key: str, values: dict[str, object]
-) -> InputOutcome:
-    return _apply(directive_code, key, values)
+@task(name=INPUT_NAME, task_run_name=INPUT_NAME, cache_policy=NO_CACHE)
+def apply_coordinator_input(directive_code: str, key: str, values: object) -> InputOutcome:
+    """Carry out one input of the resume form (or a wake) through the command bus."""
+    raw = values if isinstance(values, str | dict) else {}
+    item = RunInput(
+        key=key, based_on=version_of(key), command=command_from_input(directive_code, raw)
+    )
+    outcome = apply_input(runtime.context(), directive_code, item)
+    logger = get_run_logger()
+    if outcome in (InputOutcome.REFUSED, InputOutcome.STALE):
+        reason = input_detail(runtime.context(), directive_code, key)
+        logger.error("Thao tác không được thực hiện (%s): %s", label(outcome), reason)
+    elif item.command is not None:
+        logger.info("%s: %s.", label(item.command.name), label(outcome))
+    return outcome
 
 
-@task(task_run_name="Nạp tình trạng nhiệm vụ {directive_code}", retries=2, retry_delay_seconds=2)
-def load_directive(directive_code: str) -> DirectiveState:
-    return directive_state(runtime.context(), directive_code)
-
-
-@task(
-    task_run_name="Gửi thông báo của nhiệm vụ {directive_code}",
-    retries=3,
-    retry_delay_seconds=[5, 30, 120],
-)
-def send_notices(directive_code: str, directive_id: int) -> int:
+def _send(directive_id: int, step: LifecycleStep) -> int:
     ctx = runtime.context()
     report = asyncio.run(
         dispatch(
@@ -81,30 +77,32 @@ def send_notices(directive_code: str, directive_id: int) -> int:
             SmtpConfig.from_settings(runtime.settings()),
             clock=ctx.clock,
             directive_id=directive_id,
+            step=step,
         )
     )
     return report.sent
 
 
-@task(task_run_name="Cập nhật bảng tình trạng nhiệm vụ {state.code}")
-def publish_status(state: DirectiveState) -> None:
-    create_table_artifact(
-        key=_artifact_key(state.code),
-        table=[
-            {
-                "Đơn vị": u.unit_name,
-                "Mã": u.unit_code,
-                "Vai trò": "chủ trì" if u.is_lead else "phối hợp",
-                "Trạng thái": label(u.state),
-                "Hạn": u.due_on.strftime("%d/%m/%Y"),
-                "Tình trạng": label(u.status) if isinstance(u.status, FourWay) else "",
-                "Tiến độ": f"{u.percent}%" if u.percent is not None else "",
-            }
-            for u in state.units
-        ],
-        description=waiting_for(state),
+def _step_task(step: LifecycleStep) -> Task[[DirectiveState], str]:
+    def reconcile(state: DirectiveState) -> str:
+        sent = _send(state.directive_id, step)
+        summary = SUMMARIES[step](state, sent)
+        get_run_logger().info("%s: %s", label(step), summary)
+        return summary
+
+    reconcile.__doc__ = (
+        f"{label(step)}: gửi các thông báo của bước này cho mọi đơn vị và tóm tắt bước."
     )
+    return task(
+        name=STEP_NAMES[step],
+        task_run_name=STEP_NAMES[step],
+        retries=3,
+        retry_delay_seconds=[5, 30, 120],
+        cache_policy=NO_CACHE,  # every pass reconciles again, whatever its inputs
+    )(reconcile)
 
 
-def _artifact_key(code: str) -> str:
-    return "nhiem-vu-" + re.sub(r"[^a-z0-9]+", "-", code.lower()).strip("-")
+#: One task per lifecycle step, in the order a pass calls them.
+STEPS: dict[LifecycleStep, Callable[[DirectiveState], str]] = {
+    step: _step_task(step) for step in LifecycleStep
+}

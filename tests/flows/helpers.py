@@ -12,8 +12,17 @@ from uuid import UUID
 
 import httpx
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterKey,
+    FlowRunFilter,
+    FlowRunFilterId,
+    LogFilter,
+    LogFilterFlowRunId,
+)
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
+from prefect.client.schemas.sorting import ArtifactSort, LogSort, TaskRunSort
 from sqlalchemy import select
 
 from followup.db.models import Assignment, FlowInput
@@ -27,6 +36,7 @@ from followup.services.commands import (
 from followup.services.context import ServiceContext
 from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
 from followup.services.queries import get_directive
+from followup.tasks.desk import artifact_key
 from tests.helpers import run_cli
 from tests.prefect_stack import ROOT, PrefectStack
 
@@ -111,7 +121,7 @@ def start_and_wait(
         assert nudge(ctx, code).outcome == "started"
     rid = run_id(ctx, code)
     run = stack.wait_for_run(rid, suspended_at_current_key(ctx, code))
-    assert run.name == code
+    assert run.name.startswith(f"{code} · ")  # the code and a short title
     return rid
 
 
@@ -174,3 +184,44 @@ def pause_description(rid: str, key: str) -> str:
 def get_id(ctx: ServiceContext, code: str) -> int:
     with ctx.session_factory() as session:
         return get_directive(session, code).id
+
+
+def task_run_names(rid: str) -> list[str]:
+    """The run's task runs, in the order they started."""
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(rid)])),
+            sort=TaskRunSort.EXPECTED_START_TIME_ASC,
+        )
+    return [run.name for run in sorted(runs, key=lambda r: r.start_time or r.created or 0)]
+
+
+def run_logs(rid: str) -> list[tuple[int, str]]:
+    """The run's log lines (level, message), oldest first."""
+    found: list[tuple[int, str]] = []
+    with get_client(sync_client=True) as client:
+        while True:
+            page = client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[UUID(rid)])),
+                sort=LogSort.TIMESTAMP_ASC,
+                limit=200,
+                offset=len(found),
+            )
+            found += [(log.level, log.message) for log in page]
+            if len(page) < 200:
+                return found
+
+
+def status_artifact(code: str) -> tuple[str, list[dict[str, str]]]:
+    """The latest status artifact of a directive: its description and its table's rows."""
+    key = artifact_key(code)
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=1,
+        )
+    assert found, f"no artifact {key}"
+    data = found[0].data
+    rows = json.loads(data) if isinstance(data, str) else data
+    return found[0].description or "", rows

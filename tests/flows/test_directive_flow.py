@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
 import sys
@@ -51,10 +52,13 @@ from tests.flows.helpers import (
     pause_description,
     resume,
     run_id,
+    run_logs,
     running,
     start_and_wait,
     state_of,
+    status_artifact,
     suspended_at_current_key,
+    task_run_names,
     wait_for_mail,
 )
 from tests.prefect_stack import PrefectStack
@@ -101,6 +105,19 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
     # (recorded with its sentence), and the run waits again.
     assert resume(rid, action=CHOICE["acknowledge"], unit="xa-hai-tien") == SetStateStatus.ACCEPT
     stack.wait_for_run(rid, suspended)
+    # The coordinator sees why, within one refresh: the status artifact leads with it and
+    # the run logs it as an error.
+    description, rows = status_artifact(code)
+    assert description.startswith("**⚠ Thao tác không được thực hiện:**"), description
+    assert "đã báo cáo hoàn thành" in description
+    assert wait_until(
+        lambda: any(
+            level >= logging.ERROR and "đã báo cáo hoàn thành" in message
+            for level, message in run_logs(rid)
+        ),
+        timeout=20,
+    )
+    assert [row["Trạng thái"] for row in rows] == ["đã báo cáo hoàn thành"]
 
     assert resume(rid, action=CHOICE["close"], unit="xa-hai-tien") == SetStateStatus.ACCEPT
     done = stack.wait_for_run(rid, lambda r: r.state is not None and r.state.is_final())
@@ -125,6 +142,29 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
             .all()
         )
     assert actors == ["Nguyễn Văn A"]
+
+    # Every pass called the four lifecycle steps in order, under names the graph can draw.
+    names = task_run_names(rid)
+    steps = ["1. Giao viec", "2. Tiep nhan", "3. Kiem tra tien do", "4. Ket thuc"]
+    passes = [names[i : i + 4] for i, name in enumerate(names) if name == steps[0]]
+    assert len(passes) >= 6  # the first pass and one per resume
+    assert all(found == steps for found in passes), names
+    assert all(name.isascii() for name in names)
+    # The run told the directive's story, in Vietnamese, once per event (the last pass's
+    # lines reach the server a moment after the run ends).
+    closed = "Kết thúc: 1/1 đơn vị đã kết thúc; nhiệm vụ đã kết thúc"
+    assert wait_until(lambda: any(m.startswith(closed) for _, m in run_logs(rid)), timeout=20), (
+        "\n".join(m for _, m in run_logs(rid)[-40:])
+    )
+    messages = [message for _, message in run_logs(rid)]
+    story = [m for m in messages if " · bởi " in m]
+    assert any("Đã tiếp nhận" in m or "tiếp nhận" in m for m in story), story
+    assert len(story) == len(set(story))
+    assert any(m.startswith("Tiếp nhận: 0/1 đơn vị đã tiếp nhận; chưa: ") for m in messages)
+    assert any(m.startswith("Tiếp nhận: 1/1 đơn vị đã tiếp nhận") for m in messages), messages
+    final = stack.run(rid)
+    assert final.name.startswith(f"{code} · ")
+    assert "đã kết thúc" in final.tags
 
 
 def test_the_resume_form_reassigns_to_another_unit(

@@ -1,0 +1,148 @@
+"""What a directive's run shows the coordinator on the Prefect UI after each pass.
+
+- its **story**: one log line per audit event since the previous pass (refusals as warnings);
+- its **name and tags**: the code and a short title; overdue, waiting for acknowledgement or
+  verification, extension asked, the meeting and the lead unit, so the runs list filters them;
+- its **status artifact**: a refused attempt first, then what it waits for and one row per unit;
+- its **events**: each audit event as a Prefect event (`followup.<action>`), for the Event
+  Feed and for a city's own Automations. Our audit stays the source of truth: an event or a
+  tag that does not reach Prefect is logged and never fails the pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from uuid import UUID
+
+from prefect import get_run_logger
+from prefect.artifacts import create_table_artifact
+from prefect.client.orchestration import get_client
+from prefect.events import emit_event
+
+from followup.domain.status import FourWay
+from followup.domain.vocabulary import label
+from followup.orchestration.keys import version_of
+from followup.orchestration.runs import UNREACHABLE
+from followup.orchestration.status_text import literal, waiting_for
+from followup.services.context import ServiceContext
+from followup.services.lifecycle import ours, run_name, status_tags
+from followup.services.reports import DirectiveState
+from followup.services.story import StoryLine, story_since
+
+log = logging.getLogger(__name__)
+
+_PASS_KEY = re.compile(r"^suspended-(v\d+-i\d+)-")
+#: Event ids are derived from the audit event, so a pass that emits again is deduplicated.
+_EVENTS = uuid.UUID("6f1c3a52-5b0e-4d8e-9a57-1b2f0c7d9e11")
+
+
+def previous_pass(run_id: str) -> int:
+    """The directive version this run's previous pass suspended at (0 on its first pass):
+    the story is told from there."""
+    with get_client(sync_client=True) as client:
+        inputs = client.filter_flow_run_input(
+            UUID(run_id), key_prefix="suspended-v", limit=1000, exclude_keys=set()
+        )
+    versions = [
+        version_of(match.group(1))
+        for item in inputs
+        if (match := _PASS_KEY.match(item.key)) is not None
+    ]
+    return max((v for v in versions if v is not None), default=0)
+
+
+def show_pass(
+    ctx: ServiceContext, state: DirectiveState, *, run_id: str | None, since: int
+) -> list[StoryLine]:
+    """Log the story since `since`, publish the status, name and tag the run, emit events."""
+    lines = story_since(ctx, state.code, since)
+    logger = get_run_logger()
+    for line in lines:
+        (logger.warning if line.warning else logger.info)(line.text)
+    publish_status(state, [line for line in lines if line.refused_input])
+    if run_id is not None:
+        try:
+            _name_and_tag(run_id, state)
+        except UNREACHABLE as exc:
+            logger.warning("Không cập nhật được tên và nhãn của lượt: %s", exc)
+    for line in lines:
+        _emit(state, line)
+    return lines
+
+
+def _name_and_tag(run_id: str, state: DirectiveState) -> None:
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(UUID(run_id))
+        kept = [tag for tag in run.tags if not ours(tag)]
+        client.update_flow_run(
+            UUID(run_id), name=run_name(state), tags=[*kept, *status_tags(state)]
+        )
+
+
+def _emit(state: DirectiveState, line: StoryLine) -> None:
+    related = [
+        {
+            "prefect.resource.id": f"followup.meeting.{state.meeting_code}",
+            "prefect.resource.role": "meeting",
+            "prefect.resource.name": state.meeting_code,
+        }
+    ]
+    if line.unit:
+        related.append(
+            {
+                "prefect.resource.id": f"followup.unit.{line.unit}",
+                "prefect.resource.role": "unit",
+                "prefect.resource.name": line.unit_name or line.unit,
+            }
+        )
+    try:
+        emit_event(
+            event=f"followup.{line.action}",
+            resource={
+                "prefect.resource.id": f"followup.directive.{state.code}",
+                "prefect.resource.name": f"{state.code} · {state.title}",
+            },
+            related=related,
+            payload={"seq": line.seq, "text": line.text, "occurred_at": line.occurred_at},
+            id=uuid.uuid5(_EVENTS, f"{state.code}:{line.seq}"),
+        )
+    except Exception as exc:  # an event is a copy: it never fails the pass
+        log.warning("Không gửi được sự kiện %s lên Prefect: %s", line.action, exc)
+
+
+def publish_status(state: DirectiveState, refused: list[StoryLine]) -> None:
+    """The status table: labels only, overdue days and ladder level per unit; a refused
+    attempt of the coordinator is its first line, so they see why within one refresh."""
+    lead_lines = [
+        f"**⚠ Thao tác không được thực hiện:** {literal(line.reason or line.text)}"
+        for line in refused[-3:]
+    ]
+    description = "\n\n".join([*lead_lines, waiting_for(state)])
+    create_table_artifact(
+        key=artifact_key(state.code),
+        table=[
+            {
+                "Đơn vị": u.unit_name,
+                "Mã": u.unit_code,
+                "Vai trò": "chủ trì" if u.is_lead else "phối hợp",
+                "Trạng thái": label(u.state),
+                "Hạn": u.due_on.strftime("%d/%m/%Y"),
+                "Tình trạng": label(u.status) if isinstance(u.status, FourWay) else "",
+                "Quá hạn": f"{u.days_late} ngày" if u.status is FourWay.OVERDUE else "",
+                "Đôn đốc": (
+                    f"cấp {u.escalation_level} ({u.escalated_on:%d/%m})"
+                    if u.escalation_level and u.escalated_on is not None
+                    else ""
+                ),
+                "Tiến độ": f"{u.percent}%" if u.percent is not None else "",
+            }
+            for u in state.units
+        ],
+        description=description,
+    )
+
+
+def artifact_key(code: str) -> str:
+    return "nhiem-vu-" + re.sub(r"[^a-z0-9]+", "-", code.lower()).strip("-")

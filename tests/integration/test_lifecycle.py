@@ -1,0 +1,128 @@
+"""The four lifecycle steps a directive's run shows: which notices each step sends, the
+sentence each step reports and the tags the run gets, on real databases."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from followup.db.models import Notice
+from followup.domain.clock import ManualClock, start_of_local_day
+from followup.domain.lifecycle import LifecycleStep
+from followup.domain.vocabulary import NoticeKind
+from followup.notifications.steps import of_step, step_of
+from followup.services.bus import execute
+from followup.services.commands import (
+    Acknowledge,
+    AssignmentRef,
+    Close,
+    ReportDone,
+    ReportProgress,
+    RequestExtension,
+)
+from followup.services.context import ServiceContext
+from followup.services.lifecycle import (
+    SUMMARIES,
+    TAG_EXTENSION,
+    TAG_FINISHED,
+    TAG_OVERDUE,
+    TAG_WAITING_ACK,
+    TAG_WAITING_VERIFICATION,
+    run_name,
+    status_tags,
+)
+from followup.services.reports import directive_state
+from followup.services.sweep import sweep
+from tests.helpers import HAI_TIEN
+
+NN = AssignmentRef("T-01", "phong-nn")
+HAI_XUAN = AssignmentRef("T-02", "xa-hai-xuan")
+
+
+def _walk(ctx: ServiceContext, clock: ManualClock, until: date) -> None:
+    day = ctx.today()
+    while day <= until:
+        clock.set(start_of_local_day(day))
+        sweep(ctx)
+        day += timedelta(days=1)
+
+
+def _summary(ctx: ServiceContext, code: str, step: LifecycleStep) -> str:
+    return SUMMARIES[step](directive_state(ctx, code), 0)
+
+
+def test_every_notice_belongs_to_exactly_one_step_and_the_query_agrees(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    clock.advance(timedelta(days=1))
+    execute(loaded, Acknowledge(target=HAI_TIEN, actor="xã"))
+    execute(loaded, ReportProgress(target=HAI_TIEN, percent=40, note="Đang nạo vét", actor="xã"))
+    _walk(loaded, clock, date(2021, 3, 30))  # Hải Xuân and the department stay silent
+    execute(loaded, ReportDone(target=HAI_TIEN, note="Xong", actor="xã"))
+    execute(loaded, Close(target=HAI_TIEN, actor="văn phòng"))
+    with loaded.session_factory() as session:
+        notices = {n.id: n for n in session.execute(select(Notice)).scalars()}
+        selected = {
+            step: set(session.execute(select(Notice.id).where(of_step(step))).scalars())
+            for step in LifecycleStep
+        }
+    kinds = {NoticeKind(n.kind) for n in notices.values()}
+    assert {NoticeKind.ASSIGNMENT, NoticeKind.ESCALATION, NoticeKind.CLOSURE} <= kinds
+    for notice_id, notice in notices.items():
+        owners = [step for step, ids in selected.items() if notice_id in ids]
+        assert owners == [step_of(NoticeKind(notice.kind), notice.dedupe_key)], notice.dedupe_key
+    ack_escalations = [
+        n for n in notices.values() if n.kind == "escalation" and ":escalation:ack:" in n.dedupe_key
+    ]
+    assert ack_escalations
+    assert all(n.id in selected[LifecycleStep.ACKNOWLEDGEMENT] for n in ack_escalations)
+
+
+def test_each_step_says_where_it_stands_and_the_tags_follow(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    state = directive_state(loaded, "T-02")
+    assert status_tags(state) == [
+        "cuộc họp: MC-TEST",
+        "chủ trì: UBND xã Hải Xuân",
+        TAG_WAITING_ACK,
+    ]
+    assert run_name(state) == "T-02 · Hoàn thành thu ngân sách"
+    assert _summary(loaded, "T-02", LifecycleStep.ASSIGNMENT) == (
+        "Đã giao 1 đơn vị (chủ trì: UBND xã Hải Xuân)."
+    )
+
+    _walk(loaded, clock, date(2021, 3, 16))  # silent: the ladder climbs on acknowledgement
+    ack = _summary(loaded, "T-02", LifecycleStep.ACKNOWLEDGEMENT)
+    assert ack.startswith("0/1 đơn vị đã tiếp nhận; chưa: UBND xã Hải Xuân — đã đôn đốc cấp ")
+    assert "ngày 1" in ack  # the day of the last rung, dd/mm
+
+    execute(loaded, Acknowledge(target=HAI_XUAN, actor="xã"))
+    _walk(loaded, clock, date(2021, 3, 18))  # due 16/03: overdue by now
+    state = directive_state(loaded, "T-02")
+    assert TAG_OVERDUE in status_tags(state)
+    assert TAG_WAITING_ACK not in status_tags(state)
+    progress = _summary(loaded, "T-02", LifecycleStep.PROGRESS)
+    assert progress.startswith("Đang thực hiện: UBND xã Hải Xuân chưa báo cáo, quá hạn ")
+    assert "ngày" in progress
+
+    execute(
+        loaded, RequestExtension(target=HAI_XUAN, until=date(2021, 4, 2), reason="Mưa", actor="xã")
+    )
+    assert TAG_EXTENSION in status_tags(directive_state(loaded, "T-02"))
+    assert "đề nghị gia hạn đến 02/04/2021" in _summary(loaded, "T-02", LifecycleStep.PROGRESS)
+
+    execute(loaded, ReportDone(target=HAI_XUAN, note="Đã thu đủ", actor="xã"))
+    assert TAG_WAITING_VERIFICATION in status_tags(directive_state(loaded, "T-02"))
+    assert _summary(loaded, "T-02", LifecycleStep.CLOSURE) == (
+        "0/1 đơn vị đã kết thúc; chờ xác minh: UBND xã Hải Xuân."
+    )
+    execute(loaded, Close(target=HAI_XUAN, actor="văn phòng"))
+    state = directive_state(loaded, "T-02")
+    assert status_tags(state)[-1] == TAG_FINISHED
+    assert TAG_OVERDUE not in status_tags(state)
+    assert _summary(loaded, "T-02", LifecycleStep.CLOSURE) == (
+        "1/1 đơn vị đã kết thúc; nhiệm vụ đã kết thúc."
+    )
+    assert _summary(loaded, "T-02", LifecycleStep.PROGRESS) == "Không còn đơn vị đang thực hiện."
