@@ -73,7 +73,20 @@ def action_label(action: str) -> str:
         return action
 
 
-def _value(key: str, value: object) -> str:
+#: Keys whose values are unit codes: shown as the units' names when they are known.
+_UNIT_KEYS = {"lead", "support", "from_unit", "to_unit"}
+#: A unit's part in a directive (the assignment event's `role`).
+_PARTS = {"lead": "chủ trì", "support": "phối hợp"}
+
+
+def _value(key: str, value: object, names: dict[str, str] | None = None) -> str:
+    if key in _UNIT_KEYS and names:
+        if isinstance(value, str):
+            return names.get(value, value)
+        if isinstance(value, list):
+            return ", ".join(names.get(str(v), str(v)) for v in value) or "-"
+    if key == "role" and isinstance(value, str) and value in _PARTS:
+        return _PARTS[value]
     enum = _VALUE_ENUMS.get(key)
     if enum is not None and isinstance(value, str):
         try:
@@ -99,8 +112,9 @@ def _value(key: str, value: object) -> str:
     return str(value)
 
 
-def describe(action: str, details: dict[str, object]) -> str:
-    """One event: what happened, the state it moved (if it moved one) and its details."""
+def describe(action: str, details: dict[str, object], names: dict[str, str] | None = None) -> str:
+    """One event: what happened, the state it moved (if it moved one) and its details (unit
+    codes shown as names, where `names` knows them)."""
     parts = [action_label(action)]
     moved_from, moved_to = details.get("from"), details.get("to")
     if isinstance(moved_from, str) and isinstance(moved_to, str) and moved_from != moved_to:
@@ -112,7 +126,8 @@ def describe(action: str, details: dict[str, object]) -> str:
     for key, value in details.items():
         if key in _HIDDEN or value in (None, "", [], {}):
             continue
-        parts.append(f"{_KEYS_VI.get(key, key)}: {_value(key, value)}")
+        shown = "vai trò" if key == "role" and value in _PARTS else _KEYS_VI.get(key, key)
+        parts.append(f"{shown}: {_value(key, value, names)}")
     return " · ".join(parts)
 
 
@@ -163,13 +178,14 @@ def story_since(ctx: ServiceContext, directive_code: str, after_seq: int) -> lis
                 .order_by(AuditEvent.seq)
             ).scalars()
         )
-        names = dict(session.execute(select(Unit.code, Unit.name)).tuples().all())
+        names: dict[str, str] = dict(session.execute(select(Unit.code, Unit.name)).all())
     lines = []
     for event in events:
         unit = event.details.get("unit")
         when = _when(event.occurred_at)
         who = f"{names.get(unit, unit)} · " if isinstance(unit, str) and unit else ""
-        text = f"{when} · {who}{describe(event.action, event.details)} · bởi {event.actor}"
+        what = describe(event.action, event.details, names)
+        text = f"{when} · {who}{what} · bởi {event.actor}"
         reason = event.details.get("reason") if event.action in REFUSED_INPUTS else ""
         lines.append(
             StoryLine(

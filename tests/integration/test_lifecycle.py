@@ -33,8 +33,9 @@ from followup.services.lifecycle import (
     status_tags,
 )
 from followup.services.reports import directive_state
+from followup.services.story import story_since
 from followup.services.sweep import sweep
-from tests.helpers import HAI_TIEN
+from tests.helpers import HAI_TIEN, raw_values_in
 
 NN = AssignmentRef("T-01", "phong-nn")
 HAI_XUAN = AssignmentRef("T-02", "xa-hai-xuan")
@@ -126,3 +127,21 @@ def test_each_step_says_where_it_stands_and_the_tags_follow(
         "1/1 đơn vị đã kết thúc; nhiệm vụ đã kết thúc."
     )
     assert _summary(loaded, "T-02", LifecycleStep.PROGRESS) == "Không còn đơn vị đang thực hiện."
+
+
+def test_the_story_a_run_logs_reads_in_labels_and_unit_names(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    clock.advance(timedelta(days=1))
+    execute(loaded, Acknowledge(target=HAI_TIEN, actor="Lê Thị Hồng"))
+    _walk(loaded, clock, date(2021, 3, 16))
+    lines = story_since(loaded, "T-01", 0)
+    text = "\n".join(line.text for line in lines)
+    assert "chủ trì: UBND xã Hải Tiến" in text
+    assert "phối hợp: Phòng Nông nghiệp và Phát triển nông thôn" in text
+    assert "vai trò: chủ trì" in text
+    assert "bởi Lê Thị Hồng" in text
+    assert raw_values_in(text) == []
+    assert "xa-hai-tien" not in text
+    later = story_since(loaded, "T-01", lines[2].seq)
+    assert [line.seq for line in later] == [line.seq for line in lines[3:]]
