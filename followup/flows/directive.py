@@ -40,9 +40,10 @@ def directive_flow(directive_code: str) -> dict[str, str]:
         if state.finished:
             return summary
         key = pause_key(state.version, state.consumed)
-        form = action_for_units(tuple(u.unit_code for u in state.units))
+        what = waiting_for(state)
+        form = action_for_units(tuple(u.unit_code for u in state.units), what)
         # The description is what the Prefect UI shows above the resume form.
-        waiting = form.with_initial_data(description=waiting_for(state))
+        waiting = form.with_initial_data(description=what)
         action = suspend_flow_run(wait_for_input=waiting, key=key)
         apply_coordinator_input(directive_code, key, action.model_dump(mode="json"))
         since = state.version

@@ -24,6 +24,8 @@ WAKE = "Chỉ cập nhật lại tình trạng"
 CHOICES: dict[str, CommandName] = {label(kind.name): kind.name for kind in RESUME_FORM_COMMANDS}
 _BY_NAME: dict[str, CommandName] = {kind.name.value: kind.name for kind in RESUME_FORM_COMMANDS}
 COORDINATOR = "Điều phối viên (Prefect UI)"
+#: 0–100, blank, or spaces around it; the server refuses anything else before the run wakes.
+PERCENT_PATTERN = r"^\s*(100|[1-9]?[0-9])?\s*%?\s*$"
 
 Choice = Literal[(WAKE, *CHOICES)]  # type: ignore[valid-type]
 
@@ -39,8 +41,13 @@ class CoordinatorAction(RunInput):
     unit: str = Field(
         default="", title="Mã đơn vị", description="Ví dụ: xa-hai-tien (xem bảng tình trạng)."
     )
-    percent: int | None = Field(
-        default=None, ge=0, le=100, title="Phần trăm", description="Cho báo cáo tiến độ: 0–100."
+    # Text, not `int | None`: the UI draws an optional number with a type switch ("int" /
+    # "None") before anything can be typed; a plain box that takes 0–100 reads better.
+    percent: str = Field(
+        default="",
+        pattern=PERCENT_PATTERN,
+        title="Phần trăm",
+        description="Cho báo cáo tiến độ: một số từ 0 đến 100.",
     )
     note: str = Field(
         default="",
@@ -62,15 +69,29 @@ class CoordinatorAction(RunInput):
     )
 
 
-def action_for_units(unit_codes: tuple[str, ...]) -> type[CoordinatorAction]:
+def action_for_units(unit_codes: tuple[str, ...], waiting: str = "") -> type[CoordinatorAction]:
     """The resume form of one directive: `unit` becomes a choice among its own units, so the
-    Prefect UI shows a list and the server refuses any other unit before the run wakes."""
+    Prefect UI shows a list and the server refuses any other unit before the run wakes.
+
+    `waiting` (what the directive waits for, Markdown) becomes the action's description: the
+    UI shows a field's description in full, while it clips the form's own description to its
+    first line at 1400×900."""
     if not unit_codes:
         return CoordinatorAction
     choice = Literal[unit_codes]  # type: ignore[valid-type]
+    action = CoordinatorAction.model_fields["action"]
     model: type[CoordinatorAction] = create_model(
         "CoordinatorAction",
         __base__=CoordinatorAction,
+        action=(
+            Choice,
+            Field(
+                default=WAKE,
+                title=action.title,
+                # Each line its own paragraph: the field's renderer joins single line breaks.
+                description="\n\n".join(filter(None, [*waiting.splitlines(), action.description])),
+            ),
+        ),
         unit=(
             choice,
             Field(default=unit_codes[0], title="Đơn vị", description="Đơn vị của nhiệm vụ này."),
@@ -92,12 +113,22 @@ def command_from_input(directive_code: str, raw: str | dict[str, Any]) -> Assign
     name = CHOICES.get(choice) or _BY_NAME.get(choice)
     if name is None:
         return None
-    percent = values.get("percent")
+    percent = _percent(values.get("percent"))
     return from_form(
         name,
         Ref(directive_code, str(values.get("unit") or "").strip()),
         actor=str(values.get("actor") or COORDINATOR),
         note=str(values.get("note") or ""),
-        percent=percent if isinstance(percent, int) else None,
+        percent=percent,
         to_unit=str(values.get("to_unit") or "").strip(),
     )
+
+
+def _percent(value: object) -> int | None:
+    """The percent of a form input: text since the form changed, a number in older inputs."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        digits = value.strip().rstrip("%").strip()
+        return int(digits) if digits.isdigit() else None
+    return None

@@ -32,7 +32,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, postgres_ready: None) -> Ite
     stack = PrefectStack(tmp_path_factory.mktemp("prefect"), url, smtp)
     try:
         upgrade(url)
-        stack.start_server(ui=False)
+        stack.start_server(ui=True)  # the coordinator's desk is tested in it
         with temporary_settings({PREFECT_API_URL: stack.api_url}):
             stack.start_serving()
             yield stack

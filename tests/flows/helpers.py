@@ -25,7 +25,7 @@ from prefect.client.schemas.responses import SetStateStatus
 from prefect.client.schemas.sorting import ArtifactSort, LogSort, TaskRunSort
 from sqlalchemy import select
 
-from followup.db.models import Assignment, FlowInput
+from followup.db.models import Assignment, FlowInput, Notice
 from followup.domain.vocabulary import CommandName, label
 from followup.orchestration.keys import expected_pause_key
 from followup.orchestration.runs import nudge
@@ -225,3 +225,21 @@ def status_artifact(code: str) -> tuple[str, list[dict[str, str]]]:
     data = found[0].data
     rows = json.loads(data) if isinstance(data, str) else data
     return found[0].description or "", rows
+
+
+def sent_all(ctx: ServiceContext, code: str) -> bool:
+    with ctx.session_factory() as session:
+        directive = get_directive(session, code)
+        statuses = session.execute(
+            select(Notice.status).where(Notice.directive_id == directive.id)
+        ).scalars()
+        return all(status == "sent" for status in statuses)
+
+
+def wait_until(check: Callable[[], bool], *, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.5)
+    return check()

@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -54,12 +53,14 @@ from tests.flows.helpers import (
     run_id,
     run_logs,
     running,
+    sent_all,
     start_and_wait,
     state_of,
     status_artifact,
     suspended_at_current_key,
     task_run_names,
     wait_for_mail,
+    wait_until,
 )
 from tests.prefect_stack import PrefectStack
 
@@ -76,7 +77,7 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
     # Invalid input is refused by the server: the run stays suspended on the same key.
     key_before = stack.run(rid).state.state_details.pause_key  # type: ignore[union-attr]
     assert (
-        resume(rid, action=CHOICE["progress"], unit="xa-hai-tien", percent=150)
+        resume(rid, action=CHOICE["progress"], unit="xa-hai-tien", percent="150")
         == SetStateStatus.REJECT
     )
     assert resume(rid, action="fly", unit="xa-hai-tien") == SetStateStatus.REJECT
@@ -90,7 +91,7 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
         {
             "action": CHOICE["progress"],
             "unit": "xa-hai-tien",
-            "percent": 60,
+            "percent": "60",
             "note": "Đã nạo vét 3 km",
         },
         {"action": CHOICE["done"], "unit": "xa-hai-tien", "note": "Hoàn thành"},
@@ -350,24 +351,6 @@ def test_serve_killed_mid_run_replaces_the_dead_run_itself_once_restarted(
     delivered = [str(m["Message-ID"]) for m in smtp.messages]
     for message_id in message_ids:
         assert delivered.count(message_id) == 1
-
-
-def sent_all(ctx: ServiceContext, code: str) -> bool:
-    with ctx.session_factory() as session:
-        directive = get_directive(session, code)
-        statuses = session.execute(
-            select(Notice.status).where(Notice.directive_id == directive.id)
-        ).scalars()
-        return all(status == "sent" for status in statuses)
-
-
-def wait_until(check: Callable[[], bool], *, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.5)
-    return check()
 
 
 def test_serve_refuses_without_a_prefect_server(tmp_path: Path) -> None:

@@ -1,0 +1,126 @@
+"""The coordinator's desk: the Prefect UI that the Prefect server serves, in a real Chromium.
+
+Screenshots go to FOLLOWUP_SCREENSHOTS (default: the test's temporary folder); the ones in
+docs/ were taken this way and looked at before they were kept.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+from sqlalchemy import update
+
+from followup.db.models import Assignment
+from followup.domain.vocabulary import CommandName, label
+from followup.orchestration.runs import nudge
+from followup.services.context import ServiceContext
+from followup.services.lifecycle import TAG_OVERDUE
+from followup.tasks.desk import artifact_key
+from followup.tasks.directive import STEP_NAMES
+from tests.flows.helpers import (
+    get_id,
+    new_directive,
+    start_and_wait,
+    status_artifact,
+    suspended_at_current_key,
+    wait_until,
+)
+from tests.prefect_stack import PrefectStack
+
+pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("FOLLOWUP_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _desk(chromium: Browser) -> Page:
+    page = chromium.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.set_default_timeout(20000)
+    return page
+
+
+def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
+    stack: PrefectStack, ctx: ServiceContext, chromium: Browser, shots: Path
+) -> None:
+    late = new_directive(ctx, "xa-hai-tien", "phong-nn")
+    calm = new_directive(ctx, "xa-hai-xuan")
+    late_run = start_and_wait(stack, ctx, late)
+    start_and_wait(stack, ctx, calm)
+    # Time passes for one directive: its deadline was three days ago.
+    with ctx.session_factory() as session, session.begin():
+        session.execute(
+            update(Assignment)
+            .where(Assignment.directive_id == get_id(ctx, late))
+            .values(
+                due_on=ctx.today() - timedelta(days=3),
+                original_due_on=ctx.today() - timedelta(days=3),
+            )
+        )
+    assert nudge(ctx, late).outcome == "resumed"
+    assert wait_until(lambda: TAG_OVERDUE in stack.run(late_run).tags, timeout=60)
+    stack.wait_for_run(late_run, suspended_at_current_key(ctx, late))
+
+    page = _desk(chromium)
+    ui = stack.api_url.removesuffix("/api")
+    # The runs list, filtered by the overdue tag in one choice.
+    page.goto(f"{ui}/runs")
+    page.get_by_text(f"{late} · ").first.wait_for()
+    page.get_by_text("All tags").click()
+    page.keyboard.type(TAG_OVERDUE)
+    page.get_by_role("option", name=TAG_OVERDUE).click()
+    page.mouse.click(700, 30)  # a click beside the tag list closes it
+    page.get_by_text(f"{calm} · ").wait_for(state="detached")
+    assert page.get_by_text(f"{late} · ").first.is_visible()
+    page.screenshot(path=shots / "prefect-runs-overdue.png")
+
+    # The run: its name and tags, the four lifecycle steps as its tasks.
+    page.get_by_text(f"{late} · ").first.click()
+    page.wait_for_url("**/runs/flow-run/**")
+    page.get_by_text("Resume").first.wait_for()
+    for tag in (TAG_OVERDUE, "chờ tiếp nhận", "chủ trì: UBND xã Hải Tiến"):
+        assert page.get_by_text(tag, exact=True).first.is_visible()
+    page.wait_for_timeout(1500)  # the graph draws on a canvas: give it a moment
+    page.screenshot(path=shots / "prefect-run.png")
+    page.get_by_text("Task Runs", exact=True).click()
+    for name in STEP_NAMES.values():
+        page.get_by_text(name).first.wait_for()
+
+    # The resume form: Vietnamese choices; close a unit that has not acknowledged (refused).
+    page.get_by_role("button", name="Resume").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("quá hạn 3 ngày").first.wait_for()
+    dialog.get_by_role("button", name="Chỉ cập nhật lại tình trạng").focus()
+    page.keyboard.press("ArrowDown")  # opens the list (a click only focuses it)
+    page.get_by_role("option", name=label(CommandName.CLOSE)).click()
+    dialog.get_by_role("button", name=label(CommandName.CLOSE)).wait_for()
+    assert dialog.get_by_text("Property is type").count() == 0  # percent: a plain box
+    # What it waits for stands in full above the choice (not in a one-line box).
+    waits = dialog.get_by_text("chờ đơn vị xác nhận tiếp nhận").last
+    assert waits.is_visible()
+    assert (waits.bounding_box() or {"height": 0})["height"] >= 18
+    waits.scroll_into_view_if_needed()
+    page.screenshot(path=shots / "prefect-resume.png")
+    dialog.get_by_role("button", name="Submit").click()
+    dialog.wait_for(state="detached")
+    assert wait_until(
+        lambda: status_artifact(late)[0].startswith("**⚠ Thao tác không được thực hiện:**"),
+        timeout=60,
+    )
+
+    # The status artifact leads with the refusal, in words.
+    page.goto(f"{ui}/artifacts/key/{artifact_key(late)}")
+    page.get_by_text("Thao tác không được thực hiện").first.wait_for()
+    page.get_by_text("quá hạn 3 ngày").first.wait_for()  # the text agrees with the table
+    page.screenshot(path=shots / "prefect-status-artifact.png")
+    page.get_by_text("Flow run").first.locator("xpath=..").locator("a").first.click()
+    page.get_by_text("Quá hạn", exact=True).first.wait_for()
+    assert page.get_by_text("3 ngày", exact=True).count() == 2  # one cell per unit
+    page.screenshot(path=shots / "prefect-status-table.png")
