@@ -7,13 +7,15 @@ from typing import Any
 from prefect import flow
 
 from followup.orchestration.names import DISPATCH_FLOW, SWEEP_FLOW
-from followup.tasks.operations import run_sweep, send_pending, wake_stale_runs
+from followup.tasks.operations import publish_overview, run_sweep, send_pending, wake_stale_runs
 
 
 @flow(name=SWEEP_FLOW, flow_run_name="Đôn đốc")
 def escalation_sweep_flow() -> dict[str, Any]:
     """Tìm các bước bị chậm, đôn đốc theo thang, rồi cho các nhiệm vụ liên quan cập nhật."""
-    return {"actions": run_sweep(), "runs": wake_stale_runs()}
+    actions = run_sweep()
+    runs = wake_stale_runs()
+    return {"actions": actions, "runs": runs, "overdue": publish_overview()}
 
 
 @flow(name=DISPATCH_FLOW, flow_run_name="Gửi thư")

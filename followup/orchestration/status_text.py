@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from followup.domain.states import WORKING_STATES, AssignmentState
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import CommandName, label
+from followup.services.markdown import literal
 from followup.services.reports import DirectiveState
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
-
-
-def literal(text: str) -> str:
-    """`text` as Markdown that shows it exactly as typed: Markdown's special characters are
-    escaped and HTML's `<`, `&` become entities (Prefect's sanitiser would otherwise drop a
-    `<script>` and keep what is between the tags)."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;")
-    return _MARKDOWN.sub(r"\\\1", " ".join(escaped.split()))
+__all__ = ["literal", "waiting_for"]
 
 
 def _choice(name: CommandName) -> str:

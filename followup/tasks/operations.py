@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import asyncio
 
-from prefect import task
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 
+from followup.domain.lifecycle import plain_letters
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.orchestration.runs import PrefectWaker, repair
 from followup.services.bus import execute
 from followup.services.commands import OpenMeeting
 from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
+from followup.services.overview import city_overview, overview_markdown
 from followup.services.sweep import sweep
 from followup.tasks import runtime
 
+#: Task names without diacritics: the run graph draws names with an ASCII-only font.
+OPEN_MEETING = plain_letters("Mở cuộc họp {meeting.code}")
+SWEEP = plain_letters("Đôn đốc các bước bị chậm")
+WAKE = plain_letters("Đánh thức các nhiệm vụ có thay đổi")
+OVERVIEW = plain_letters("Bảng tổng hợp toàn thành phố")
+SEND = plain_letters("Gửi các thông báo đang chờ")
+#: The city-wide overview artifact: one key, so the UI shows its history.
+OVERVIEW_KEY = "tong-hop-thanh-pho"
 
-@task(task_run_name="Tạo cuộc họp {meeting.code}, giao nhiệm vụ và bắt đầu theo dõi")
+
+@task(name=plain_letters("Mở cuộc họp"), task_run_name=OPEN_MEETING)
 def create_meeting(
     meeting: MeetingInput, directives: list[DirectiveInput], actor: str
 ) -> dict[str, str]:
@@ -31,12 +43,19 @@ def create_meeting(
     return {wake.directive_code: wake.outcome.value for wake in done.wakes}
 
 
-@task(task_run_name="Đôn đốc các bước bị chậm")
+@task(name=SWEEP, task_run_name=SWEEP)
 def run_sweep() -> dict[str, int]:
-    return sweep(runtime.context()).by_label()
+    """Apply every escalation, reminder and progress request due today; log each kind."""
+    done = sweep(runtime.context()).by_label()
+    logger = get_run_logger()
+    for what, count in done.items():
+        logger.info("Đã %s: %d", what, count)
+    if not done:
+        logger.info("Hôm nay không có bước nào cần đôn đốc.")
+    return done
 
 
-@task(task_run_name="Đánh thức các nhiệm vụ có thay đổi")
+@task(name=WAKE, task_run_name=WAKE)
 def wake_stale_runs() -> dict[str, int]:
     outcomes: dict[str, int] = {}
     for wake in repair(runtime.context(), dead_after=runtime.settings().run_dead_after):
@@ -44,7 +63,20 @@ def wake_stale_runs() -> dict[str, int]:
     return outcomes
 
 
-@task(task_run_name="Gửi các thông báo đang chờ", retries=2, retry_delay_seconds=30)
+@task(name=OVERVIEW, task_run_name=OVERVIEW)
+def publish_overview() -> int:
+    """The city-wide overview artifact (four-way by unit, overdue list); returns how many
+    assignments are overdue."""
+    view = city_overview(runtime.context())
+    create_markdown_artifact(
+        key=OVERVIEW_KEY,
+        markdown=overview_markdown(view),
+        description=f"Tổng hợp ngày {view.as_of:%d/%m/%Y}: {len(view.overdue)} phần việc quá hạn",
+    )
+    return len(view.overdue)
+
+
+@task(name=SEND, task_run_name=SEND, retries=2, retry_delay_seconds=30)
 def send_pending() -> dict[str, int]:
     ctx = runtime.context()
     report = asyncio.run(

@@ -12,15 +12,18 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
+from prefect.deployments import run_deployment
 from sqlalchemy import update
 
 from followup.db.models import Assignment
 from followup.domain.vocabulary import CommandName, label
+from followup.orchestration.names import SWEEP_FLOW
 from followup.orchestration.runs import nudge
 from followup.services.context import ServiceContext
 from followup.services.lifecycle import TAG_OVERDUE
 from followup.tasks.desk import artifact_key
 from followup.tasks.directive import STEP_NAMES
+from followup.tasks.operations import OVERVIEW_KEY
 from tests.flows.helpers import (
     get_id,
     new_directive,
@@ -124,3 +127,16 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     page.get_by_text("Quá hạn", exact=True).first.wait_for()
     assert page.get_by_text("3 ngày", exact=True).count() == 2  # one cell per unit
     page.screenshot(path=shots / "prefect-status-table.png")
+
+    # The escalation sweep publishes the city-wide overview: four-way by unit, overdue list.
+    sweep = f"{SWEEP_FLOW}/{SWEEP_FLOW}"
+    swept = run_deployment(sweep, timeout=180, _sync=True)  # type: ignore[call-arg]
+    assert swept.state is not None
+    assert swept.state.is_completed(), swept.state
+    page.goto(f"{ui}/artifacts/key/{OVERVIEW_KEY}")
+    page.get_by_text("phần việc quá hạn").first.wait_for()  # its description: a count
+    page.get_by_text("Flow run").first.locator("xpath=..").locator("a").first.click()
+    page.get_by_text("Tổng hợp thực hiện nhiệm vụ đến ngày").first.wait_for()
+    page.get_by_text("UBND xã Hải Tiến").first.wait_for()
+    assert page.get_by_text("3 ngày", exact=True).count() == 2  # both units of the late one
+    page.screenshot(path=shots / "prefect-overview.png", full_page=True)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from followup.db.models import Notice
 from followup.domain.clock import ManualClock, start_of_local_day
 from followup.domain.lifecycle import LifecycleStep
+from followup.domain.status import FourWay
 from followup.domain.vocabulary import NoticeKind
 from followup.notifications.steps import of_step, step_of
 from followup.services.bus import execute
@@ -32,6 +33,7 @@ from followup.services.lifecycle import (
     run_name,
     status_tags,
 )
+from followup.services.overview import OverdueRow, Overview, city_overview, overview_markdown
 from followup.services.reports import directive_state
 from followup.services.story import story_since
 from followup.services.sweep import sweep
@@ -145,3 +147,34 @@ def test_the_story_a_run_logs_reads_in_labels_and_unit_names(
     assert "xa-hai-tien" not in text
     later = story_since(loaded, "T-01", lines[2].seq)
     assert [line.seq for line in later] == [line.seq for line in lines[3:]]
+
+
+def test_the_city_overview_counts_by_unit_and_lists_the_overdue(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    clock.advance(timedelta(days=1))
+    execute(loaded, Acknowledge(target=HAI_TIEN, actor="xã"))
+    _walk(loaded, clock, date(2021, 3, 19))  # T-02 (Hải Xuân, due 16/03) is 3 days late
+    view = city_overview(loaded)
+    assert [(r.directive_code, r.unit_name, r.days_late) for r in view.overdue] == [
+        ("T-02", "UBND xã Hải Xuân", 3)
+    ]
+    assert view.overdue[0].escalation_level >= 1
+    totals = view.totals()
+    assert sum(totals.values()) == 3  # three assignments, each counted once
+    assert totals[FourWay.OVERDUE] == 1
+    text = overview_markdown(view)
+    assert "# Tổng hợp thực hiện nhiệm vụ đến ngày 19/03/2021" in text
+    row = "| T\\-02 · Hoàn thành thu ngân sách | UBND xã Hải Xuân | 16/03/2021 | 3 ngày | cấp"
+    assert row in text
+    assert "| **Tổng** |" in text
+    assert raw_values_in(text) == []
+
+
+def test_the_overview_shows_titles_as_typed() -> None:
+    row = OverdueRow("T-09", "Kè | đê *biển* <b>", "Xã | A", date(2021, 3, 1), 8, 0)
+    text = overview_markdown(Overview(date(2021, 3, 9), [], [row], undelivered=2))
+    assert "Kè \\| đê \\*biển\\* &lt;b\\>" in text
+    assert "| Xã \\| A |" in text
+    assert "2 thông báo không gửi được" in text
+    assert "| 8 ngày | chưa |" in text
