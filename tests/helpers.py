@@ -7,14 +7,17 @@ import re
 import subprocess
 import sys
 from collections.abc import Mapping
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from followup.db.base import Base
+from followup.domain.clock import ManualClock, start_of_local_day
 from followup.domain.vocabulary import LABELLED
 from followup.services.commands import AssignmentRef
 from followup.services.context import ServiceContext
+from followup.services.sweep import sweep
 
 #: The test meeting's first directive, as xã Hải Tiến (its lead) has it.
 HAI_TIEN = AssignmentRef("T-01", "xa-hai-tien")
@@ -68,3 +71,12 @@ def raw_values_in(text: str) -> list[str]:
         value for value in RAW if re.search(rf"(?<![\w.@/-]){re.escape(value)}(?![\w@/-])", text)
     ]
     return found + re.findall(r"\bescalation_L\d\b", text)
+
+
+def walk(ctx: ServiceContext, clock: ManualClock, until: date) -> None:
+    """Sweep every day from the clock's today up to `until`, as the schedule would."""
+    day = ctx.today()
+    while day <= until:
+        clock.set(start_of_local_day(day))
+        sweep(ctx)
+        day += timedelta(days=1)

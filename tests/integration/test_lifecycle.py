@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from followup.db.models import Notice
-from followup.domain.clock import ManualClock, start_of_local_day
+from followup.domain.clock import ManualClock
 from followup.domain.lifecycle import LifecycleStep
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import NoticeKind
@@ -36,19 +36,10 @@ from followup.services.lifecycle import (
 from followup.services.overview import OverdueRow, Overview, city_overview, overview_markdown
 from followup.services.reports import directive_state
 from followup.services.story import story_since
-from followup.services.sweep import sweep
-from tests.helpers import HAI_TIEN, raw_values_in
+from tests.helpers import HAI_TIEN, raw_values_in, walk
 
 NN = AssignmentRef("T-01", "phong-nn")
 HAI_XUAN = AssignmentRef("T-02", "xa-hai-xuan")
-
-
-def _walk(ctx: ServiceContext, clock: ManualClock, until: date) -> None:
-    day = ctx.today()
-    while day <= until:
-        clock.set(start_of_local_day(day))
-        sweep(ctx)
-        day += timedelta(days=1)
 
 
 def _summary(ctx: ServiceContext, code: str, step: LifecycleStep) -> str:
@@ -61,7 +52,7 @@ def test_every_notice_belongs_to_exactly_one_step_and_the_query_agrees(
     clock.advance(timedelta(days=1))
     execute(loaded, Acknowledge(target=HAI_TIEN, actor="xã"))
     execute(loaded, ReportProgress(target=HAI_TIEN, percent=40, note="Đang nạo vét", actor="xã"))
-    _walk(loaded, clock, date(2021, 3, 30))  # Hải Xuân and the department stay silent
+    walk(loaded, clock, date(2021, 3, 30))  # Hải Xuân and the department stay silent
     execute(loaded, ReportDone(target=HAI_TIEN, note="Xong", actor="xã"))
     execute(loaded, Close(target=HAI_TIEN, actor="văn phòng"))
     with loaded.session_factory() as session:
@@ -96,13 +87,13 @@ def test_each_step_says_where_it_stands_and_the_tags_follow(
         "Đã giao 1 đơn vị (chủ trì: UBND xã Hải Xuân)."
     )
 
-    _walk(loaded, clock, date(2021, 3, 16))  # silent: the ladder climbs on acknowledgement
+    walk(loaded, clock, date(2021, 3, 16))  # silent: the ladder climbs on acknowledgement
     ack = _summary(loaded, "T-02", LifecycleStep.ACKNOWLEDGEMENT)
     assert ack.startswith("0/1 đơn vị đã tiếp nhận; chưa: UBND xã Hải Xuân — đã đôn đốc cấp ")
     assert "ngày 1" in ack  # the day of the last rung, dd/mm
 
     execute(loaded, Acknowledge(target=HAI_XUAN, actor="xã"))
-    _walk(loaded, clock, date(2021, 3, 18))  # due 16/03: overdue by now
+    walk(loaded, clock, date(2021, 3, 18))  # due 16/03: overdue by now
     state = directive_state(loaded, "T-02")
     assert TAG_OVERDUE in status_tags(state)
     assert TAG_WAITING_ACK not in status_tags(state)
@@ -136,7 +127,7 @@ def test_the_story_a_run_logs_reads_in_labels_and_unit_names(
 ) -> None:
     clock.advance(timedelta(days=1))
     execute(loaded, Acknowledge(target=HAI_TIEN, actor="Lê Thị Hồng"))
-    _walk(loaded, clock, date(2021, 3, 16))
+    walk(loaded, clock, date(2021, 3, 16))
     lines = story_since(loaded, "T-01", 0)
     text = "\n".join(line.text for line in lines)
     assert "chủ trì: UBND xã Hải Tiến" in text
@@ -154,7 +145,7 @@ def test_the_city_overview_counts_by_unit_and_lists_the_overdue(
 ) -> None:
     clock.advance(timedelta(days=1))
     execute(loaded, Acknowledge(target=HAI_TIEN, actor="xã"))
-    _walk(loaded, clock, date(2021, 3, 19))  # T-02 (Hải Xuân, due 16/03) is 3 days late
+    walk(loaded, clock, date(2021, 3, 19))  # T-02 (Hải Xuân, due 16/03) is 3 days late
     view = city_overview(loaded)
     assert [(r.directive_code, r.unit_name, r.days_late) for r in view.overdue] == [
         ("T-02", "UBND xã Hải Xuân", 3)

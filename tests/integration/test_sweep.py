@@ -18,7 +18,7 @@ from followup.services.reports import verify_audit
 from followup.services.sweep import sweep
 from followup.services.units import load_units_file
 from tests.conftest import DATA, make_context
-from tests.helpers import HAI_TIEN
+from tests.helpers import HAI_TIEN, walk
 
 
 def _escalations(ctx: ServiceContext) -> list[tuple[str, str]]:
@@ -31,14 +31,6 @@ def _escalations(ctx: ServiceContext) -> list[tuple[str, str]]:
         ]
 
 
-def _walk(ctx: ServiceContext, clock: ManualClock, until: date) -> None:
-    day = ctx.today()
-    while day <= until:
-        clock.set(start_of_local_day(day))
-        sweep(ctx)
-        day += timedelta(days=1)
-
-
 def test_a_silent_unit_climbs_officer_head_leader(
     loaded: ServiceContext, clock: ManualClock
 ) -> None:
@@ -46,7 +38,7 @@ def test_a_silent_unit_climbs_officer_head_leader(
     clock.advance(timedelta(days=1))
     execute(loaded, Acknowledge(target=HAI_TIEN, actor="xã"))
     execute(loaded, Acknowledge(target=AssignmentRef("T-01", "phong-nn"), actor="phòng"))
-    _walk(loaded, clock, date(2021, 3, 15))
+    walk(loaded, clock, date(2021, 3, 15))
     hai_xuan = [
         e
         for e in _escalations(loaded)
@@ -55,13 +47,13 @@ def test_a_silent_unit_climbs_officer_head_leader(
     assert hai_xuan == [
         ("escalation:escalation:ack:2021-03-11:L1:officer", "vanphong.haixuan@mongcai.local"),
     ]
-    _walk(loaded, clock, date(2021, 3, 19))
+    walk(loaded, clock, date(2021, 3, 19))
     keys = [k for k, _ in _escalations(loaded)]
     # T-02 is due 16 Mar: its deadline step starts its own ladder on the 17th.
     assert "escalation:escalation:ack:2021-03-11:L2:head" in keys
     assert "escalation:escalation:deadline:2021-03-16:L1:officer" in keys
     assert "escalation:escalation:deadline:2021-03-16:L3:leader" not in keys
-    _walk(loaded, clock, date(2021, 3, 24))
+    walk(loaded, clock, date(2021, 3, 24))
     recipients = dict(_escalations(loaded))
     assert recipients["escalation:escalation:deadline:2021-03-16:L3:leader"] == (
         "phochutich@mongcai.local"
