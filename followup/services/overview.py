@@ -4,12 +4,13 @@ escalation sweep publishes it to the Prefect UI as Markdown after every pass."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
-from followup.db.models import Assignment, Directive, Unit
+from followup.db.models import Assignment, Directive, Meeting, Unit
 from followup.domain.states import TERMINAL_STATE_VALUES
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
@@ -102,3 +103,87 @@ def overview_markdown(view: Overview) -> str:
             f"| {row.due_on:%d/%m/%Y} | {row.days_late} ngày | {ladder} |"
         )
     return "\n".join(lines)
+
+
+OPEN_RUN = "mở lượt"
+
+
+@dataclass(frozen=True)
+class MeetingDirective:
+    code: str
+    title: str
+    lead: str
+    due_on: date
+    flow_run_id: str | None
+    open_parts: int
+    overdue_parts: int
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    code: str
+    title: str
+    held_on: date
+    chair: str
+    directives: list[MeetingDirective]
+
+
+def meeting_view(ctx: ServiceContext, meeting_code: str) -> MeetingView:
+    """A meeting and each of its directives: lead unit, deadline, open and overdue parts, and
+    the directive's Prefect run (to link to it)."""
+    today = ctx.today()
+    with ctx.session_factory() as session:
+        meeting = session.execute(select(Meeting).where(Meeting.code == meeting_code)).scalar_one()
+        directives = session.execute(
+            select(Directive, Unit.name)
+            .join(Unit, Unit.id == Directive.lead_unit_id)
+            .where(Directive.meeting_id == meeting.id)
+            .order_by(Directive.code)
+        ).all()
+        parts = session.execute(
+            select(Assignment.directive_id, Assignment.due_on, Assignment.completed_on)
+            .join(Directive, Directive.id == Assignment.directive_id)
+            .where(
+                Directive.meeting_id == meeting.id,
+                Assignment.state.not_in(TERMINAL_STATE_VALUES),
+            )
+        ).all()
+        rows = [
+            MeetingDirective(
+                code=d.code,
+                title=d.title,
+                lead=lead,
+                due_on=d.due_on,
+                flow_run_id=d.flow_run_id,
+                open_parts=sum(1 for p in parts if p[0] == d.id),
+                overdue_parts=sum(1 for p in parts if p[0] == d.id and not p[2] and p[1] < today),
+            )
+            for d, lead in directives
+        ]
+        return MeetingView(meeting.code, meeting.title, meeting.held_on, meeting.chair, rows)
+
+
+def meeting_markdown(view: MeetingView) -> str:
+    """The meeting's page in the Prefect UI: each directive links to its run."""
+    lines = [
+        f"# {literal(view.code)} — {literal(view.title)}",
+        "",
+        f"Ngày họp {view.held_on:%d/%m/%Y}"
+        + (f", chủ trì: {literal(view.chair)}" if view.chair else ""),
+        "",
+        "| Nhiệm vụ | Đơn vị chủ trì | Hạn | Còn mở | Quá hạn | Lượt theo dõi |",
+        "|---|---|---|---:|---:|---|",
+    ]
+    for d in view.directives:
+        # The link's text is fixed: the UI shows escapes inside a link's text as typed.
+        run = f"[{OPEN_RUN}](/runs/flow-run/{d.flow_run_id})" if d.flow_run_id else "chưa có"
+        overdue = f"**{d.overdue_parts}**" if d.overdue_parts else "0"
+        lines.append(
+            f"| {literal(d.code)} · {literal(d.title)} | {literal(d.lead)} "
+            f"| {d.due_on:%d/%m/%Y} | {d.open_parts} | {overdue} | {run} |"
+        )
+    return "\n".join(lines)
+
+
+def meeting_artifact_key(meeting_code: str) -> str:
+    return "cuoc-hop-" + re.sub(r"[^a-z0-9]+", "-", meeting_code.lower()).strip("-")

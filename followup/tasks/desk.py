@@ -17,7 +17,7 @@ import uuid
 from uuid import UUID
 
 from prefect import get_run_logger
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.orchestration import get_client
 from prefect.events import emit_event
 
@@ -28,6 +28,7 @@ from followup.orchestration.runs import UNREACHABLE
 from followup.orchestration.status_text import literal, waiting_for
 from followup.services.context import ServiceContext
 from followup.services.lifecycle import ours, run_name, status_tags
+from followup.services.overview import meeting_artifact_key, meeting_markdown, meeting_view
 from followup.services.reports import DirectiveState
 from followup.services.story import StoryLine, story_since
 
@@ -62,6 +63,7 @@ def show_pass(
     for line in lines:
         (logger.warning if line.warning else logger.info)(line.text)
     publish_status(state, [line for line in lines if line.refused_input])
+    publish_meeting(ctx, state.meeting_code)
     if run_id is not None:
         try:
             _name_and_tag(run_id, state)
@@ -119,7 +121,11 @@ def publish_status(state: DirectiveState, refused: list[StoryLine]) -> None:
         f"**⚠ Thao tác không được thực hiện:** {literal(line.reason or line.text)}"
         for line in refused[-3:]
     ]
-    description = "\n\n".join([*lead_lines, waiting_for(state)])
+    meeting = (
+        f"Cuộc họp: [{literal(state.meeting_code)}]"
+        f"(/artifacts/key/{meeting_artifact_key(state.meeting_code)})"
+    )
+    description = "\n\n".join([*lead_lines, waiting_for(state), meeting])
     create_table_artifact(
         key=artifact_key(state.code),
         table=[
@@ -141,6 +147,17 @@ def publish_status(state: DirectiveState, refused: list[StoryLine]) -> None:
             for u in state.units
         ],
         description=description,
+    )
+
+
+def publish_meeting(ctx: ServiceContext, meeting_code: str) -> None:
+    """The meeting's artifact, refreshed by each of its directives' passes: every directive
+    with its lead, deadline, open and overdue parts, linked to its run."""
+    view = meeting_view(ctx, meeting_code)
+    create_markdown_artifact(
+        key=meeting_artifact_key(meeting_code),
+        markdown=meeting_markdown(view),
+        description=f"Cuộc họp {meeting_code}: {len(view.directives)} nhiệm vụ",
     )
 
 

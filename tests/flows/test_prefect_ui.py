@@ -21,6 +21,7 @@ from followup.orchestration.names import SWEEP_FLOW
 from followup.orchestration.runs import nudge
 from followup.services.context import ServiceContext
 from followup.services.lifecycle import TAG_OVERDUE
+from followup.services.overview import OPEN_RUN, meeting_artifact_key
 from followup.tasks.desk import artifact_key
 from followup.tasks.directive import STEP_NAMES
 from followup.tasks.operations import OVERVIEW_KEY
@@ -127,6 +128,17 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     page.get_by_text("Quá hạn", exact=True).first.wait_for()
     assert page.get_by_text("3 ngày", exact=True).count() == 2  # one cell per unit
     page.screenshot(path=shots / "prefect-status-table.png")
+
+    # The meeting's artifact lists its directives, each linking to its run.
+    page.goto(f"{ui}/artifacts/key/{meeting_artifact_key(f'M-{late}')}")
+    page.get_by_text("Cuộc họp M-").first.wait_for()
+    page.get_by_text("Flow run").first.locator("xpath=..").locator("a").first.click()
+    page.get_by_text("Ngày họp").first.wait_for()
+    page.screenshot(path=shots / "prefect-meeting.png")
+    link = page.locator(".markdown-renderer a", has_text=OPEN_RUN)
+    assert link.get_attribute("href") == f"/runs/flow-run/{late_run}"
+    page.goto(f"{ui}/runs/flow-run/{late_run}")  # the UI opens it in a new tab
+    page.get_by_text("Resume").first.wait_for()
 
     # The escalation sweep publishes the city-wide overview: four-way by unit, overdue list.
     sweep = f"{SWEEP_FLOW}/{SWEEP_FLOW}"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from followup.db.models import Notice
+from followup.db.models import Directive, Notice
 from followup.domain.clock import ManualClock
 from followup.domain.lifecycle import LifecycleStep
 from followup.domain.status import FourWay
@@ -33,7 +33,15 @@ from followup.services.lifecycle import (
     run_name,
     status_tags,
 )
-from followup.services.overview import OverdueRow, Overview, city_overview, overview_markdown
+from followup.services.overview import (
+    OverdueRow,
+    Overview,
+    city_overview,
+    meeting_artifact_key,
+    meeting_markdown,
+    meeting_view,
+    overview_markdown,
+)
 from followup.services.reports import directive_state
 from followup.services.story import story_since
 from tests.helpers import HAI_TIEN, raw_values_in, walk
@@ -169,3 +177,26 @@ def test_the_overview_shows_titles_as_typed() -> None:
     assert "| Xã \\| A |" in text
     assert "2 thông báo không gửi được" in text
     assert "| 8 ngày | chưa |" in text
+
+
+def test_a_meeting_lists_its_directives_linked_to_their_runs(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    with loaded.session_factory() as session, session.begin():
+        session.execute(
+            update(Directive)
+            .where(Directive.code == "T-01")
+            .values(flow_run_id="1b667e76-c9a4-4c3b-bdac-de14d01a97c4")
+        )
+    walk(loaded, clock, date(2021, 3, 19))
+    view = meeting_view(loaded, "MC-TEST")
+    assert [(d.code, d.lead, d.open_parts, d.overdue_parts) for d in view.directives] == [
+        ("T-01", "UBND xã Hải Tiến", 2, 0),
+        ("T-02", "UBND xã Hải Xuân", 1, 1),
+    ]
+    text = meeting_markdown(view)
+    assert "| 31/03/2021 | 2 | 0 | [mở lượt](/runs/flow-run/1b667e76-c9a4-" in text
+    late = "| T\\-02 · Hoàn thành thu ngân sách | UBND xã Hải Xuân | 16/03/2021 | 1 | **1** | chưa"
+    assert late in text
+    assert "Ngày họp 09/03/2021, chủ trì: Bí thư Thành ủy" in text
+    assert meeting_artifact_key("MC-TEST") == "cuoc-hop-mc-test"
