@@ -210,6 +210,12 @@ def parse_deadline(text: str | date, *, where: str = "hạn") -> DeadlineSpec:
     )
 
 
+def parse_day(text: str) -> date | None:
+    """A day as people type it: 30/04/2021 (dd/mm/yyyy) or 2021-04-30; None if neither."""
+    value = nfc(text).strip()
+    return _vn_date(value) or _iso_date(value)
+
+
 def _iso_date(value: str) -> date | None:
     try:
         return date.fromisoformat(value)

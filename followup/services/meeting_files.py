@@ -12,7 +12,10 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.functional_validators import BeforeValidator
+from pydantic.json_schema import WithJsonSchema
+from pydantic_core import PydanticCustomError
 
+from followup.domain.calendar import parse_day
 from followup.domain.errors import ValidationError
 from followup.domain.text import nfc
 
@@ -80,6 +83,45 @@ DeadlineText = Annotated[
 ]
 
 
+#: How the priorities read in the open-meeting form (files may use either word).
+PRIORITY_LABELS = {"normal": "thường", "high": "cao", "urgent": "khẩn"}
+_PRIORITY_OF = {vi: raw for raw, vi in PRIORITY_LABELS.items()}
+
+
+def _priority(value: Any) -> Any:
+    return _PRIORITY_OF.get(_nfc(value), _nfc(value)) if isinstance(value, str) else value
+
+
+Priority = Annotated[
+    Literal["normal", "high", "urgent"],
+    BeforeValidator(_priority),
+    # The form offers the Vietnamese words; what is stored is the raw value.
+    WithJsonSchema({"type": "string", "enum": list(PRIORITY_LABELS.values())}),
+]
+
+
+def _day(value: Any) -> Any:
+    if isinstance(value, str):
+        parsed = parse_day(value)
+        if parsed is None:
+            # A date error like pydantic's own, so `explain` words it like any other date.
+            raise PydanticCustomError("date_parsing", "không hiểu ngày; nhập dạng dd/mm/yyyy")
+        return parsed
+    return value
+
+
+DAY_PATTERN = r"^\s*(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})\s*$"
+#: A day typed dd/mm/yyyy (or yyyy-mm-dd, or a TOML date): the form shows a text box, not the
+#: browser's US-style date picker.
+DayText = Annotated[
+    date,
+    BeforeValidator(_day),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\s*(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})\s*$"}
+    ),
+]
+
+
 class DirectiveInput(_Strict):
     """Một nhiệm vụ (the field titles are what the Prefect UI form shows)."""
 
@@ -87,7 +129,7 @@ class DirectiveInput(_Strict):
     title: Text = Field(title="Tên ngắn")
     text: LongText = Field(title="Nội dung chỉ đạo")
     field: Plain = Field(default="", title="Lĩnh vực", description="Nông nghiệp, ngân sách...")
-    priority: Literal["normal", "high", "urgent"] = Field(default="normal", title="Mức độ")
+    priority: Priority = Field(default="thường", validate_default=True, title="Mức độ")
     lead: Code = Field(title="Đơn vị chủ trì", description="Mã đơn vị, ví dụ xa-hai-tien.")
     support: list[Code] = Field(default_factory=list, title="Đơn vị phối hợp")
     deadline: DeadlineText = Field(
@@ -100,7 +142,7 @@ class MeetingInput(_Strict):
 
     code: Code = Field(title="Mã cuộc họp")
     title: Text = Field(title="Tên cuộc họp")
-    held_on: date = Field(title="Ngày họp")
+    held_on: DayText = Field(title="Ngày họp", description="dd/mm/yyyy, ví dụ 09/03/2021.")
     chair: Plain = Field(default="", title="Người chủ trì")
     notice_number: Plain = Field(
         default="", title="Số thông báo kết luận", description="45/TB-UBND"

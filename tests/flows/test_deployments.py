@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+import pytest
 import yaml
 from prefect.utilities.importtools import import_object
+from pydantic import ValidationError as PydanticValidationError
 
 from followup.config import Settings
 from followup.deployments import deployments, prefect_yaml
+from followup.services.meeting_files import DirectiveInput, MeetingInput
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,4 +45,24 @@ def test_open_meeting_form_has_vietnamese_fields() -> None:
     directive = schema["definitions"]["DirectiveInput"]["properties"]
     assert directive["lead"]["title"] == "Đơn vị chủ trì"
     assert directive["deadline"]["title"] == "Thời hạn"
-    assert schema["definitions"]["MeetingInput"]["properties"]["held_on"]["title"] == "Ngày họp"
+    held_on = schema["definitions"]["MeetingInput"]["properties"]["held_on"]
+    assert held_on["title"] == "Ngày họp"
+    # Typed as dd/mm/yyyy in a text box, not picked in the browser's US-style date picker.
+    assert held_on["type"] == "string"
+    assert "format" not in held_on
+    assert directive["priority"]["enum"] == ["thường", "cao", "khẩn"]
+    assert directive["priority"]["default"] == "thường"
+
+
+def test_the_form_words_are_read_back_as_stored_values() -> None:
+    meeting = MeetingInput(code="M-1", title="Họp", held_on=" 09/03/2021 ")
+    assert meeting.held_on == date(2021, 3, 9)
+    assert MeetingInput(code="M-1", title="Họp", held_on="2021-03-09").held_on == meeting.held_on
+    with pytest.raises(PydanticValidationError, match="dd/mm/yyyy"):
+        MeetingInput(code="M-1", title="Họp", held_on="03/31/2021")
+    base = {"code": "A-1", "title": "Việc", "text": "Làm", "lead": "xa-hai-tien", "deadline": "5"}
+    assert DirectiveInput(**base).priority == "normal"
+    assert DirectiveInput(**base, priority="khẩn").priority == "urgent"
+    assert DirectiveInput(**base, priority="high").priority == "high"  # files keep working
+    with pytest.raises(PydanticValidationError):
+        DirectiveInput(**base, priority="gấp lắm")
