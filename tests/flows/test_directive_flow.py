@@ -166,6 +166,29 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
     final = stack.run(rid)
     assert final.name.startswith(f"{code} · ")
     assert "đã kết thúc" in final.tags
+    # Each audit event is a Prefect event on the directive, once (for the Event Feed and
+    # a city's own Automations).
+    assert wait_until(lambda: "followup.assignment.closed" in directive_events(code), timeout=30)
+    names = directive_events(code)
+    for expected in (
+        "followup.directive.created",
+        "followup.assignment.acknowledged",
+        "followup.directive.input_refused",
+        "followup.assignment.closed",
+    ):
+        assert names.count(expected) == 1, names
+
+
+def directive_events(code: str) -> list[str]:
+    with get_client(sync_client=True) as client:
+        page = client.read_events(
+            EventFilter(
+                event=EventNameFilter(prefix=["followup."]),
+                resource=EventResourceFilter(id=[f"followup.directive.{code}"]),
+            ),
+            limit=50,  # the API's most; a directive of one unit has fewer events
+        )
+    return [event.event for event in page.events]
 
 
 def test_the_resume_form_reassigns_to_another_unit(
