@@ -6,29 +6,25 @@ import logging
 import re
 import subprocess
 import sys
-import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import UUID
 
-import httpx
 import pytest
 from playwright.sync_api import Browser
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
-from prefect.states import Running
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from followup.config import Settings
-from followup.db.models import Assignment, AuditEvent, Notice
+from followup.db.models import Assignment, AuditEvent
 from followup.domain.vocabulary import WakeOutcome
 from followup.orchestration.keys import expected_pause_key
-from followup.orchestration.names import DIRECTIVE
-from followup.orchestration.runs import HEARTBEAT, nudge, waking
+from followup.orchestration.runs import waking
 from followup.services.bus import execute
 from followup.services.commands import (
     Acknowledge,
@@ -36,7 +32,6 @@ from followup.services.commands import (
     RequestExtension,
 )
 from followup.services.context import ServiceContext
-from followup.services.queries import get_directive
 from followup.services.reports import timeline
 from tests.browser import WebServer, web_base_url
 from tests.conftest import (
@@ -50,10 +45,8 @@ from tests.flows.helpers import (
     new_directive,
     pause_description,
     resume,
-    run_id,
     run_logs,
     running,
-    sent_all,
     start_and_wait,
     state_of,
     status_artifact,
@@ -260,120 +253,6 @@ def test_cli_action_resumes_the_run_and_repair_catches_up_after_an_outage(
     assert repaired.returncode == 0, repaired.stderr
     assert f"{code}: đã báo" in repaired.stdout
     stack.wait_for_run(rid, suspended)
-
-
-def test_a_running_run_is_dead_when_its_heartbeat_stops_not_when_it_runs_long(
-    stack: PrefectStack, ctx: ServiceContext
-) -> None:
-    """A run "running" longer than the dead-after span but still sending heartbeats is left
-    alone; once its heartbeats stop for that span it is marked crashed and replaced."""
-    dead_after = timedelta(seconds=8)
-    code = new_directive(ctx, "xa-hai-tien")
-    with get_client(sync_client=True) as client:
-        deployment = client.read_deployment_by_name(DIRECTIVE)
-        # A run some other process is executing (the runner only starts scheduled runs).
-        run = client.create_flow_run_from_deployment(
-            deployment.id, parameters={"directive_code": code}, state=Running()
-        )
-    rid = str(run.id)
-    with ctx.session_factory() as session, session.begin():
-        get_directive(session, code).flow_run_id = rid
-    time.sleep(dead_after.total_seconds() + 1)  # running longer than the span...
-    beat_at = time.monotonic()
-    heartbeat(stack, rid)  # ...but alive: its process sent a heartbeat just now
-    assert wait_until(lambda: seen_heartbeat(rid), timeout=dead_after.total_seconds() - 1)
-    busy = nudge(ctx, code, dead_after=dead_after)
-    assert busy.outcome == WakeOutcome.BUSY, busy
-    assert stack.run(rid).state.type == StateType.RUNNING  # type: ignore[union-attr]
-
-    time.sleep(max(0.0, beat_at + dead_after.total_seconds() + 1 - time.monotonic()))
-    replaced = nudge(ctx, code, dead_after=dead_after)
-    assert replaced.outcome == WakeOutcome.STARTED, replaced
-    assert replaced.flow_run_id != rid
-    dead = stack.run(rid).state
-    assert dead is not None
-    assert dead.type == StateType.CRASHED
-    assert "nhịp tim" in (dead.message or "")
-    stack.wait_for_run(run_id(ctx, code), suspended_at_current_key(ctx, code))
-
-
-def heartbeat(stack: PrefectStack, rid: str) -> None:
-    """The event Prefect's engine sends while a run's process is alive."""
-    event = {
-        "id": str(uuid4()),
-        "occurred": datetime.now(UTC).isoformat(),
-        "event": HEARTBEAT,
-        "resource": {"prefect.resource.id": f"prefect.flow-run.{rid}"},
-        "related": [],
-        "payload": {},
-    }
-    httpx.post(f"{stack.api_url}/events", json=[event], timeout=10).raise_for_status()
-
-
-def seen_heartbeat(rid: str) -> bool:
-    with get_client(sync_client=True) as client:
-        page = client.read_events(
-            EventFilter(
-                event=EventNameFilter(name=[HEARTBEAT]),
-                resource=EventResourceFilter(id=[f"prefect.flow-run.{rid}"]),
-            ),
-            limit=1,
-        )
-    return bool(page.events)
-
-
-def test_serve_killed_mid_run_replaces_the_dead_run_itself_once_restarted(
-    stack: PrefectStack, ctx: ServiceContext
-) -> None:
-    """`kill -9` of `followup serve` (and its runs) mid-send; started again, it replaces the
-    silent run after the dead-after span on its own (no `repair`, no sweep): every notice is
-    sent once, no audit event is added, and the new run suspends on our current state."""
-    smtp = stack.smtp
-    dead_after = 40
-    code = new_directive(ctx, "xa-hai-tien", "phong-nn")
-    smtp.handler.stall_seconds = 30  # the run hangs inside its send step
-    try:
-        assert nudge(ctx, code).outcome == "started"
-        rid = run_id(ctx, code)
-        stack.wait_for_run(rid, lambda r: r.state is not None and r.state.type == StateType.RUNNING)
-        smtp.handler.wait_until_stalled(timeout=60)
-        stack.kill_serving()
-        killed_at = time.monotonic()
-    finally:
-        smtp.handler.stall_seconds = 0
-    with ctx.session_factory() as session:
-        events_before = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
-    try:
-        stack.start_serving(
-            FOLLOWUP_CATCH_UP_ON_START="true", FOLLOWUP_RUN_DEAD_AFTER_SECONDS=str(dead_after)
-        )
-        assert wait_until(lambda: run_id(ctx, code) != rid, timeout=dead_after + 60), (
-            stack.serve_log()
-        )
-        stack.wait_for_run(run_id(ctx, code), suspended_at_current_key(ctx, code), timeout=120)
-        assert wait_until(lambda: sent_all(ctx, code), timeout=60)
-        recovered = time.monotonic() - killed_at
-    finally:
-        stack.kill_serving()
-        stack.start_serving()
-    print(f"\nkill -9 → every notice sent and the run suspended again: {recovered:.1f} s")
-    assert recovered >= dead_after  # replaced by the heartbeat rule, not by something else
-    dead = stack.run(rid).state
-    assert dead is not None
-    assert dead.type == StateType.CRASHED
-
-    with ctx.session_factory() as session:
-        directive = get_directive(session, code)
-        notices = session.execute(
-            select(Notice.message_id).where(Notice.directive_id == directive.id)
-        ).scalars()
-        message_ids = list(notices)
-        events_after = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
-    assert events_after == events_before  # reconciling writes no new facts
-    assert len(message_ids) == 2
-    delivered = [str(m["Message-ID"]) for m in smtp.messages]
-    for message_id in message_ids:
-        assert delivered.count(message_id) == 1
 
 
 def test_serve_refuses_without_a_prefect_server(tmp_path: Path) -> None:

@@ -1,0 +1,147 @@
+"""Recovery from a dead run on a real Prefect server: dead or alive is told by the run's
+heartbeat, and a restarted `followup serve` replaces a killed run by itself."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import httpx
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
+from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+from prefect.states import Running
+from sqlalchemy import func, select
+
+from followup.db.models import AuditEvent, Notice
+from followup.domain.vocabulary import WakeOutcome
+from followup.orchestration.names import DIRECTIVE
+from followup.orchestration.runs import HEARTBEAT, nudge
+from followup.services.context import ServiceContext
+from followup.services.queries import get_directive
+from tests.flows.helpers import (
+    new_directive,
+    run_id,
+    sent_all,
+    suspended_at_current_key,
+    wait_until,
+)
+from tests.prefect_stack import PrefectStack
+
+pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
+
+
+def test_a_running_run_is_dead_when_its_heartbeat_stops_not_when_it_runs_long(
+    stack: PrefectStack, ctx: ServiceContext
+) -> None:
+    """A run "running" longer than the dead-after span but still sending heartbeats is left
+    alone; once its heartbeats stop for that span it is marked crashed and replaced."""
+    dead_after = timedelta(seconds=8)
+    code = new_directive(ctx, "xa-hai-tien")
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name(DIRECTIVE)
+        # A run some other process is executing (the runner only starts scheduled runs).
+        run = client.create_flow_run_from_deployment(
+            deployment.id, parameters={"directive_code": code}, state=Running()
+        )
+    rid = str(run.id)
+    with ctx.session_factory() as session, session.begin():
+        get_directive(session, code).flow_run_id = rid
+    time.sleep(dead_after.total_seconds() + 1)  # running longer than the span...
+    beat_at = time.monotonic()
+    heartbeat(stack, rid)  # ...but alive: its process sent a heartbeat just now
+    assert wait_until(lambda: seen_heartbeat(rid), timeout=dead_after.total_seconds() - 1)
+    busy = nudge(ctx, code, dead_after=dead_after)
+    assert busy.outcome == WakeOutcome.BUSY, busy
+    assert stack.run(rid).state.type == StateType.RUNNING  # type: ignore[union-attr]
+
+    time.sleep(max(0.0, beat_at + dead_after.total_seconds() + 1 - time.monotonic()))
+    replaced = nudge(ctx, code, dead_after=dead_after)
+    assert replaced.outcome == WakeOutcome.STARTED, replaced
+    assert replaced.flow_run_id != rid
+    dead = stack.run(rid).state
+    assert dead is not None
+    assert dead.type == StateType.CRASHED
+    assert "nhịp tim" in (dead.message or "")
+    stack.wait_for_run(run_id(ctx, code), suspended_at_current_key(ctx, code))
+
+
+def heartbeat(stack: PrefectStack, rid: str) -> None:
+    """The event Prefect's engine sends while a run's process is alive."""
+    event = {
+        "id": str(uuid4()),
+        "occurred": datetime.now(UTC).isoformat(),
+        "event": HEARTBEAT,
+        "resource": {"prefect.resource.id": f"prefect.flow-run.{rid}"},
+        "related": [],
+        "payload": {},
+    }
+    httpx.post(f"{stack.api_url}/events", json=[event], timeout=10).raise_for_status()
+
+
+def seen_heartbeat(rid: str) -> bool:
+    with get_client(sync_client=True) as client:
+        page = client.read_events(
+            EventFilter(
+                event=EventNameFilter(name=[HEARTBEAT]),
+                resource=EventResourceFilter(id=[f"prefect.flow-run.{rid}"]),
+            ),
+            limit=1,
+        )
+    return bool(page.events)
+
+
+def test_serve_killed_mid_run_replaces_the_dead_run_itself_once_restarted(
+    stack: PrefectStack, ctx: ServiceContext
+) -> None:
+    """`kill -9` of `followup serve` (and its runs) mid-send; started again, it replaces the
+    silent run after the dead-after span on its own (no `repair`, no sweep): every notice is
+    sent once, no audit event is added, and the new run suspends on our current state."""
+    smtp = stack.smtp
+    dead_after = 40
+    code = new_directive(ctx, "xa-hai-tien", "phong-nn")
+    smtp.handler.stall_seconds = 30  # the run hangs inside its send step
+    try:
+        assert nudge(ctx, code).outcome == "started"
+        rid = run_id(ctx, code)
+        stack.wait_for_run(rid, lambda r: r.state is not None and r.state.type == StateType.RUNNING)
+        smtp.handler.wait_until_stalled(timeout=60)
+        stack.kill_serving()
+        killed_at = time.monotonic()
+    finally:
+        smtp.handler.stall_seconds = 0
+    with ctx.session_factory() as session:
+        events_before = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+    try:
+        stack.start_serving(
+            FOLLOWUP_CATCH_UP_ON_START="true", FOLLOWUP_RUN_DEAD_AFTER_SECONDS=str(dead_after)
+        )
+        assert wait_until(lambda: run_id(ctx, code) != rid, timeout=dead_after + 60), (
+            stack.serve_log()
+        )
+        stack.wait_for_run(run_id(ctx, code), suspended_at_current_key(ctx, code), timeout=120)
+        assert wait_until(lambda: sent_all(ctx, code), timeout=60)
+        recovered = time.monotonic() - killed_at
+    finally:
+        stack.kill_serving()
+        stack.start_serving()
+    print(f"\nkill -9 → every notice sent and the run suspended again: {recovered:.1f} s")
+    assert recovered >= dead_after  # replaced by the heartbeat rule, not by something else
+    dead = stack.run(rid).state
+    assert dead is not None
+    assert dead.type == StateType.CRASHED
+
+    with ctx.session_factory() as session:
+        directive = get_directive(session, code)
+        notices = session.execute(
+            select(Notice.message_id).where(Notice.directive_id == directive.id)
+        ).scalars()
+        message_ids = list(notices)
+        events_after = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+    assert events_after == events_before  # reconciling writes no new facts
+    assert len(message_ids) == 2
+    delivered = [str(m["Message-ID"]) for m in smtp.messages]
+    for message_id in message_ids:
+        assert delivered.count(message_id) == 1
