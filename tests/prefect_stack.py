@@ -9,6 +9,7 @@ from uuid import UUID
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
+from sqlalchemy import make_url
 
 from followup.demo.local_prefect import LocalPrefect
 from tests.helpers import TEST_LINK_SECRET
@@ -18,10 +19,28 @@ from tests.smtp import SmtpServer
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def asyncpg_url(url: str) -> str:
+    """The URL of a PostgreSQL database as Prefect's server opens it (asyncpg)."""
+    return make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
 class PrefectStack(LocalPrefect):
-    def __init__(self, home: Path, database_url: str, smtp: SmtpServer) -> None:
+    def __init__(
+        self,
+        home: Path,
+        database_url: str,
+        smtp: SmtpServer,
+        *,
+        prefect_database_url: str | None = None,
+    ) -> None:
+        server = (
+            {"PREFECT_API_DATABASE_CONNECTION_URL": asyncpg_url(prefect_database_url)}
+            if prefect_database_url
+            else {}
+        )
         super().__init__(
             home,
+            **server,
             FOLLOWUP_DATABASE_URL=database_url,
             FOLLOWUP_LINK_SECRET=TEST_LINK_SECRET,
             FOLLOWUP_SMTP_PORT=str(smtp.port),
