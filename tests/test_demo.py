@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+from itsdangerous import URLSafeSerializer
 
 
 @pytest.mark.slow
@@ -49,6 +52,12 @@ def test_demo_json_summary(tmp_path: Path) -> None:
     assert sum(summary["totals"].values()) == summary["assignments"]
     # One Prefect run per directive: finished ones completed, the rest wait on our state.
     assert summary["flow_runs"] == {"Completed": 5, "Suspended": 7}
+    # The runs took part: each was woken and reconciled several times in the month, and at
+    # least one run's passes tell an acknowledgement, an escalation and a closure in order.
+    passes = summary["passes"]
+    assert len(passes["per_run"]) == summary["directives"]
+    assert min(passes["per_run"].values()) > 1, passes
+    assert passes["lifecycle_runs"], passes
     # Every acknowledgement was made by an officer opening the link in the assignment e-mail
     # and pressing the button on the commune page.
     assert summary["acknowledged"] > 40
@@ -70,3 +79,11 @@ def test_demo_json_summary(tmp_path: Path) -> None:
     to_leader = [m for m in escalations if "[Đôn đốc cấp 3]" in str(m["Subject"])]
     assert to_leader, "the silent commune reaches the city leader"
     assert any("Vạn Ninh" in m.get_body(("plain",)).get_content() for m in to_leader)  # type: ignore[union-attr]
+
+    # The links of day 1 still open after the month is over (the demo ends on 9 April).
+    first = message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    tokens = re.findall(r"[?&]t=([\w.-]+)", first.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    assert tokens
+    for token in tokens:
+        _, claims = URLSafeSerializer("unused").loads_unsafe(token)  # reads, not verifies
+        assert datetime.fromtimestamp(claims["e"], UTC) > datetime(2021, 5, 1, tzinfo=UTC)

@@ -63,6 +63,22 @@ def demo_cmd(
         raise typer.Exit(1)
 
 
+def _print_runs(summary: Any) -> None:
+    from followup.demo.runs import STATE_LABELS
+
+    runs = ", ".join(f"{STATE_LABELS.get(k, k)} {v}" for k, v in sorted(summary.flow_runs.items()))
+    out.print(f"Lượt theo dõi trên Prefect: {runs} — Prefect UI: {summary.prefect_ui}")
+    p = summary.passes
+    if p:
+        per_run = sorted(p["per_run"].values())
+        median = f"{p['median_pass_seconds']:.2f}".replace(".", ",")
+        out.print(
+            f"Số lần chạy của các lượt: {p['total']} (mỗi nhiệm vụ từ {per_run[0]} đến "
+            f"{per_run[-1]} lần; mỗi lần trung vị {median} giây). Lượt kể đủ tiếp nhận → "
+            f"đôn đốc → kết thúc: {', '.join(p['lifecycle_runs']) or 'không có'}."
+        )
+
+
 def _print_demo(summary: Any, *, as_json: bool) -> None:
     if as_json:
         payload = {k: v for k, v in summary.__dict__.items() if k != "log"} | {"ok": summary.ok}
@@ -91,6 +107,5 @@ def _print_demo(summary: Any, *, as_json: bool) -> None:
             + f" ({summary.audit_events} sự kiện)"
         )
         if summary.prefect_ui:
-            runs = ", ".join(f"{k} {v}" for k, v in sorted(summary.flow_runs.items()))
-            out.print(f"Lượt theo dõi trên Prefect: {runs} — Prefect UI: {summary.prefect_ui}")
+            _print_runs(summary)
         out.print(f"Thời gian chạy: {summary.wall_seconds} giây")

@@ -21,9 +21,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
-from prefect.client.orchestration import get_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import func, select
 
@@ -33,18 +31,16 @@ from followup.db.migrate import upgrade
 from followup.db.models import Assignment, AuditEvent, Notice
 from followup.demo import units_at_work
 from followup.demo.local_prefect import LocalPrefect
+from followup.demo.runs import passes, settle, wake_and_settle
 from followup.demo.units_at_work import COORDINATOR, START
 from followup.domain.clock import start_of_local_day
 from followup.domain.errors import FollowupError
 from followup.domain.status import FourWay
-from followup.domain.vocabulary import WakeOutcome
 from followup.notifications.dispatcher import SmtpConfig, dispatch
-from followup.orchestration.keys import expected_pause_key
-from followup.orchestration.runs import repair, waking
+from followup.orchestration.runs import waking
 from followup.services.bus import execute
 from followup.services.context import ServiceContext
 from followup.services.meetings import meeting_from_file
-from followup.services.queries import get_directive
 from followup.services.reports import UnitStatus, status_by_unit, verify_audit
 from followup.services.sweep import sweep
 from followup.services.units import load_units_file
@@ -78,6 +74,8 @@ class DemoSummary:
     acted_through_pages: int = 0
     acknowledged: int = 0
     wall_seconds: float = 0.0
+    #: The directive runs' passes (`RunPasses.as_dict`).
+    passes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -132,6 +130,9 @@ def run_demo(
             smtp_host="127.0.0.1",
             smtp_port=sink.port,
             clock_file=clock.path,
+            # The links of day 1 still open for whoever reads the saved e-mails after the
+            # simulated month (31 days) and the next.
+            link_valid_days=DAYS * 2,
         )
         smtp = SmtpConfig.from_settings(settings)
         upgrade(settings.database_url)
@@ -145,18 +146,20 @@ def run_demo(
         opened = execute(
             ctx, meeting_from_file(DATA / "meeting-2021-03-09.toml", actor=COORDINATOR)
         ).result
+        codes = opened.directive_codes
         if prefect:
-            _wake(ctx)
-        failed += _simulate_month(ctx, clock, smtp, use_prefect=bool(prefect), say=say, log=log)
+            say(f"Mở {wake_and_settle(ctx, codes)} lượt theo dõi trên Prefect.")
+        failed += _simulate_month(ctx, clock, smtp, codes if prefect else None, say=say, log=log)
         runs: dict[str, int] = {}
         if prefect:
-            say("Chờ các lượt theo dõi trên Prefect cập nhật xong...")
-            runs = _settle(ctx, opened.directive_codes)
-            # What the runs sent while settling is counted below; nothing may be left over.
+            runs = settle(ctx, codes)
+            # What the runs sent is counted below; nothing may be left over.
             leftover = asyncio.run(dispatch(ctx.session_factory, smtp, clock=clock))
             failed += leftover.failed + leftover.retrying
-        summary = _summarise(ctx, opened.directive_codes, mail_dir, db_path, failed, log)
+        summary = _summarise(ctx, codes, mail_dir, db_path, failed, log)
         summary.flow_runs = runs
+        if prefect:
+            summary.passes = passes(ctx, codes).as_dict()
         summary.prefect_ui = prefect.ui_url if prefect else ""
         summary.wall_seconds = round(time.monotonic() - started, 1)
         summary.web_url = settings.base_url
@@ -196,13 +199,14 @@ def _simulate_month(
     ctx: ServiceContext,
     clock: FileClock,
     smtp: SmtpConfig,
+    codes: tuple[str, ...] | None,
     *,
-    use_prefect: bool,
     say: Callable[[str], None],
     log: list[str],
 ) -> int:
     """Day by day: the units act, the sweep runs, the outbox is sent; on Fridays (and at the
-    end) the Prefect runs are woken. Returns the notices that failed or wait for a retry."""
+    end) the Prefect runs of `codes` are woken and the day waits until each has reconciled.
+    Returns the notices that failed or wait for a retry."""
     failed = 0
     tracks = units_at_work.tracks(ctx)
     for offset in range(DAYS + 1):
@@ -223,9 +227,13 @@ def _simulate_month(
             + (", ".join(parts) or "không có việc mới")
             + f" — gửi {sent.sent} e-mail"
         )
-        if use_prefect and (day.weekday() == 4 or offset == DAYS):
-            woken = _wake(ctx)
-            line += f"; đánh thức {woken} lượt theo dõi trên Prefect"
+        if codes and (day.weekday() == 4 or offset == DAYS):
+            began = time.monotonic()
+            woken = wake_and_settle(ctx, codes)
+            seconds = f"{time.monotonic() - began:.1f}".replace(".", ",")
+            line += (
+                f"; đánh thức {woken} lượt theo dõi trên Prefect, cập nhật xong sau {seconds} giây"
+            )
         log.append(line)
         say(line)
     return failed
@@ -241,50 +249,6 @@ def _port_or_free(wanted: int) -> int:
                 continue
             return int(probe.getsockname()[1])
     raise FollowupError("Không tìm được cổng trống cho trang đơn vị.")
-
-
-def _wake(ctx: ServiceContext) -> int:
-    return sum(
-        1
-        for n in repair(ctx, dead_after=None)
-        if n.outcome in (WakeOutcome.STARTED, WakeOutcome.RESUMED)
-    )
-
-
-def _settle(ctx: ServiceContext, codes: tuple[str, ...], timeout: float = 240) -> dict[str, int]:
-    """Wait until every run waits on our current state (or finished); count their states.
-    A run that failed stops the demo at once with its reason (our own setup is wrong: a
-    database without tables, a missing secret), not minutes later with a count."""
-    deadline = time.monotonic() + timeout
-    calm = 0  # a run that just suspended is still exiting: ask twice, a moment apart
-    while True:
-        states: dict[str, int] = {}
-        settled = True
-        with get_client(sync_client=True) as client:
-            for code in codes:
-                with ctx.session_factory() as session:
-                    directive = get_directive(session, code)
-                    run_id, directive_id = directive.flow_run_id, directive.id
-                state = client.read_flow_run(UUID(run_id)).state if run_id else None
-                name = (state.name if state else None) or "Missing"
-                states[name] = states.get(name, 0) + 1
-                if state is not None and (state.is_failed() or state.is_crashed()):
-                    reason = (state.message or state.name or "").splitlines()[0][:300]
-                    raise FollowupError(
-                        f"Lượt theo dõi của nhiệm vụ {code} trên Prefect thất bại: {reason} "
-                        "(xem serve.log trong thư mục prefect của bản chạy thử)."
-                    )
-                if state is None:
-                    settled = False
-                elif state.is_paused():
-                    current = expected_pause_key(ctx, directive_id)
-                    settled = settled and state.state_details.pause_key == current
-                else:
-                    settled = settled and state.is_final()
-        calm = calm + 1 if settled else 0
-        if calm >= 3 or time.monotonic() > deadline:
-            return states
-        time.sleep(1)
 
 
 def _summarise(

@@ -123,125 +123,142 @@ class InputOutcome(StrEnum):
     DUPLICATE = "duplicate"
 
 
-_LABELS: dict[Enum, Label] = {
-    FourWay.DONE_ON_TIME: Label("Hoàn thành đúng hạn", "Done on time"),
-    FourWay.DONE_LATE: Label("Hoàn thành quá hạn", "Done late"),
-    FourWay.OPEN_ON_TIME: Label("Đang thực hiện trong hạn", "Open, within deadline"),
-    FourWay.OVERDUE: Label("Quá hạn", "Overdue"),
-    Role.OFFICER: Label("cán bộ phụ trách", "officer in charge"),
-    Role.HEAD: Label("chủ tịch / thủ trưởng đơn vị", "head of the unit"),
-    Role.LEADER: Label("lãnh đạo thành phố phụ trách", "city leader in charge"),
-    DueKind.REMINDER: Label("nhắc hạn", "deadline reminder"),
-    DueKind.PROGRESS_REQUEST: Label("đề nghị báo cáo tiến độ", "progress report request"),
-    DueKind.ESCALATION: Label("đôn đốc", "escalation"),
-    StepKind.ACKNOWLEDGEMENT: Label("xác nhận tiếp nhận", "acknowledgement"),
-    StepKind.PROGRESS: Label("báo cáo tiến độ", "progress report"),
-    StepKind.DEADLINE: Label("hoàn thành đúng hạn", "completion by the deadline"),
-    NoticeKind.ASSIGNMENT: Label("giao nhiệm vụ", "assignment"),
-    NoticeKind.ACK_RECEIPT: Label("xác nhận đã tiếp nhận", "acknowledgement receipt"),
-    NoticeKind.REMINDER: Label("nhắc hạn", "reminder"),
-    NoticeKind.ESCALATION: Label("đôn đốc", "escalation"),
-    NoticeKind.PROGRESS_REQUEST: Label("đề nghị báo cáo tiến độ", "progress request"),
-    NoticeKind.CLOSURE: Label("kết thúc nhiệm vụ", "closure"),
-    NoticeKind.SEND_BACK: Label("trả lại báo cáo", "report sent back"),
-    NoticeKind.EXTENSION_DECIDED: Label("kết quả xem xét gia hạn", "extension decision"),
-    AuditAction.MEETING_OPENED: Label("mở cuộc họp", "meeting opened"),
-    AuditAction.DIRECTIVE_CREATED: Label("tạo nhiệm vụ", "directive created"),
-    AuditAction.DIRECTIVE_INPUT_STALE: Label(
-        "thao tác bị bỏ qua (nhiệm vụ đã thay đổi)", "input ignored (directive changed)"
+_ENTRIES: list[tuple[Enum, Label]] = [
+    (FourWay.DONE_ON_TIME, Label("Hoàn thành đúng hạn", "Done on time")),
+    (FourWay.DONE_LATE, Label("Hoàn thành quá hạn", "Done late")),
+    (FourWay.OPEN_ON_TIME, Label("Đang thực hiện trong hạn", "Open, within deadline")),
+    (FourWay.OVERDUE, Label("Quá hạn", "Overdue")),
+    (Role.OFFICER, Label("cán bộ phụ trách", "officer in charge")),
+    (Role.HEAD, Label("chủ tịch / thủ trưởng đơn vị", "head of the unit")),
+    (Role.LEADER, Label("lãnh đạo thành phố phụ trách", "city leader in charge")),
+    (DueKind.REMINDER, Label("nhắc hạn", "deadline reminder")),
+    (DueKind.PROGRESS_REQUEST, Label("đề nghị báo cáo tiến độ", "progress report request")),
+    (DueKind.ESCALATION, Label("đôn đốc", "escalation")),
+    (StepKind.ACKNOWLEDGEMENT, Label("xác nhận tiếp nhận", "acknowledgement")),
+    (StepKind.PROGRESS, Label("báo cáo tiến độ", "progress report")),
+    (StepKind.DEADLINE, Label("hoàn thành đúng hạn", "completion by the deadline")),
+    (NoticeKind.ASSIGNMENT, Label("giao nhiệm vụ", "assignment")),
+    (NoticeKind.ACK_RECEIPT, Label("xác nhận đã tiếp nhận", "acknowledgement receipt")),
+    (NoticeKind.REMINDER, Label("nhắc hạn", "reminder")),
+    (NoticeKind.ESCALATION, Label("đôn đốc", "escalation")),
+    (NoticeKind.PROGRESS_REQUEST, Label("đề nghị báo cáo tiến độ", "progress request")),
+    (NoticeKind.CLOSURE, Label("kết thúc nhiệm vụ", "closure")),
+    (NoticeKind.SEND_BACK, Label("trả lại báo cáo", "report sent back")),
+    (NoticeKind.EXTENSION_DECIDED, Label("kết quả xem xét gia hạn", "extension decision")),
+    (AuditAction.MEETING_OPENED, Label("mở cuộc họp", "meeting opened")),
+    (AuditAction.DIRECTIVE_CREATED, Label("tạo nhiệm vụ", "directive created")),
+    (
+        AuditAction.DIRECTIVE_INPUT_STALE,
+        Label("thao tác bị bỏ qua (nhiệm vụ đã thay đổi)", "input ignored (directive changed)"),
     ),
-    AuditAction.DIRECTIVE_INPUT_REFUSED: Label("thao tác bị từ chối", "input refused"),
-    AuditAction.ASSIGNED: Label("giao cho đơn vị", "assigned"),
-    AuditAction.ACKNOWLEDGED: Label("đơn vị tiếp nhận", "acknowledged"),
-    AuditAction.PROGRESS_REPORTED: Label("báo cáo tiến độ", "progress reported"),
-    AuditAction.REPORTED_DONE: Label("báo cáo hoàn thành", "reported done"),
-    AuditAction.CLOSED: Label("xác nhận hoàn thành, kết thúc", "verified and closed"),
-    AuditAction.SENT_BACK: Label("trả lại báo cáo hoàn thành", "sent back"),
-    AuditAction.CANCELLED: Label("hủy phân công", "cancelled"),
-    AuditAction.REASSIGNED: Label("chuyển cho đơn vị khác", "reassigned"),
-    AuditAction.REMINDED: Label("nhắc hạn", "reminded"),
-    AuditAction.PROGRESS_REQUESTED: Label("đề nghị báo cáo tiến độ", "progress requested"),
-    AuditAction.ESCALATED: Label("đôn đốc", "escalated"),
-    AuditAction.EXTENSION_REQUESTED: Label("đề nghị gia hạn", "extension requested"),
-    AuditAction.EXTENSION_APPROVED: Label("đồng ý gia hạn", "extension approved"),
-    AuditAction.EXTENSION_REFUSED: Label("không đồng ý gia hạn", "extension refused"),
-    AuditAction.OFFICER_DELEGATED: Label("ủy quyền cán bộ phụ trách", "officer delegated"),
-    AuditAction.DELEGATION_ENDED: Label("kết thúc ủy quyền", "delegation ended"),
-    AuditAction.UNIT_CREATED: Label("thêm đơn vị", "unit added"),
-    AuditAction.UNIT_UPDATED: Label("cập nhật đơn vị", "unit updated"),
-    AuditAction.LINK_REFUSED: Label("liên kết bị từ chối", "link refused"),
-    AuditAction.NOTICE_GIVEN_UP: Label("thông báo không gửi được (ngừng thử)", "notice given up"),
-    AuditAction.NOTICE_REQUEUED: Label("gửi lại thông báo", "notice re-queued"),
-    LinkRefusal.FORGED: Label("liên kết không hợp lệ hoặc bị sửa", "forged or altered"),
-    LinkRefusal.EXPIRED: Label("liên kết hết hạn", "expired"),
-    LinkRefusal.REPLAYED: Label("liên kết đã dùng", "already used"),
-    LinkRefusal.WRONG_ACTION: Label("sai thao tác", "wrong action"),
-    LinkRefusal.OTHER_UNIT: Label("của nhiệm vụ hoặc đơn vị khác", "another unit's"),
-    LinkRefusal.NOT_RECIPIENT: Label(
-        "người nhận không còn phụ trách", "recipient no longer in charge"
+    (AuditAction.DIRECTIVE_INPUT_REFUSED, Label("thao tác bị từ chối", "input refused")),
+    (AuditAction.ASSIGNED, Label("giao cho đơn vị", "assigned")),
+    (AuditAction.ACKNOWLEDGED, Label("đơn vị tiếp nhận", "acknowledged")),
+    (AuditAction.PROGRESS_REPORTED, Label("báo cáo tiến độ", "progress reported")),
+    (AuditAction.REPORTED_DONE, Label("báo cáo hoàn thành", "reported done")),
+    (AuditAction.CLOSED, Label("xác nhận hoàn thành, kết thúc", "verified and closed")),
+    (AuditAction.SENT_BACK, Label("trả lại báo cáo hoàn thành", "sent back")),
+    (AuditAction.CANCELLED, Label("hủy phân công", "cancelled")),
+    (AuditAction.REASSIGNED, Label("chuyển cho đơn vị khác", "reassigned")),
+    (AuditAction.REMINDED, Label("nhắc hạn", "reminded")),
+    (AuditAction.PROGRESS_REQUESTED, Label("đề nghị báo cáo tiến độ", "progress requested")),
+    (AuditAction.ESCALATED, Label("đôn đốc", "escalated")),
+    (AuditAction.EXTENSION_REQUESTED, Label("đề nghị gia hạn", "extension requested")),
+    (AuditAction.EXTENSION_APPROVED, Label("đồng ý gia hạn", "extension approved")),
+    (AuditAction.EXTENSION_REFUSED, Label("không đồng ý gia hạn", "extension refused")),
+    (AuditAction.OFFICER_DELEGATED, Label("ủy quyền cán bộ phụ trách", "officer delegated")),
+    (AuditAction.DELEGATION_ENDED, Label("kết thúc ủy quyền", "delegation ended")),
+    (AuditAction.UNIT_CREATED, Label("thêm đơn vị", "unit added")),
+    (AuditAction.UNIT_UPDATED, Label("cập nhật đơn vị", "unit updated")),
+    (AuditAction.LINK_REFUSED, Label("liên kết bị từ chối", "link refused")),
+    (AuditAction.NOTICE_GIVEN_UP, Label("thông báo không gửi được (ngừng thử)", "notice given up")),
+    (AuditAction.NOTICE_REQUEUED, Label("gửi lại thông báo", "notice re-queued")),
+    (LinkRefusal.FORGED, Label("liên kết không hợp lệ hoặc bị sửa", "forged or altered")),
+    (LinkRefusal.EXPIRED, Label("liên kết hết hạn", "expired")),
+    (LinkRefusal.REPLAYED, Label("liên kết đã dùng", "already used")),
+    (LinkRefusal.WRONG_ACTION, Label("sai thao tác", "wrong action")),
+    (LinkRefusal.OTHER_UNIT, Label("của nhiệm vụ hoặc đơn vị khác", "another unit's")),
+    (
+        LinkRefusal.NOT_RECIPIENT,
+        Label("người nhận không còn phụ trách", "recipient no longer in charge"),
     ),
-    LinkRefusal.NOT_FOUND: Label("nhiệm vụ không còn", "work no longer exists"),
-    LinkRefusal.STATE_MOVED: Label("trạng thái đã thay đổi", "state already moved"),
-    LinkRefusal.CSRF: Label("phiên xác nhận không hợp lệ", "bad confirmation session"),
-    LinkRefusal.BAD_FORM: Label("dữ liệu gửi lên sai dạng", "malformed form"),
-    LinkRefusal.EVIDENCE_TOO_LARGE: Label("tệp minh chứng quá lớn", "evidence file too large"),
-    LinkRefusal.EVIDENCE_BAD_TYPE: Label("tệp minh chứng sai loại", "evidence of a refused type"),
-    InputOutcome.APPLIED: Label("đã thực hiện", "applied"),
-    InputOutcome.STALE: Label(
-        "bị bỏ qua vì nhiệm vụ đã thay đổi", "ignored: the directive has changed since"
+    (LinkRefusal.NOT_FOUND, Label("nhiệm vụ không còn", "work no longer exists")),
+    (LinkRefusal.STATE_MOVED, Label("trạng thái đã thay đổi", "state already moved")),
+    (LinkRefusal.CSRF, Label("phiên xác nhận không hợp lệ", "bad confirmation session")),
+    (LinkRefusal.BAD_FORM, Label("dữ liệu gửi lên sai dạng", "malformed form")),
+    (LinkRefusal.EVIDENCE_TOO_LARGE, Label("tệp minh chứng quá lớn", "evidence file too large")),
+    (LinkRefusal.EVIDENCE_BAD_TYPE, Label("tệp minh chứng sai loại", "evidence of a refused type")),
+    (InputOutcome.APPLIED, Label("đã thực hiện", "applied")),
+    (
+        InputOutcome.STALE,
+        Label("bị bỏ qua vì nhiệm vụ đã thay đổi", "ignored: the directive has changed since"),
     ),
-    InputOutcome.REFUSED: Label("bị từ chối", "refused"),
-    InputOutcome.WAKE: Label("cập nhật lại tình trạng", "status refreshed"),
-    InputOutcome.DUPLICATE: Label("đã thực hiện trước đó", "already applied"),
-    CommandName.ACKNOWLEDGE: Label("Tiếp nhận nhiệm vụ", "Acknowledge"),
-    CommandName.PROGRESS: Label("Báo cáo tiến độ", "Report progress"),
-    CommandName.DONE: Label("Báo cáo hoàn thành", "Report completion"),
-    CommandName.CLOSE: Label("Xác nhận hoàn thành, kết thúc", "Verify and close"),
-    CommandName.SEND_BACK: Label("Trả lại báo cáo hoàn thành", "Send the report back"),
-    CommandName.CANCEL: Label("Hủy phân công", "Cancel the assignment"),
-    CommandName.ASSIGN: Label("Giao thêm cho đơn vị phối hợp", "Assign to one more unit"),
-    CommandName.REASSIGN: Label("Chuyển cho đơn vị khác", "Reassign to another unit"),
-    CommandName.REQUEST_EXTENSION: Label("Đề nghị gia hạn", "Request an extension"),
-    CommandName.APPROVE_EXTENSION: Label("Đồng ý gia hạn", "Approve the extension"),
-    CommandName.REFUSE_EXTENSION: Label("Không đồng ý gia hạn", "Refuse the extension"),
-    CommandName.DELEGATE: Label("Ủy quyền cán bộ phụ trách", "Delegate the officer"),
-    CommandName.END_DELEGATION: Label("Kết thúc ủy quyền", "End the delegation"),
-    CommandName.OPEN_MEETING: Label("Mở cuộc họp, giao nhiệm vụ", "Open a meeting"),
-    CommandName.REQUEUE_NOTICES: Label(
-        "Gửi lại thông báo không gửi được", "Re-queue undelivered notices"
+    (InputOutcome.REFUSED, Label("bị từ chối", "refused")),
+    (InputOutcome.WAKE, Label("cập nhật lại tình trạng", "status refreshed")),
+    (InputOutcome.DUPLICATE, Label("đã thực hiện trước đó", "already applied")),
+    (CommandName.ACKNOWLEDGE, Label("Tiếp nhận nhiệm vụ", "Acknowledge")),
+    (CommandName.PROGRESS, Label("Báo cáo tiến độ", "Report progress")),
+    (CommandName.DONE, Label("Báo cáo hoàn thành", "Report completion")),
+    (CommandName.CLOSE, Label("Xác nhận hoàn thành, kết thúc", "Verify and close")),
+    (CommandName.SEND_BACK, Label("Trả lại báo cáo hoàn thành", "Send the report back")),
+    (CommandName.CANCEL, Label("Hủy phân công", "Cancel the assignment")),
+    (CommandName.ASSIGN, Label("Giao thêm cho đơn vị phối hợp", "Assign to one more unit")),
+    (CommandName.REASSIGN, Label("Chuyển cho đơn vị khác", "Reassign to another unit")),
+    (CommandName.REQUEST_EXTENSION, Label("Đề nghị gia hạn", "Request an extension")),
+    (CommandName.APPROVE_EXTENSION, Label("Đồng ý gia hạn", "Approve the extension")),
+    (CommandName.REFUSE_EXTENSION, Label("Không đồng ý gia hạn", "Refuse the extension")),
+    (CommandName.DELEGATE, Label("Ủy quyền cán bộ phụ trách", "Delegate the officer")),
+    (CommandName.END_DELEGATION, Label("Kết thúc ủy quyền", "End the delegation")),
+    (CommandName.OPEN_MEETING, Label("Mở cuộc họp, giao nhiệm vụ", "Open a meeting")),
+    (
+        CommandName.REQUEUE_NOTICES,
+        Label("Gửi lại thông báo không gửi được", "Re-queue undelivered notices"),
     ),
-    WakeOutcome.RESUMED: Label(
-        "đã báo lượt theo dõi trên Prefect cập nhật", "the Prefect run was told to update"
+    (
+        WakeOutcome.RESUMED,
+        Label("đã báo lượt theo dõi trên Prefect cập nhật", "the Prefect run was told to update"),
     ),
-    WakeOutcome.STARTED: Label(
-        "đã bắt đầu lượt theo dõi mới trên Prefect", "a new Prefect run was started"
+    (
+        WakeOutcome.STARTED,
+        Label("đã bắt đầu lượt theo dõi mới trên Prefect", "a new Prefect run was started"),
     ),
-    WakeOutcome.BUSY: Label(
-        "lượt theo dõi trên Prefect đang chạy, sẽ tự cập nhật",
-        "the Prefect run is running and will update itself",
+    (
+        WakeOutcome.BUSY,
+        Label(
+            "lượt theo dõi trên Prefect đang chạy, sẽ tự cập nhật",
+            "the Prefect run is running and will update itself",
+        ),
     ),
-    WakeOutcome.UP_TO_DATE: Label(
-        "lượt theo dõi trên Prefect đã cập nhật", "the Prefect run is up to date"
+    (
+        WakeOutcome.UP_TO_DATE,
+        Label("lượt theo dõi trên Prefect đã cập nhật", "the Prefect run is up to date"),
     ),
-    WakeOutcome.FINISHED: Label("nhiệm vụ đã kết thúc", "the directive is finished"),
-    WakeOutcome.UNREACHABLE: Label(
-        "chưa liên lạc được Prefect; 'followup repair' sẽ cập nhật sau",
-        "Prefect is unreachable; 'followup repair' will catch up",
+    (WakeOutcome.FINISHED, Label("nhiệm vụ đã kết thúc", "the directive is finished")),
+    (
+        WakeOutcome.UNREACHABLE,
+        Label(
+            "chưa liên lạc được Prefect; 'followup repair' sẽ cập nhật sau",
+            "Prefect is unreachable; 'followup repair' will catch up",
+        ),
     ),
-    WakeOutcome.NOT_CONFIGURED: Label(
-        "chưa đặt PREFECT_API_URL, không báo Prefect", "PREFECT_API_URL is not set"
+    (
+        WakeOutcome.NOT_CONFIGURED,
+        Label("chưa đặt PREFECT_API_URL, không báo Prefect", "PREFECT_API_URL is not set"),
     ),
-    WakeOutcome.SKIPPED: Label(
-        "lượt theo dõi tự cập nhật ở lượt sau", "the run updates on its next pass"
+    (
+        WakeOutcome.SKIPPED,
+        Label("lượt theo dõi tự cập nhật ở lượt sau", "the run updates on its next pass"),
     ),
-}
+]
 
-# The states' labels sit beside the transition table, whose errors name them.
-for _state, _label in STATE_LABELS.items():
-    _LABELS[_state] = _label
-# The lifecycle steps' labels sit beside them (the run's task names are made from them).
-for _step, _label in STEP_LABELS.items():
-    _LABELS[_step] = _label
+# The states' labels sit beside the transition table, whose errors name them; the lifecycle
+# steps' beside the steps (the run's task names are made from them).
+_ENTRIES += [*STATE_LABELS.items(), *STEP_LABELS.items()]
+#: Keyed by enum and value: members of different enums may share a value ("assignment" is a
+#: notice kind and a lifecycle step), and StrEnum members with equal values are equal keys.
+_LABELS: dict[tuple[type[Enum], object], Label] = {
+    (type(member), member.value): text for member, text in _ENTRIES
+}
 
 #: The enums whose every member must have a label (checked by the tests).
 LABELLED: tuple[type[Enum], ...] = (
@@ -262,4 +279,4 @@ LABELLED: tuple[type[Enum], ...] = (
 
 def label(value: Enum, lang: str = "vi") -> str:
     """The person-facing text of an enum value; a value without a label is a bug."""
-    return _LABELS[value](lang)
+    return _LABELS[type(value), value.value](lang)
