@@ -19,6 +19,7 @@ from followup.config import Settings
 from followup.flows.directive import directive_flow
 from followup.flows.meeting import open_meeting_flow
 from followup.flows.upkeep import dispatch_outbox_flow, escalation_sweep_flow
+from followup.orchestration.meeting_form import offer_units_when_served
 from followup.orchestration.names import (
     DIRECTIVE_DEPLOYMENT,
     DISPATCH_FLOW,
@@ -142,6 +143,7 @@ def serve_all(settings: Settings) -> None:
     os.environ.update(heartbeat(settings))
     if settings.catch_up_on_start:
         catch_up_after_start(settings)
+    offer_units_when_served(settings)
     serve(*deployments(settings), limit=settings.serve_limit)
 
 

@@ -66,7 +66,12 @@ def units_load(
     """Nạp (tạo mới hoặc cập nhật) đơn vị và người liên hệ từ tệp TOML."""
     with context(wake=False) as ctx:
         result = load_units_file(ctx, file, actor=actor or default_actor())
-    out.print(f"Đã nạp đơn vị: {result.created} mới, {result.updated} cập nhật.")
+        out.print(f"Đã nạp đơn vị: {result.created} mới, {result.updated} cập nhật.")
+        from followup.orchestration.meeting_form import refresh_unit_choices
+        from followup.orchestration.runs import prefect_configured
+
+        if prefect_configured():  # the Prefect UI's form offers the units loaded
+            out.print(refresh_unit_choices(ctx))
 
 
 @meeting_app.command("load")

@@ -37,6 +37,7 @@ from followup.domain.clock import start_of_local_day
 from followup.domain.errors import FollowupError
 from followup.domain.status import FourWay
 from followup.notifications.dispatcher import SmtpConfig, dispatch
+from followup.orchestration.meeting_form import refresh_unit_choices
 from followup.orchestration.runs import waking
 from followup.services.bus import execute
 from followup.services.context import ServiceContext
@@ -143,6 +144,8 @@ def run_demo(
         stack.enter_context(serving(settings, ctx))
         failed = 0
         load_units_file(ctx, DATA / "units.toml", actor=COORDINATOR)
+        if prefect:
+            say(refresh_unit_choices(ctx))
         opened = execute(
             ctx, meeting_from_file(DATA / "meeting-2021-03-09.toml", actor=COORDINATOR)
         ).result

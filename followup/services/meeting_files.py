@@ -122,6 +122,25 @@ DayText = Annotated[
 ]
 
 
+#: How the open-meeting form offers a unit: its name, then its code in brackets, e.g.
+#: "UBND xã Hải Tiến (xa-hai-tien)". What is stored is the code.
+_CHOICE = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9._/-]*)\)\s*$")
+
+
+def unit_choice(code: str, name: str) -> str:
+    return f"{name} ({code})"
+
+
+def _unit_code(value: Any) -> Any:
+    """A unit as the form offers it ("name (code)") or as a file names it (the code)."""
+    if isinstance(value, str) and (found := _CHOICE.search(value)) is not None:
+        return found.group(1)
+    return value
+
+
+UnitCode = Annotated[Code, BeforeValidator(_unit_code)]
+
+
 class DirectiveInput(_Strict):
     """Một nhiệm vụ (the field titles are what the Prefect UI form shows)."""
 
@@ -130,8 +149,8 @@ class DirectiveInput(_Strict):
     text: LongText = Field(title="Nội dung chỉ đạo")
     field: Plain = Field(default="", title="Lĩnh vực", description="Nông nghiệp, ngân sách...")
     priority: Priority = Field(default="thường", validate_default=True, title="Mức độ")
-    lead: Code = Field(title="Đơn vị chủ trì", description="Mã đơn vị, ví dụ xa-hai-tien.")
-    support: list[Code] = Field(default_factory=list, title="Đơn vị phối hợp")
+    lead: UnitCode = Field(title="Đơn vị chủ trì", description="Mã đơn vị, ví dụ xa-hai-tien.")
+    support: list[UnitCode] = Field(default_factory=list, title="Đơn vị phối hợp")
     deadline: DeadlineText = Field(
         title="Thời hạn", description="Ngày (2021-04-30 hoặc 30/04/2021) hoặc 'N ngày làm việc'."
     )

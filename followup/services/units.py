@@ -126,3 +126,15 @@ def _refuse_cycles(units: dict[str, Unit], source: str) -> None:
                 )
             seen.add(parent_id)
             parent_id = by_id[parent_id].parent_id if parent_id in by_id else None
+
+
+#: The order units are offered in: communes, then departments, then the leadership.
+_KIND_ORDER = {"commune": 0, "department": 1, "leadership": 2}
+
+
+def unit_names(ctx: ServiceContext) -> list[tuple[str, str]]:
+    """Every unit as (code, name), communes first, each kind by name."""
+    with ctx.session_factory() as session:
+        rows = session.execute(select(Unit.code, Unit.name, Unit.kind)).all()
+    ordered = sorted(rows, key=lambda r: (_KIND_ORDER.get(r.kind, 9), r.name, r.code))
+    return [(r.code, r.name) for r in ordered]

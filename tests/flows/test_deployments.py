@@ -12,6 +12,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from followup.config import Settings
 from followup.deployments import deployments, prefect_yaml
+from followup.orchestration.meeting_form import with_unit_choices
 from followup.services.meeting_files import DirectiveInput, MeetingInput
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,3 +67,25 @@ def test_the_form_words_are_read_back_as_stored_values() -> None:
     assert DirectiveInput(**base, priority="high").priority == "high"  # files keep working
     with pytest.raises(PydanticValidationError):
         DirectiveInput(**base, priority="gấp lắm")
+
+
+def test_the_form_offers_units_by_name_and_reads_back_their_codes() -> None:
+    served = {d.name: d for d in deployments(Settings())}
+    schema = served["open-meeting"]._parameter_openapi_schema.model_dump()
+    units = [("xa-hai-tien", "UBND xã Hải Tiến"), ("phong-nn", "Phòng Nông nghiệp")]
+    offered = with_unit_choices(schema, units)
+    assert offered["properties"]["directives"]["title"] == "Các nhiệm vụ"  # not "directives"
+    fields = offered["definitions"]["DirectiveInput"]["properties"]
+    choices = ["UBND xã Hải Tiến (xa-hai-tien)", "Phòng Nông nghiệp (phong-nn)"]
+    assert fields["lead"]["enum"] == choices
+    assert fields["support"]["items"]["enum"] == choices
+    assert "enum" not in schema["definitions"]["DirectiveInput"]["properties"]["lead"]  # a copy
+    # With no units yet the unit fields stay free text (a code typed in).
+    bare = with_unit_choices(schema, [])["definitions"]["DirectiveInput"]["properties"]
+    assert "enum" not in bare["lead"]
+    # What the form sends is read back as the codes; files keep naming codes.
+    base = {"code": "A-1", "title": "Việc", "text": "Làm", "deadline": "5"}
+    chosen = DirectiveInput(**base, lead=choices[0], support=[choices[1], "xa-hai-xuan"])
+    assert (chosen.lead, chosen.support) == ("xa-hai-tien", ["phong-nn", "xa-hai-xuan"])
+    with pytest.raises(PydanticValidationError):
+        DirectiveInput(**base, lead="UBND xã Hải Tiến (không có mã)")

@@ -7,28 +7,40 @@ docs/ were taken this way and looked at before they were kept.
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Locator, Page
+from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
 from sqlalchemy import update
 
-from followup.db.models import Assignment
+from followup.db.models import Assignment, Meeting
+from followup.domain.errors import NotFoundError
 from followup.domain.vocabulary import CommandName, label
+from followup.orchestration.meeting_form import OPEN_MEETING
 from followup.orchestration.names import SWEEP_FLOW
 from followup.orchestration.runs import nudge
 from followup.services.context import ServiceContext
 from followup.services.lifecycle import TAG_OVERDUE
+from followup.services.meeting_files import unit_choice
 from followup.services.overview import OPEN_RUN, meeting_artifact_key
+from followup.services.queries import get_directive
+from followup.services.units import unit_names
 from followup.tasks.desk import artifact_key
 from followup.tasks.directive import STEP_NAMES
 from followup.tasks.operations import OVERVIEW_KEY
+from tests.conftest import DATA
 from tests.flows.helpers import (
+    cli,
+    get_directive_run,
     get_id,
     new_directive,
+    run_id,
     start_and_wait,
+    state_of,
     status_artifact,
     suspended_at_current_key,
     wait_until,
@@ -152,3 +164,70 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     page.get_by_text("UBND xã Hải Tiến").first.wait_for()
     assert page.get_by_text("3 ngày", exact=True).count() == 2  # both units of the late one
     page.screenshot(path=shots / "prefect-overview.png", full_page=True)
+
+
+def _field(page: Page, title: str) -> Locator:
+    """A field of a Prefect schema form, by the title it shows."""
+    return page.locator(
+        "xpath=//span[contains(@class,'schema-form-property__label') and normalize-space()="
+        f"'{title}']/ancestor::div[contains(concat(' ',@class,' '),' schema-form-property ')][1]"
+    )
+
+
+def _choose(page: Page, title: str, option: str) -> None:
+    _field(page, title).locator("button.p-select-button__control").focus()
+    page.keyboard.press("ArrowDown")  # opens the list (a click only focuses it)
+    page.get_by_role("option", name=option).click()
+
+
+def test_a_coordinator_opens_a_meeting_from_the_form_choosing_units_by_name(
+    stack: PrefectStack, ctx: ServiceContext, chromium: Browser, shots: Path
+) -> None:
+    # Loading units (as a coordinator does from the CLI) offers them in the form.
+    loaded = cli(stack, "units", "load", str(DATA / "units.toml"))
+    assert loaded.returncode == 0, loaded.stderr
+    assert f"{len(unit_names(ctx))} đơn vị để chọn" in loaded.stdout
+    hai_tien = unit_choice("xa-hai-tien", "UBND xã Hải Tiến")
+    agriculture = unit_choice("phong-nn", "Phòng Nông nghiệp và Phát triển nông thôn")
+
+    page = _desk(chromium)
+    ui = stack.api_url.removesuffix("/api")
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name(OPEN_MEETING)
+    page.goto(f"{ui}/deployments/deployment/{deployment.id}/run")
+    _field(page, "Cuộc họp").first.wait_for()  # titles, not the parameters' names
+    assert page.get_by_text("directives", exact=True).count() == 0
+    page.get_by_role("button", name="Add item").click()
+    meeting, code = f"UI-{uuid.uuid4().hex[:6]}", f"UI-{uuid.uuid4().hex[:6]}-01"
+    for title, value in (
+        ("Mã cuộc họp", meeting),
+        ("Tên cuộc họp", "Làm việc với xã Hải Tiến"),
+        ("Ngày họp", "09/03/2021"),  # typed as people write it, not a US date picker
+        ("Mã nhiệm vụ", code),
+        ("Tên ngắn", "Tu sửa kênh mương"),
+        ("Nội dung chỉ đạo", "Tu sửa kênh mương, đê biển trước mùa mưa bão."),
+        ("Thời hạn", "10 ngày làm việc"),
+    ):
+        _field(page, title).locator("textarea").fill(value)
+    _choose(page, "Đơn vị chủ trì", hai_tien)
+    _choose(page, "Đơn vị phối hợp (Optional)", agriculture)
+    page.keyboard.press("Escape")
+    page.screenshot(path=shots / "prefect-open-meeting.png")
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_url("**/deployments/deployment/**")
+
+    # The meeting is opened with the units chosen by name, stored by code, and followed.
+    def opened() -> bool:
+        try:
+            return get_directive_run(ctx, code) is not None
+        except NotFoundError:  # the open-meeting run has not got there yet
+            return False
+
+    assert wait_until(opened, timeout=90)
+    assert state_of(ctx, code, "xa-hai-tien") == "assigned"
+    assert state_of(ctx, code, "phong-nn") == "assigned"
+    stack.wait_for_run(run_id(ctx, code), suspended_at_current_key(ctx, code))
+    with ctx.session_factory() as session:
+        held = session.get(Meeting, get_directive(session, code).meeting_id)
+        assert held is not None
+        assert (held.code, held.held_on) == (meeting, date(2021, 3, 9))

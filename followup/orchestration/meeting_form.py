@@ -1,0 +1,113 @@
+"""The open-meeting form offers the units of our database as a list to choose from.
+
+Prefect draws a deployment's form from its parameter schema. The schema of the flow's code
+knows no units, so the lead and supporting units become choices ("UBND xã Hải Tiến
+(xa-hai-tien)", read back as the code) when `followup serve` registers the deployment and
+again whenever units are loaded. With no units yet, the fields stay free text.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import DeploymentUpdate
+from prefect.exceptions import ObjectNotFound
+
+from followup.config import Settings
+from followup.orchestration.names import OPEN_MEETING_FLOW
+from followup.orchestration.runs import UNREACHABLE, prefect_configured
+from followup.services.context import ServiceContext
+from followup.services.meeting_files import unit_choice
+from followup.services.units import unit_names
+
+log = logging.getLogger(__name__)
+
+OPEN_MEETING = f"{OPEN_MEETING_FLOW}/{OPEN_MEETING_FLOW}"
+
+
+#: Prefect titles a flow's parameters with their names; the form shows these instead.
+TITLES = {
+    "meeting": "Cuộc họp",
+    "directives": "Các nhiệm vụ",
+    "actor": "Người mở cuộc họp trên hệ thống",
+}
+
+
+def with_unit_choices(schema: dict[str, Any], units: list[tuple[str, str]]) -> dict[str, Any]:
+    """A copy of the open-meeting parameter schema with Vietnamese titles, whose unit fields
+    choose among `units` (code, name); free text when there are none."""
+    changed = copy.deepcopy(schema)
+    for name, title in TITLES.items():
+        if name in changed.get("properties", {}):
+            changed["properties"][name]["title"] = title
+    fields = changed.get("definitions", {}).get("DirectiveInput", {}).get("properties", {})
+    if not units or "lead" not in fields or "support" not in fields:
+        return changed
+    choices = [unit_choice(code, name) for code, name in units]
+    fields["lead"] = {
+        "title": fields["lead"].get("title", "lead"),
+        "description": "Chọn trong danh sách đơn vị.",
+        "type": "string",
+        "enum": choices,
+    }
+    fields["support"]["items"] = {"type": "string", "enum": choices}
+    fields["support"]["description"] = "Chọn một hoặc nhiều đơn vị."
+    return changed
+
+
+def refresh_unit_choices(ctx: ServiceContext) -> str:
+    """Offer the current units in the open-meeting form of the Prefect server. Returns what
+    happened, in one sentence; Prefect being unreachable is said, never raised."""
+    if not prefect_configured():
+        return "Chưa đặt PREFECT_API_URL: biểu mẫu mở cuộc họp không được cập nhật."
+    units = unit_names(ctx)
+    try:
+        with get_client(sync_client=True) as client:
+            deployment = client.read_deployment_by_name(OPEN_MEETING)
+            schema = with_unit_choices(deployment.parameter_openapi_schema or {}, units)
+            client.update_deployment(
+                deployment.id, DeploymentUpdate(parameter_openapi_schema=schema)
+            )
+    except ObjectNotFound:
+        return "Prefect chưa có deployment mở cuộc họp ('followup serve' chưa chạy)."
+    except UNREACHABLE as exc:
+        log.warning("Prefect did not take the unit list: %s", exc)
+        return f"Không cập nhật được biểu mẫu mở cuộc họp trên Prefect: {exc}"
+    if not units:
+        return "Chưa có đơn vị nào: biểu mẫu mở cuộc họp để nhập mã đơn vị."
+    return f"Biểu mẫu mở cuộc họp trên Prefect: {len(units)} đơn vị để chọn."
+
+
+def offer_units_when_served(settings: Settings, timeout: float = 120) -> threading.Thread:
+    """Once `followup serve` has registered its deployments (it rewrites their schemas each
+    time it starts), offer the units in the open-meeting form."""
+    started = datetime.now(UTC)
+
+    def offer() -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with get_client(sync_client=True) as client:
+                    deployment = client.read_deployment_by_name(OPEN_MEETING)
+                if deployment.updated is not None and deployment.updated >= started:
+                    break
+            except (ObjectNotFound, *UNREACHABLE):
+                pass
+            time.sleep(1)
+        ctx = ServiceContext.from_settings(settings)
+        try:
+            log.info("followup: %s", refresh_unit_choices(ctx))
+        except Exception:  # a thread's failure must not pass in silence
+            log.exception("followup: không đưa được danh sách đơn vị vào biểu mẫu mở cuộc họp")
+        finally:
+            ctx.close()
+
+    thread = threading.Thread(target=offer, name="followup-unit-choices", daemon=True)
+    thread.start()
+    return thread
