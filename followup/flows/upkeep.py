@@ -7,7 +7,13 @@ from typing import Any
 from prefect import flow
 
 from followup.orchestration.names import DISPATCH_FLOW, SWEEP_FLOW
-from followup.tasks.operations import publish_overview, run_sweep, send_pending, wake_stale_runs
+from followup.tasks.operations import (
+    emit_office_events,
+    publish_overview,
+    run_sweep,
+    send_pending,
+    wake_stale_runs,
+)
 
 
 @flow(name=SWEEP_FLOW, flow_run_name="Đôn đốc")
@@ -15,7 +21,8 @@ def escalation_sweep_flow() -> dict[str, Any]:
     """Tìm các bước bị chậm, đôn đốc theo thang, rồi cho các nhiệm vụ liên quan cập nhật."""
     actions = run_sweep()
     runs = wake_stale_runs()
-    return {"actions": actions, "runs": runs, "overdue": publish_overview()}
+    overdue = publish_overview()
+    return {"actions": actions, "runs": runs, "overdue": overdue, "events": emit_office_events()}
 
 
 @flow(name=DISPATCH_FLOW, flow_run_name="Gửi thư")

@@ -156,6 +156,8 @@ class StoryLine:
     unit: str = ""
     unit_name: str = ""
     occurred_at: str = ""
+    #: The meeting an event of no directive belongs to ("" if none).
+    meeting: str = ""
 
     @property
     def warning(self) -> bool:
@@ -179,26 +181,42 @@ def story_since(ctx: ServiceContext, directive_code: str, after_seq: int) -> lis
             ).scalars()
         )
         names: dict[str, str] = dict(session.execute(select(Unit.code, Unit.name)).all())
-    lines = []
-    for event in events:
-        unit = event.details.get("unit")
-        when = _when(event.occurred_at)
-        who = f"{names.get(unit, unit)} · " if isinstance(unit, str) and unit else ""
-        what = describe(event.action, event.details, names)
-        text = f"{when} · {who}{what} · bởi {event.actor}"
-        reason = event.details.get("reason") if event.action in REFUSED_INPUTS else ""
-        lines.append(
-            StoryLine(
-                event.seq,
-                event.action,
-                text,
-                reason=str(reason or ""),
-                unit=unit if isinstance(unit, str) else "",
-                unit_name=str(names.get(unit, "")) if isinstance(unit, str) else "",
-                occurred_at=event.occurred_at.isoformat(),
-            )
+    return [_line(event, names) for event in events]
+
+
+def office_story_since(ctx: ServiceContext, after_seq: int, limit: int = 1000) -> list[StoryLine]:
+    """The events of no directive after `after_seq` (units loaded, meetings opened, officers
+    delegated, links refused...), oldest first, at most `limit`."""
+    with ctx.session_factory() as session:
+        events = list(
+            session.execute(
+                select(AuditEvent)
+                .where(AuditEvent.directive_id.is_(None), AuditEvent.seq > after_seq)
+                .order_by(AuditEvent.seq)
+                .limit(limit)
+            ).scalars()
         )
-    return lines
+        names: dict[str, str] = dict(session.execute(select(Unit.code, Unit.name)).all())
+    return [_line(event, names) for event in events]
+
+
+def _line(event: AuditEvent, names: dict[str, str]) -> StoryLine:
+    unit = event.details.get("unit")
+    meeting = event.details.get("meeting")
+    when = _when(event.occurred_at)
+    who = f"{names.get(unit, unit)} · " if isinstance(unit, str) and unit else ""
+    what = describe(event.action, event.details, names)
+    reason = event.details.get("reason") if event.action in REFUSED_INPUTS else ""
+    return StoryLine(
+        event.seq,
+        event.action,
+        f"{when} · {who}{what} · bởi {event.actor}",
+        reason=str(reason or ""),
+        unit=unit if isinstance(unit, str) else "",
+        unit_name=str(names.get(unit, "")) if isinstance(unit, str) else "",
+        occurred_at=event.occurred_at.isoformat(),
+        meeting=meeting if isinstance(meeting, str) else "",
+    )
 
 
 def _when(moment: datetime) -> str:

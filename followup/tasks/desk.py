@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from uuid import UUID
 
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.orchestration import get_client
-from prefect.events import emit_event
 
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
@@ -31,12 +29,11 @@ from followup.services.lifecycle import ours, run_name, status_tags
 from followup.services.overview import meeting_artifact_key, meeting_markdown, meeting_view
 from followup.services.reports import DirectiveState
 from followup.services.story import StoryLine, story_since
+from followup.tasks.events import emit, resource
 
 log = logging.getLogger(__name__)
 
 _PASS_KEY = re.compile(r"^suspended-(v\d+-i\d+)-")
-#: Event ids are derived from the audit event, so a pass that emits again is deduplicated.
-_EVENTS = uuid.UUID("6f1c3a52-5b0e-4d8e-9a57-1b2f0c7d9e11")
 
 
 def previous_pass(run_id: str) -> int:
@@ -84,34 +81,11 @@ def _name_and_tag(run_id: str, state: DirectiveState) -> None:
 
 
 def _emit(state: DirectiveState, line: StoryLine) -> None:
-    related = [
-        {
-            "prefect.resource.id": f"followup.meeting.{state.meeting_code}",
-            "prefect.resource.role": "meeting",
-            "prefect.resource.name": state.meeting_code,
-        }
-    ]
+    related = [resource("meeting", state.meeting_code, role="meeting")]
     if line.unit:
-        related.append(
-            {
-                "prefect.resource.id": f"followup.unit.{line.unit}",
-                "prefect.resource.role": "unit",
-                "prefect.resource.name": line.unit_name or line.unit,
-            }
-        )
-    try:
-        emit_event(
-            event=f"followup.{line.action}",
-            resource={
-                "prefect.resource.id": f"followup.directive.{state.code}",
-                "prefect.resource.name": f"{state.code} · {state.title}",
-            },
-            related=related,
-            payload={"seq": line.seq, "text": line.text, "occurred_at": line.occurred_at},
-            id=uuid.uuid5(_EVENTS, f"{state.code}:{line.seq}"),
-        )
-    except Exception as exc:  # an event is a copy: it never fails the pass
-        log.warning("Không gửi được sự kiện %s lên Prefect: %s", line.action, exc)
+        related.append(resource("unit", line.unit, line.unit_name, role="unit"))
+    subject = resource("directive", state.code, f"{state.code} · {state.title}")
+    emit(line, subject, related, state.code)
 
 
 def publish_status(state: DirectiveState, refused: list[StoryLine]) -> None:

@@ -6,6 +6,7 @@ import asyncio
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.variables import Variable
 
 from followup.domain.lifecycle import plain_letters
 from followup.notifications.dispatcher import SmtpConfig, dispatch
@@ -14,8 +15,10 @@ from followup.services.bus import execute
 from followup.services.commands import OpenMeeting
 from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
 from followup.services.overview import city_overview, overview_markdown
+from followup.services.story import office_story_since
 from followup.services.sweep import sweep
 from followup.tasks import runtime
+from followup.tasks.events import emit_office
 
 #: Task names without diacritics: the run graph draws names with an ASCII-only font.
 OPEN_MEETING = plain_letters("Mở cuộc họp {meeting.code}")
@@ -23,6 +26,9 @@ SWEEP = plain_letters("Đôn đốc các bước bị chậm")
 WAKE = plain_letters("Đánh thức các nhiệm vụ có thay đổi")
 OVERVIEW = plain_letters("Bảng tổng hợp toàn thành phố")
 SEND = plain_letters("Gửi các thông báo đang chờ")
+EVENTS = plain_letters("Gửi sự kiện chung lên Prefect")
+#: A Prefect variable: the last audit event of no directive already emitted as an event.
+EVENTS_SENT = "followup-su-kien-chung-da-gui"
 #: The city-wide overview artifact: one key, so the UI shows its history.
 OVERVIEW_KEY = "tong-hop-thanh-pho"
 
@@ -83,3 +89,20 @@ def send_pending() -> dict[str, int]:
         dispatch(ctx.session_factory, SmtpConfig.from_settings(runtime.settings()), clock=ctx.clock)
     )
     return {"sent": report.sent, "retrying": report.retrying, "failed": report.failed}
+
+
+@task(name=EVENTS, task_run_name=EVENTS)
+def emit_office_events() -> int:
+    """Emit the audit events of no directive (units loaded, meetings opened, officers
+    delegated, links refused...) not emitted yet, in order; a failure stops here and the
+    next sweep goes on from it. Returns how many were emitted."""
+    after = int(Variable.get(EVENTS_SENT, default=0))
+    emitted = 0
+    for line in office_story_since(runtime.context(), after):
+        if not emit_office(line):
+            break
+        emitted, after = emitted + 1, line.seq
+    if emitted:
+        Variable.set(EVENTS_SENT, after, overwrite=True)
+    get_run_logger().info("Đã gửi %d sự kiện chung lên Prefect.", emitted)
+    return emitted

@@ -23,6 +23,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.client.schemas.sorting import ArtifactSort, LogSort, TaskRunSort
+from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 from sqlalchemy import select
 
 from followup.db.models import Assignment, FlowInput, Notice
@@ -243,3 +244,16 @@ def wait_until(check: Callable[[], bool], *, timeout: float) -> bool:
             return True
         time.sleep(0.5)
     return check()
+
+
+def events_about(resource_id: str) -> list[str]:
+    """The names of the followup events Prefect holds about one resource, newest first."""
+    with get_client(sync_client=True) as client:
+        page = client.read_events(
+            EventFilter(
+                event=EventNameFilter(prefix=["followup."]),
+                resource=EventResourceFilter(id=[resource_id]),
+            ),
+            limit=50,  # the API's most; the tests' resources have fewer events
+        )
+    return [event.event for event in page.events]

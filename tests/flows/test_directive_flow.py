@@ -14,10 +14,8 @@ from uuid import UUID
 
 import pytest
 from playwright.sync_api import Browser
-from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.responses import SetStateStatus
-from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 from sqlalchemy import select
 
 from followup.config import Settings
@@ -40,6 +38,7 @@ from tests.conftest import (
 from tests.flows.helpers import (
     CHOICE,
     cli,
+    events_about,
     get_id,
     inputs,
     new_directive,
@@ -161,8 +160,11 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
     assert "đã kết thúc" in final.tags
     # Each audit event is a Prefect event on the directive, once (for the Event Feed and
     # a city's own Automations).
-    assert wait_until(lambda: "followup.assignment.closed" in directive_events(code), timeout=30)
-    names = directive_events(code)
+    assert wait_until(
+        lambda: "followup.assignment.closed" in events_about(f"followup.directive.{code}"),
+        timeout=30,
+    )
+    names = events_about(f"followup.directive.{code}")
     for expected in (
         "followup.directive.created",
         "followup.assignment.acknowledged",
@@ -170,18 +172,6 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
         "followup.assignment.closed",
     ):
         assert names.count(expected) == 1, names
-
-
-def directive_events(code: str) -> list[str]:
-    with get_client(sync_client=True) as client:
-        page = client.read_events(
-            EventFilter(
-                event=EventNameFilter(prefix=["followup."]),
-                resource=EventResourceFilter(id=[f"followup.directive.{code}"]),
-            ),
-            limit=50,  # the API's most; a directive of one unit has fewer events
-        )
-    return [event.event for event in page.events]
 
 
 def test_the_resume_form_reassigns_to_another_unit(

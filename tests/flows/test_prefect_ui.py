@@ -35,6 +35,7 @@ from followup.tasks.operations import OVERVIEW_KEY
 from tests.conftest import DATA
 from tests.flows.helpers import (
     cli,
+    events_about,
     get_directive_run,
     get_id,
     new_directive,
@@ -164,6 +165,17 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     page.get_by_text("UBND xã Hải Tiến").first.wait_for()
     assert page.get_by_text("3 ngày", exact=True).count() == 2  # both units of the late one
     page.screenshot(path=shots / "prefect-overview.png", full_page=True)
+
+    # The sweep also emits the events of no directive, once each: units loaded, meetings
+    # opened (a second sweep emits nothing again).
+    meeting = f"followup.meeting.M-{late}"
+    assert wait_until(lambda: "followup.meeting.opened" in events_about(meeting), timeout=30)
+    assert "followup.unit.created" in events_about("followup.unit.xa-hai-tien")
+    again = run_deployment(sweep, timeout=180, _sync=True)  # type: ignore[call-arg]
+    assert again.state is not None
+    assert again.state.is_completed(), again.state
+    assert events_about(meeting).count("followup.meeting.opened") == 1
+    assert events_about("followup.unit.xa-hai-tien").count("followup.unit.created") == 1
 
 
 def _field(page: Page, title: str) -> Locator:

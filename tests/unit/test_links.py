@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from itsdangerous import BadData
+from itsdangerous.encoding import base64_decode
 
 from followup.domain.errors import FollowupError
 from followup.links import LinkAction, LinkError, LinkSigner, check_secret
@@ -39,9 +41,20 @@ def test_any_altered_character_is_refused(position: int, replacement: str) -> No
     if token[index] == replacement:
         return
     forged = token[:index] + replacement + token[index + 1 :]
+    if _decoded(forged) == _decoded(token):
+        # The last character of a base64 part carries unused low bits: changing only those
+        # gives the same bytes, the same token (nothing forged). Seen once in CI.
+        return
     with pytest.raises(LinkError) as info:
         signer.verify(forged, action=LinkAction.ACKNOWLEDGE, now=NOW)
     assert info.value.reason == "forged"
+
+
+def _decoded(token: str) -> list[bytes] | None:
+    try:
+        return [base64_decode(part) for part in token.split(".")]
+    except BadData:
+        return None
 
 
 @given(garbage=st.text(max_size=200))
