@@ -130,3 +130,17 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield server
     finally:
         server.stop()
+
+
+#: Modules run first, longest first: with tests spread over processes (`make test` runs
+#: `pytest -n auto --dist loadscope`), the suite ends when its longest module does.
+_FIRST = ("tests/test_demo.py", "tests/flows/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next(
+            (i for i, prefix in enumerate(_FIRST) if item.nodeid.startswith(prefix)), len(_FIRST)
+        )
+
+    items.sort(key=rank)  # stable: the order within each rank is kept
