@@ -20,3 +20,11 @@ def nfc_deep(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return type(value)(nfc_deep(v) for v in value)
     return value
+
+
+def fold(value: str) -> str:
+    """A name as people type it without diacritics: "UBND xã Hải Đông" → "ubnd xa hai dong"
+    (marks dropped, đ → d, lower case, every run of other characters one space)."""
+    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return " ".join("".join(c if c.isalnum() else " " for c in letters).split())

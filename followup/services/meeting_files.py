@@ -138,7 +138,14 @@ def _unit_code(value: Any) -> Any:
     return value
 
 
-UnitCode = Annotated[Code, BeforeValidator(_unit_code)]
+#: A unit as a file or the form names it: its code, "name (code)", or its name as people
+#: type it ("hai tien"), resolved against the units when the meeting is opened.
+UnitCode = Annotated[
+    str,
+    BeforeValidator(_nfc),
+    BeforeValidator(_unit_code),
+    StringConstraints(min_length=1, max_length=255),
+]
 
 
 class DirectiveInput(_Strict):

@@ -104,9 +104,9 @@ def _create_directive(
     due_on = parse_deadline(item.deadline, where=f"{where}, hạn").resolve(today, ctx.calendar)
     if due_on < today:
         raise ValidationError(f"{where}: hạn {due_on:%d/%m/%Y} đã qua (hôm nay {today:%d/%m/%Y}).")
-    if item.lead in item.support:
-        raise ValidationError(f"{where}: đơn vị '{item.lead}' vừa chủ trì vừa phối hợp.")
     units = [_unit(uow, code, where) for code in (item.lead, *item.support)]
+    if units[0].id in {u.id for u in units[1:]}:
+        raise ValidationError(f"{where}: đơn vị '{units[0].code}' vừa chủ trì vừa phối hợp.")
     directive = Directive(
         code=item.code,
         meeting_id=meeting.id,
@@ -130,8 +130,8 @@ def _create_directive(
             "directive": directive.code,
             "title": directive.title,
             "due_on": due_on,
-            "lead": item.lead,
-            "support": list(item.support),
+            "lead": units[0].code,  # the code, however the file named the unit
+            "support": [u.code for u in units[1:]],
             "deadline": item.deadline,
         },
     )
@@ -142,7 +142,7 @@ def _unit(uow: UnitOfWork, code: str, where: str) -> Unit:
     try:
         return get_unit(uow.session, code)
     except NotFoundError as exc:  # say which directive of the file names it
-        raise ValidationError(f"{where}: không có đơn vị mã '{code}'.") from exc
+        raise ValidationError(f"{where}: {str(exc)[0].lower()}{str(exc)[1:]}") from exc
 
 
 def _assign(

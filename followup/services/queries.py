@@ -9,6 +9,7 @@ from sqlalchemy.orm.interfaces import LoaderOption
 
 from followup.db.models import Assignment, AuditEvent, Directive, FlowInput, Unit
 from followup.domain.errors import NotFoundError
+from followup.domain.text import fold
 from followup.services.commands import AssignmentRef
 
 
@@ -43,12 +44,35 @@ def unit_options() -> tuple[LoaderOption, ...]:
 
 
 def get_unit(session: Session, code: str) -> Unit:
+    """A unit by its code, or by its name as people type it: full, in part ("hai tien"),
+    with or without diacritics. A name that fits several units lists them."""
     unit = session.execute(
         select(Unit).where(Unit.code == code).options(*unit_options())
     ).scalar_one_or_none()
-    if unit is None:
+    if unit is not None:
+        return unit
+    found = units_named(session, code)
+    if len(found) > 1:
+        listed = "; ".join(f"{name} ({c})" for c, name in found)
+        raise NotFoundError(f"'{code}' có thể là nhiều đơn vị: {listed}. Hãy ghi rõ hơn.")
+    if not found:
         raise NotFoundError(f"Không có đơn vị mã '{code}'.")
-    return unit
+    return session.execute(
+        select(Unit).where(Unit.code == found[0][0]).options(*unit_options())
+    ).scalar_one()
+
+
+def units_named(session: Session, typed: str) -> list[tuple[str, str]]:
+    """The units (code, name) that `typed` names: its code or whole name without regard to
+    case or diacritics, else every unit whose name holds it as whole words."""
+    wanted = fold(typed)
+    if not wanted:
+        return []
+    units = session.execute(select(Unit.code, Unit.name).order_by(Unit.name)).all()
+    whole = [(c, n) for c, n in units if wanted in (fold(c), fold(n))]
+    if whole:
+        return whole
+    return [(c, n) for c, n in units if f" {wanted} " in f" {fold(n)} "]
 
 
 def get_directive(session: Session, code: str, *, for_update: bool = False) -> Directive:
@@ -90,7 +114,9 @@ def lock_assignment(session: Session, ref: AssignmentRef | int) -> Assignment:
         raise NotFoundError(f"Không có phân công số {ref}.")
     # Only on failure: name the unknown part precisely rather than "not found".
     get_directive(session, ref.directive_code)
-    get_unit(session, ref.unit_code)
+    unit = get_unit(session, ref.unit_code)
+    if unit.code != ref.unit_code:  # named by its name, not its code
+        return lock_assignment(session, AssignmentRef(ref.directive_code, unit.code))
     raise NotFoundError(
         f"Đơn vị '{ref.unit_code}' không được giao nhiệm vụ '{ref.directive_code}'."
     )
