@@ -34,6 +34,7 @@ app.add_typer(operations.units_app, name="units")
 app.add_typer(operations.meeting_app, name="meeting")
 app.add_typer(operations.notices_app, name="notices")
 app.add_typer(reports.audit_app, name="audit")
+app.add_typer(reports.report_app, name="report")
 actions.register(app, {"extension": extension_app, "units": operations.units_app})
 
 

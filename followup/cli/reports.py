@@ -20,12 +20,14 @@ from followup.domain.clock import LOCAL_TZ
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
 from followup.services.context import ServiceContext
+from followup.services.overview import city_overview
 from followup.services.reports import status_by_unit, timeline, verify_audit
 from followup.services.story import describe
 from followup.services.undelivered import undelivered_count
 
 app = typer.Typer()
 audit_app = typer.Typer(help="Nhật ký thay đổi.", no_args_is_help=True)
+report_app = typer.Typer(help="Báo cáo.", no_args_is_help=True)
 
 
 class Format(StrEnum):
@@ -88,11 +90,83 @@ def status_cmd(
         buffer = io.StringIO()
         Console(file=buffer, width=160).print(table)
         text = buffer.getvalue()
+    _write(text, fmt, output)
+
+
+def _write(text: str, fmt: Format, output: Path | None) -> None:
+    """A report to standard output, or to a file (CSV with a BOM, so Excel shows the marks)."""
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
         output.write_text(text, encoding="utf-8-sig" if fmt is Format.csv else "utf-8")
         out.print(f"Đã ghi {output}")
+
+
+#: The overdue list's columns, as people read them.
+OVERDUE_COLUMNS = ("Nhiệm vụ", "Tên", "Đơn vị", "Hạn", "Số ngày quá hạn", "Đôn đốc")
+
+
+@report_app.command("overdue")
+def report_overdue(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Tính đến ngày (dd/mm/yyyy).")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table, csv hoặc json.")] = Format.table,
+    output: Annotated[Path | None, typer.Option(help="Ghi ra tệp.")] = None,
+) -> None:
+    """Danh sách phần việc quá hạn: nhiệm vụ, đơn vị, hạn, số ngày quá hạn, cấp đôn đốc (cùng
+    bảng tổng hợp mà Prefect UI hiển thị sau mỗi lần đôn đốc)."""
+    with context(wake=False) as ctx:
+        view = city_overview(ctx, parse_date(as_of) or None)
+    rows = [
+        (
+            r.directive_code,
+            r.title,
+            r.unit_name,
+            r.due_on,
+            r.days_late,
+            f"cấp {r.escalation_level}" if r.escalation_level else "chưa",
+        )
+        for r in view.overdue
+    ]
+    if fmt is Format.json:
+        text = json.dumps(
+            {
+                "as_of": view.as_of.isoformat(),
+                "overdue": [
+                    {
+                        "directive": r.directive_code,
+                        "title": r.title,
+                        "unit": r.unit_name,
+                        "due_on": r.due_on.isoformat(),
+                        "days_late": r.days_late,
+                        "escalation_level": r.escalation_level,
+                    }
+                    for r in view.overdue
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    elif fmt is Format.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(OVERDUE_COLUMNS)
+        writer.writerows((*row[:3], row[3].isoformat(), *row[4:]) for row in rows)
+        text = buffer.getvalue()
+    else:
+        table = Table(title=f"Quá hạn đến ngày {view.as_of:%d/%m/%Y}: {len(rows)} phần việc")
+        for column in OVERDUE_COLUMNS:
+            table.add_column(column, justify="right" if column.startswith("Số") else "left")
+        for row in rows:
+            table.add_row(*row[:3], f"{row[3]:%d/%m/%Y}", f"{row[4]} ngày", row[5])
+        if output is None:
+            out.print(table if rows else "Không có phần việc nào quá hạn.")
+            return
+        buffer = io.StringIO()
+        Console(file=buffer, width=160).print(table)
+        text = buffer.getvalue()
+    _write(text, fmt, output)
 
 
 def status_table(rows: list[Any], *, title: str) -> Table:

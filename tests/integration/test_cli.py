@@ -297,3 +297,38 @@ def test_dispatch_during_an_outage_says_each_failure_once(
     failures = result.stderr.strip().splitlines()
     assert len(failures) == 3, result.stderr  # one line per notice, not two
     assert all(line.strip().startswith("thông báo #") for line in failures)
+
+
+def test_overdue_report_and_units_named_as_people_type_them(loaded: ServiceContext) -> None:
+    url = url_of(loaded)
+    # A unit named without diacritics, in part, is found (issue 11, item 4).
+    acked = cli(url, "ack", "T-01", "hai tien")
+    assert acked.returncode == 0, acked.stderr
+    assert "T-01/xa-hai-tien" in acked.stdout
+    vague = cli(url, "ack", "T-01", "hai")
+    assert vague.returncode == 1
+    assert "UBND xã Hải Tiến (xa-hai-tien)" in vague.stderr
+    assert "UBND xã Hải Xuân (xa-hai-xuan)" in vague.stderr
+    # On 05/04/2021 T-01 (due 31/03) is 5 days late for both its units, T-02 (due 5 working
+    # days after the meeting of 09/03: 16/03) 20 days.
+    listed = cli(url, "report", "overdue", "--as-of", "05/04/2021", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    overdue = json.loads(listed.stdout)["overdue"]
+    assert {(r["directive"], r["unit"], r["days_late"]) for r in overdue} == {
+        ("T-01", "UBND xã Hải Tiến", 5),
+        ("T-01", "Phòng Nông nghiệp và Phát triển nông thôn", 5),
+        ("T-02", "UBND xã Hải Xuân", 20),
+    }
+    table = cli(url, "report", "overdue", "--as-of", "05/04/2021", "--format", "csv").stdout
+    rows = list(csv.reader(io.StringIO(table)))
+    assert rows[0] == ["Nhiệm vụ", "Tên", "Đơn vị", "Hạn", "Số ngày quá hạn", "Đôn đốc"]
+    assert len(rows) == 4
+    assert rows[1][:5] == [
+        "T-02",
+        "Hoàn thành thu ngân sách",
+        "UBND xã Hải Xuân",
+        "2021-03-16",
+        "20",
+    ]
+    assert all(r[5] == "chưa" for r in rows[1:])  # no escalation yet: no sweep has run
+    assert not raw_values_in(cli(url, "report", "overdue", "--as-of", "05/04/2021").stdout)
