@@ -21,7 +21,14 @@ from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
 from followup.services.context import ServiceContext
 from followup.services.overview import city_overview
-from followup.services.reports import status_by_unit, timeline, verify_audit
+from followup.services.reports import (
+    UnitStatus,
+    rate_text,
+    status_by_unit,
+    timeline,
+    totals_of,
+    verify_audit,
+)
 from followup.services.story import describe
 from followup.services.undelivered import undelivered_count
 
@@ -55,6 +62,7 @@ def status_cmd(
     with context(wake=False) as ctx:
         day, rows = compute(ctx)
         undelivered = undelivered_count(ctx)
+    totals = totals_of(rows)
     if fmt is Format.json:
         text = json.dumps(
             {
@@ -63,8 +71,11 @@ def status_cmd(
                 "units": [
                     {"unit": r.unit_code, "name": r.unit_name, "total": r.total}
                     | {k.value: v for k, v in r.counts.items()}
+                    | {"on_time_rate": r.on_time_rate}
                     for r in rows
                 ],
+                "totals": {k.value: v for k, v in totals.counts.items()}
+                | {"total": totals.total, "on_time_rate": totals.on_time_rate},
             },
             ensure_ascii=False,
             indent=2,
@@ -72,9 +83,17 @@ def status_cmd(
     elif fmt is Format.csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["Mã đơn vị", "Đơn vị", *(label(k) for k in FourWay), "Tổng"])
-        for r in rows:
-            writer.writerow([r.unit_code, r.unit_name, *(r.counts[k] for k in FourWay), r.total])
+        writer.writerow(["Mã đơn vị", "Đơn vị", *(label(k) for k in FourWay), "Tổng", RATE])
+        for r in [*rows, totals_of(rows)]:
+            writer.writerow(
+                [
+                    r.unit_code,
+                    r.unit_name,
+                    *(r.counts[k] for k in FourWay),
+                    r.total,
+                    rate_text(r.on_time_rate),
+                ]
+            )
         text = buffer.getvalue()
     else:
         table = status_table(rows, title=f"Tình trạng nhiệm vụ đến ngày {day:%d/%m/%Y}")
@@ -169,14 +188,26 @@ def report_overdue(
     _write(text, fmt, output)
 
 
-def status_table(rows: list[Any], *, title: str) -> Table:
-    table = Table(title=title)
-    table.add_column("Đơn vị")
+#: The on-time rate's column: done on time out of all assignments counted.
+RATE = "Tỷ lệ hoàn thành đúng hạn"
+
+
+def status_table(rows: list[UnitStatus], *, title: str) -> Table:
+    """The four-way table by unit, with its totals row and the on-time rate."""
+    table = Table(title=title, show_footer=bool(rows))
+    totals = totals_of(rows)
+    table.add_column("Đơn vị", footer="Tổng")
     for kind in FourWay:
-        table.add_column(label(kind), justify="right")
-    table.add_column("Tổng", justify="right")
+        table.add_column(label(kind), justify="right", footer=str(totals.counts[kind]))
+    table.add_column("Tổng", justify="right", footer=str(totals.total))
+    table.add_column(RATE, justify="right", footer=rate_text(totals.on_time_rate))
     for r in rows:
-        table.add_row(r.unit_name, *(str(r.counts[k]) for k in FourWay), str(r.total))
+        table.add_row(
+            r.unit_name,
+            *(str(r.counts[k]) for k in FourWay),
+            str(r.total),
+            rate_text(r.on_time_rate),
+        )
     return table
 
 

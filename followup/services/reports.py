@@ -35,6 +35,25 @@ class UnitStatus:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def on_time_rate(self) -> float | None:
+        """Done on time out of every assignment counted (None when there are none)."""
+        return self.counts[FourWay.DONE_ON_TIME] / self.total if self.total else None
+
+
+def totals_of(rows: list[UnitStatus]) -> UnitStatus:
+    """The totals row of a four-way table."""
+    total = UnitStatus("", "Tổng")
+    for row in rows:
+        for kind, count in row.counts.items():
+            total.counts[kind] += count
+    return total
+
+
+def rate_text(rate: float | None) -> str:
+    """A rate as Vietnamese write it: 71,4% (a dash when there is nothing to count)."""
+    return "-" if rate is None else f"{rate * 100:.1f}%".replace(".", ",")
+
 
 def status_by_unit(ctx: ServiceContext, as_of: date) -> list[UnitStatus]:
     """Four-way counts of every unit's assignments as of a day (units with none are left out)."""

@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 
 from followup.services.context import ServiceContext
+from followup.services.reports import rate_text
 from tests.conftest import DATA
 from tests.helpers import raw_values_in, row_counts, run_cli, url_of
+
+FOUR = ("done_on_time", "done_late", "open_on_time", "overdue")
 
 
 def cli(url: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -44,6 +47,9 @@ def test_upgrade_load_act_and_report(tmp_path: Path) -> None:
     units = {u["unit"]: u for u in as_json["units"]}
     assert units["xa-hai-tien"]["open_on_time"] == 1
     assert units["xa-hai-tien"]["name"] == "UBND xã Hải Tiến"
+    totals = as_json["totals"]
+    assert totals["total"] == sum(u["total"] for u in units.values()) == 3
+    assert totals["on_time_rate"] == totals["done_on_time"] / 3
 
     out_file = tmp_path / "status.csv"
     assert cli(url, "status", "--format", "csv", "--output", str(out_file)).returncode == 0
@@ -51,6 +57,13 @@ def test_upgrade_load_act_and_report(tmp_path: Path) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel shows the diacritics
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Mã đơn vị", "Đơn vị", "Hoàn thành đúng hạn"]
+    assert rows[0][-1] == "Tỷ lệ hoàn thành đúng hạn"
+    assert rows[-1][1:] == [
+        "Tổng",
+        *(str(totals[k]) for k in FOUR),
+        "3",
+        rate_text(totals["on_time_rate"]),
+    ]
     assert rows[[r[0] for r in rows].index("xa-hai-tien")][:2] == [
         "xa-hai-tien",
         "UBND xã Hải Tiến",
