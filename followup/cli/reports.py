@@ -43,16 +43,16 @@ class Format(StrEnum):
     json = "json"
 
 
+#: The options every report takes.
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Tính đến ngày (dd/mm/yyyy).")]
+FormatOption = Annotated[Format, typer.Option("--format", help="table, csv hoặc json.")]
+Output = Annotated[
+    Path | None, typer.Option(help="Ghi ra tệp (CSV có BOM để Excel hiển thị đúng dấu).")
+]
+
+
 @app.command("status")
-def status_cmd(
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Tính đến ngày (dd/mm/yyyy).")
-    ] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="table, csv hoặc json.")] = Format.table,
-    output: Annotated[
-        Path | None, typer.Option(help="Ghi ra tệp (CSV có BOM để Excel hiển thị đúng dấu).")
-    ] = None,
-) -> None:
+def status_cmd(as_of: AsOf = None, fmt: FormatOption = Format.table, output: Output = None) -> None:
     """Thống kê bốn loại tình trạng nhiệm vụ theo đơn vị."""
 
     def compute(ctx: ServiceContext) -> tuple[date, list[Any]]:
@@ -127,11 +127,7 @@ OVERDUE_COLUMNS = ("Nhiệm vụ", "Tên", "Đơn vị", "Hạn", "Số ngày qu
 
 @report_app.command("overdue")
 def report_overdue(
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Tính đến ngày (dd/mm/yyyy).")
-    ] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="table, csv hoặc json.")] = Format.table,
-    output: Annotated[Path | None, typer.Option(help="Ghi ra tệp.")] = None,
+    as_of: AsOf = None, fmt: FormatOption = Format.table, output: Output = None
 ) -> None:
     """Danh sách phần việc quá hạn: nhiệm vụ, đơn vị, hạn, số ngày quá hạn, cấp đôn đốc (cùng
     bảng tổng hợp mà Prefect UI hiển thị sau mỗi lần đôn đốc)."""
