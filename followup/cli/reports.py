@@ -122,7 +122,15 @@ def _write(text: str, fmt: Format, output: Path | None) -> None:
 
 
 #: The overdue list's columns, as people read them.
-OVERDUE_COLUMNS = ("Nhiệm vụ", "Tên", "Đơn vị", "Hạn", "Số ngày quá hạn", "Đôn đốc")
+OVERDUE_COLUMNS = (
+    "Nhiệm vụ",
+    "Tên",
+    "Đơn vị",
+    "Hạn",
+    "Số ngày quá hạn",
+    "Số ngày làm việc quá hạn",
+    "Đôn đốc",
+)
 
 
 @report_app.command("overdue")
@@ -140,6 +148,7 @@ def report_overdue(
             r.unit_name,
             r.due_on,
             r.days_late,
+            r.working_days_late,
             f"cấp {r.escalation_level}" if r.escalation_level else "chưa",
         )
         for r in view.overdue
@@ -155,6 +164,7 @@ def report_overdue(
                         "unit": r.unit_name,
                         "due_on": r.due_on.isoformat(),
                         "days_late": r.days_late,
+                        "working_days_late": r.working_days_late,
                         "escalation_level": r.escalation_level,
                     }
                     for r in view.overdue
@@ -174,7 +184,7 @@ def report_overdue(
         for column in OVERDUE_COLUMNS:
             table.add_column(column, justify="right" if column.startswith("Số") else "left")
         for row in rows:
-            table.add_row(*row[:3], f"{row[3]:%d/%m/%Y}", f"{row[4]} ngày", row[5])
+            table.add_row(*row[:3], f"{row[3]:%d/%m/%Y}", f"{row[4]} ngày", str(row[5]), row[6])
         if output is None:
             out.print(table if rows else "Không có phần việc nào quá hạn.")
             return

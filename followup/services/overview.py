@@ -28,6 +28,8 @@ class OverdueRow:
     due_on: date
     days_late: int
     escalation_level: int
+    #: Working days late (the calendar's days off left out), as officials count delays.
+    working_days_late: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,15 @@ def city_overview(ctx: ServiceContext, as_of: date | None = None) -> Overview:
             .order_by(Assignment.due_on, Directive.code, Unit.name)
         ).all()
     overdue = [
-        OverdueRow(code, title, unit, due, (today - due).days, level or 0)
+        OverdueRow(
+            code,
+            title,
+            unit,
+            due,
+            (today - due).days,
+            level or 0,
+            ctx.calendar.working_days_between(due, today),
+        )
         for code, title, unit, due, level in rows
     ]
     return Overview(today, status_by_unit(ctx, today), overdue, undelivered_count(ctx))

@@ -327,14 +327,17 @@ def test_overdue_report_and_units_named_as_people_type_them(loaded: ServiceConte
     listed = cli(url, "report", "overdue", "--as-of", "05/04/2021", "--format", "json")
     assert listed.returncode == 0, listed.stderr
     overdue = json.loads(listed.stdout)["overdue"]
-    assert {(r["directive"], r["unit"], r["days_late"]) for r in overdue} == {
-        ("T-01", "UBND xã Hải Tiến", 5),
-        ("T-01", "Phòng Nông nghiệp và Phát triển nông thôn", 5),
-        ("T-02", "UBND xã Hải Xuân", 20),
+    # In working days: 01, 02 and 05/04 for T-01; 14 for T-02 (weekends left out).
+    assert {
+        (r["directive"], r["unit"], r["days_late"], r["working_days_late"]) for r in overdue
+    } == {
+        ("T-01", "UBND xã Hải Tiến", 5, 3),
+        ("T-01", "Phòng Nông nghiệp và Phát triển nông thôn", 5, 3),
+        ("T-02", "UBND xã Hải Xuân", 20, 14),
     }
     table = cli(url, "report", "overdue", "--as-of", "05/04/2021", "--format", "csv").stdout
     rows = list(csv.reader(io.StringIO(table)))
-    assert rows[0] == ["Nhiệm vụ", "Tên", "Đơn vị", "Hạn", "Số ngày quá hạn", "Đôn đốc"]
+    assert rows[0][4:] == ["Số ngày quá hạn", "Số ngày làm việc quá hạn", "Đôn đốc"]
     assert len(rows) == 4
     assert rows[1][:5] == [
         "T-02",
@@ -343,5 +346,5 @@ def test_overdue_report_and_units_named_as_people_type_them(loaded: ServiceConte
         "2021-03-16",
         "20",
     ]
-    assert all(r[5] == "chưa" for r in rows[1:])  # no escalation yet: no sweep has run
+    assert all(r[6] == "chưa" for r in rows[1:])  # no escalation yet: no sweep has run
     assert not raw_values_in(cli(url, "report", "overdue", "--as-of", "05/04/2021").stdout)
