@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from uuid import UUID
 
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 from prefect.client.schemas.objects import FlowRun, State, StateType
 from prefect.client.schemas.sorting import LogSort
@@ -155,10 +155,10 @@ def _pass_seconds(history: list[State]) -> list[float]:
     return seconds
 
 
-def _tells_lifecycle(client: object, run: FlowRun, starts: list[float]) -> bool:
+def _tells_lifecycle(client: SyncPrefectClient, run: FlowRun, starts: list[float]) -> bool:
     """True if the run's log tells the first acknowledgement, escalation and closure in that
     order, the closure in a later pass than the acknowledgement."""
-    logs = client.read_logs(  # type: ignore[attr-defined]
+    logs = client.read_logs(
         log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])),
         sort=LogSort.TIMESTAMP_ASC,
         limit=200,

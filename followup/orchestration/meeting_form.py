@@ -100,10 +100,14 @@ def offer_units_when_served(settings: Settings, timeout: float = 120) -> threadi
             except (ObjectNotFound, *UNREACHABLE):
                 pass
             time.sleep(1)
-        ctx = ServiceContext.from_settings(settings)
+        try:
+            ctx = ServiceContext.from_settings(settings)
+        except Exception:  # a thread's failure must not pass in silence
+            log.exception("followup: không mở được cơ sở dữ liệu để lấy danh sách đơn vị")
+            return
         try:
             log.info("followup: %s", refresh_unit_choices(ctx))
-        except Exception:  # a thread's failure must not pass in silence
+        except Exception:
             log.exception("followup: không đưa được danh sách đơn vị vào biểu mẫu mở cuộc họp")
         finally:
             ctx.close()

@@ -16,7 +16,7 @@ from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
 from followup.services.context import ServiceContext
 from followup.services.markdown import literal
-from followup.services.reports import UnitStatus, status_by_unit
+from followup.services.reports import UnitStatus, status_by_unit, totals_of
 from followup.services.undelivered import undelivered_count
 
 
@@ -40,7 +40,7 @@ class Overview:
     undelivered: int
 
     def totals(self) -> dict[FourWay, int]:
-        return {kind: sum(u.counts[kind] for u in self.units) for kind in FourWay}
+        return totals_of(self.units).counts
 
 
 def city_overview(ctx: ServiceContext, as_of: date | None = None) -> Overview:
