@@ -42,7 +42,8 @@ from followup.orchestration.runs import waking
 from followup.services.bus import execute
 from followup.services.context import ServiceContext
 from followup.services.meetings import meeting_from_file
-from followup.services.reports import UnitStatus, status_by_unit, verify_audit
+from followup.services.period_report import status_by_unit
+from followup.services.reports import UnitStatus, verify_audit
 from followup.services.sweep import sweep
 from followup.services.units import load_units_file
 from followup.web.app import serving

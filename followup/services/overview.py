@@ -11,108 +11,115 @@ from datetime import date
 from sqlalchemy import select
 
 from followup.db.models import Assignment, Directive, Meeting, Unit
+from followup.domain.periods import choose_period
 from followup.domain.states import TERMINAL_STATE_VALUES
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
 from followup.services.context import ServiceContext
 from followup.services.markdown import literal
-from followup.services.reports import UnitStatus, status_by_unit, totals_of
+from followup.services.period_report import (
+    DIMENSION_TITLES,
+    Dimension,
+    PeriodOverdue,
+    PeriodReport,
+    period_report,
+)
+from followup.services.reports import RATE, TOTAL, UnitStatus, ladder_text, rate_text, totals_of
 from followup.services.undelivered import undelivered_count
 
 
 @dataclass(frozen=True)
-class OverdueRow:
-    directive_code: str
-    title: str
-    unit_name: str
-    due_on: date
-    days_late: int
-    escalation_level: int
-    #: Working days late (the calendar's days off left out), as officials count delays.
-    working_days_late: int = 0
-
-
-@dataclass(frozen=True)
 class Overview:
-    as_of: date
-    units: list[UnitStatus]
-    overdue: list[OverdueRow]
+    """The period report as of a day (every view, the overdue list, the chain's head) and the
+    notices never delivered: what `followup status`, `followup report` and the Prefect
+    overview artifact all show."""
+
+    report: PeriodReport
     undelivered: int
+
+    @property
+    def as_of(self) -> date:
+        return self.report.as_of
+
+    @property
+    def units(self) -> list[UnitStatus]:
+        return self.report.views[Dimension.UNIT]
+
+    @property
+    def overdue(self) -> list[PeriodOverdue]:
+        return self.report.overdue
 
     def totals(self) -> dict[FourWay, int]:
         return totals_of(self.units).counts
 
 
 def city_overview(ctx: ServiceContext, as_of: date | None = None) -> Overview:
-    today = as_of or ctx.today()
-    with ctx.session_factory() as session:
-        rows = session.execute(
-            select(
-                Directive.code,
-                Directive.title,
-                Unit.name,
-                Assignment.due_on,
-                Assignment.escalation_level,
-            )
-            .join(Directive, Directive.id == Assignment.directive_id)
-            .join(Unit, Unit.id == Assignment.unit_id)
-            .where(
-                Assignment.state.not_in(TERMINAL_STATE_VALUES),
-                Assignment.completed_on.is_(None),
-                Assignment.due_on < today,
-            )
-            .order_by(Assignment.due_on, Directive.code, Unit.name)
-        ).all()
-    overdue = [
-        OverdueRow(
-            code,
-            title,
-            unit,
-            due,
-            (today - due).days,
-            level or 0,
-            ctx.calendar.working_days_between(due, today),
-        )
-        for code, title, unit, due, level in rows
-    ]
-    return Overview(today, status_by_unit(ctx, today), overdue, undelivered_count(ctx))
+    """The overview as of a day (today when None), replayed from the audit trail."""
+    report = period_report(ctx, choose_period(today=ctx.today(), end=as_of))
+    return Overview(report, undelivered_count(ctx))
 
 
 def overview_markdown(view: Overview) -> str:
-    """The overview in Vietnamese Markdown: labels only, dates dd/mm/yyyy."""
-    kinds = list(FourWay)
+    """The overview in Vietnamese Markdown: labels only, dates dd/mm/yyyy. The views by unit,
+    meeting, lead unit and field, then the overdue list, then the chain's head it was read from."""
+    report = view.report
     lines = [f"# Tổng hợp thực hiện nhiệm vụ đến ngày {view.as_of:%d/%m/%Y}", ""]
     if view.undelivered:
         lines += [f"**⚠ {view.undelivered} thông báo không gửi được** (xem `followup status`).", ""]
-    lines += [
-        "## Theo đơn vị",
-        "",
-        "| Đơn vị | " + " | ".join(label(k) for k in kinds) + " | Tổng |",
-        "|---|" + "---:|" * (len(kinds) + 1),
-    ]
-    for unit in view.units:
-        counts = " | ".join(str(unit.counts[k]) for k in kinds)
-        lines.append(f"| {literal(unit.unit_name)} | {counts} | {unit.total} |")
-    totals = view.totals()
-    lines.append(
-        "| **Tổng** | "
-        + " | ".join(f"**{totals[k]}**" for k in kinds)
-        + f" | **{sum(totals.values())}** |"
-    )
-    lines += ["", f"## Quá hạn ({len(view.overdue)})", ""]
+    for dimension in Dimension:
+        lines += _four_way_section(dimension, report.views[dimension])
+    lines += [f"## Quá hạn ({len(view.overdue)})", ""]
     if not view.overdue:
-        return "\n".join([*lines, "Không có nhiệm vụ nào quá hạn."])
-    lines += [
-        "| Nhiệm vụ | Đơn vị | Hạn | Quá hạn | Đôn đốc |",
-        "|---|---|---|---:|---|",
-    ]
-    for row in view.overdue:
-        ladder = f"cấp {row.escalation_level}" if row.escalation_level else "chưa"
-        lines.append(
-            f"| {literal(row.directive_code)} · {literal(row.title)} | {literal(row.unit_name)} "
-            f"| {row.due_on:%d/%m/%Y} | {row.days_late} ngày | {ladder} |"
-        )
+        lines += ["Không có nhiệm vụ nào quá hạn.", ""]
+    else:
+        lines += [
+            "| Nhiệm vụ | Đơn vị | Hạn | Quá hạn | Ngày làm việc | Đôn đốc |",
+            "|---|---|---|---:|---:|---|",
+        ]
+        for row in view.overdue:
+            lines.append(
+                f"| {literal(row.directive_code)} · {literal(row.title)} "
+                f"| {literal(row.unit_name)} | {deadline_text(row)} | {row.days_late} ngày "
+                f"| {row.working_days_late} | {ladder_text(row.escalation_level)} |"
+            )
+        lines.append("")
+    lines.append(chain_text(report))
     return "\n".join(lines)
+
+
+def _four_way_section(dimension: Dimension, rows: list[UnitStatus]) -> list[str]:
+    heading, counted = DIMENSION_TITLES[dimension]
+    kinds = list(FourWay)
+    lines = [
+        f"## Theo {heading[0].lower()}{heading[1:]} ({counted})",
+        "",
+        f"| {heading} | " + " | ".join(label(k) for k in kinds) + f" | Tổng | {RATE} |",
+        "|---|" + "---:|" * (len(kinds) + 2),
+    ]
+    for row in [*rows, totals_of(rows)]:
+        name = literal(row.unit_name)
+        cells = [str(row.counts[k]) for k in kinds] + [str(row.total), rate_text(row.on_time_rate)]
+        if not row.unit_code and row.unit_name == TOTAL:
+            name, cells = f"**{TOTAL}**", [f"**{c}**" for c in cells]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def deadline_text(row: PeriodOverdue) -> str:
+    """The deadline as people read it: the original, and the extended one when approved."""
+    if row.extended_due_on is None:
+        return f"{row.original_due_on:%d/%m/%Y}"
+    return f"{row.extended_due_on:%d/%m/%Y} (gia hạn từ {row.original_due_on:%d/%m/%Y})"
+
+
+def chain_text(report: PeriodReport) -> str:
+    """Which audit event the figures were computed up to, and the chain's hash there."""
+    if report.chain.seq == 0:
+        return "_Nhật ký chưa có sự kiện nào._"
+    return (
+        f"_Tính từ nhật ký đến sự kiện #{report.chain.seq}, mã băm {report.chain.hash} "
+        f"(kiểm tra: `followup audit verify --against {report.chain.hash}`)._"
+    )
 
 
 OPEN_RUN = "mở lượt"

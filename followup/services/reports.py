@@ -41,67 +41,28 @@ class UnitStatus:
         return self.counts[FourWay.DONE_ON_TIME] / self.total if self.total else None
 
 
+#: The totals row's name, and the on-time rate's heading (done on time out of all counted).
+TOTAL = "Tổng"
+RATE = "Tỷ lệ hoàn thành đúng hạn"
+
+
 def totals_of(rows: list[UnitStatus]) -> UnitStatus:
     """The totals row of a four-way table."""
-    total = UnitStatus("", "Tổng")
+    total = UnitStatus("", TOTAL)
     for row in rows:
         for kind, count in row.counts.items():
             total.counts[kind] += count
     return total
 
 
+def ladder_text(level: int) -> str:
+    """The escalation ladder's rung reached, as people read it."""
+    return f"cấp {level}" if level else "chưa"
+
+
 def rate_text(rate: float | None) -> str:
     """A rate as Vietnamese write it: 71,4% (a dash when there is nothing to count)."""
     return "-" if rate is None else f"{rate * 100:.1f}%".replace(".", ",")
-
-
-def status_by_unit(ctx: ServiceContext, as_of: date) -> list[UnitStatus]:
-    """Four-way counts of every unit's assignments as of a day (units with none are left out)."""
-    rows: dict[str, UnitStatus] = {}
-    with ctx.session_factory() as session:
-        query = (
-            select(
-                Unit.code,
-                Unit.name,
-                Assignment.assigned_at,
-                Assignment.original_due_on,
-                Assignment.due_on,
-                Assignment.extension_approved,
-                Assignment.completed_on,
-                Assignment.closed_at,
-                Assignment.cancelled_at,
-            )
-            .join(Unit, Unit.id == Assignment.unit_id)
-            .order_by(Unit.code)
-        )
-        for (
-            code,
-            name,
-            assigned_at,
-            original,
-            due,
-            extended,
-            completed,
-            closed,
-            cancelled,
-        ) in session.execute(query):
-            status = assignment_status(
-                AssignmentDates(
-                    assigned_on=local_date(assigned_at),
-                    original_due_on=original,
-                    due_on=due,
-                    extension_approved=extended,
-                    completed_on=completed,
-                    closed_on=local_date_or_none(closed),
-                    cancelled_on=local_date_or_none(cancelled),
-                ),
-                as_of,
-            )
-            if status is None:
-                continue
-            row = rows.setdefault(code, UnitStatus(code, name))
-            row.counts[status] += 1
-    return list(rows.values())
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,19 @@ _KEYS_VI = {
     "kind": "loại",
     "attempts": "số lần thử",
     "error": "lỗi",
+    "name": "tên",
+    "code": "mã",
+    "parent": "đơn vị cấp trên",
+    "contacts": "người liên hệ",
+    "meeting": "cuộc họp",
+    "directives": "nhiệm vụ",
+    "new_due_on": "hạn mới",
+    "link_action": "thao tác",
+    "acting_email": "e-mail người làm thay",
+    "officer_email": "e-mail cán bộ",
+    "approved": "đồng ý",
+    "decision_note": "ghi chú quyết định",
+    "previous_due_on": "hạn trước",
 }
 #: Keys that say nothing new on a line that already names the directive and unit.
 _HIDDEN = {"directive", "unit", "from", "to", "key", "path", "client", "link_subject", "detail"}
@@ -112,10 +125,17 @@ def _value(key: str, value: object, names: dict[str, str] | None = None) -> str:
     return str(value)
 
 
-def describe(action: str, details: dict[str, object], names: dict[str, str] | None = None) -> str:
+def describe(
+    action: str,
+    details: dict[str, object],
+    names: dict[str, str] | None = None,
+    *,
+    with_label: bool = True,
+) -> str:
     """One event: what happened, the state it moved (if it moved one) and its details (unit
-    codes shown as names, where `names` knows them)."""
-    parts = [action_label(action)]
+    codes shown as names, where `names` knows them). Without its label where a column
+    already shows it."""
+    parts = [action_label(action)] if with_label else []
     moved_from, moved_to = details.get("from"), details.get("to")
     if isinstance(moved_from, str) and isinstance(moved_to, str) and moved_from != moved_to:
         try:

@@ -23,7 +23,8 @@ from followup.services.commands import (
     SendBack,
 )
 from followup.services.context import ServiceContext
-from followup.services.reports import status_by_unit, timeline, verify_audit
+from followup.services.period_report import status_by_unit
+from followup.services.reports import timeline, verify_audit
 from tests.helpers import HAI_TIEN, row_counts
 
 HT = HAI_TIEN

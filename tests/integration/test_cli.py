@@ -44,10 +44,11 @@ def test_upgrade_load_act_and_report(tmp_path: Path) -> None:
     assert progress.returncode == 0, progress.stderr
 
     as_json = json.loads(cli(url, "status", "--format", "json").stdout)
-    units = {u["unit"]: u for u in as_json["units"]}
+    assert as_json["undelivered_notices"] == 0
+    units = {u["code"]: u for u in as_json["views"]["unit"]["rows"]}
     assert units["xa-hai-tien"]["open_on_time"] == 1
     assert units["xa-hai-tien"]["name"] == "UBND xã Hải Tiến"
-    totals = as_json["totals"]
+    totals = as_json["views"]["unit"]["totals"]
     assert totals["total"] == sum(u["total"] for u in units.values()) == 3
     assert totals["on_time_rate"] == totals["done_on_time"] / 3
 
@@ -329,7 +330,7 @@ def test_overdue_report_and_units_named_as_people_type_them(loaded: ServiceConte
     overdue = json.loads(listed.stdout)["overdue"]
     # In working days: 01, 02 and 05/04 for T-01; 14 for T-02 (weekends left out).
     assert {
-        (r["directive"], r["unit"], r["days_late"], r["working_days_late"]) for r in overdue
+        (r["directive"], r["unit_name"], r["days_late"], r["working_days_late"]) for r in overdue
     } == {
         ("T-01", "UBND xã Hải Tiến", 5, 3),
         ("T-01", "Phòng Nông nghiệp và Phát triển nông thôn", 5, 3),
@@ -337,14 +338,24 @@ def test_overdue_report_and_units_named_as_people_type_them(loaded: ServiceConte
     }
     table = cli(url, "report", "overdue", "--as-of", "05/04/2021", "--format", "csv").stdout
     rows = list(csv.reader(io.StringIO(table)))
-    assert rows[0][4:] == ["Số ngày quá hạn", "Số ngày làm việc quá hạn", "Đôn đốc"]
+    assert rows[0][3:8] == [
+        "Hạn ban đầu",
+        "Hạn sau gia hạn",
+        "Số ngày quá hạn",
+        "Số ngày làm việc quá hạn",
+        "Cấp đôn đốc đã tới",
+    ]
     assert len(rows) == 4
-    assert rows[1][:5] == [
+    assert rows[1][:6] == [
         "T-02",
         "Hoàn thành thu ngân sách",
         "UBND xã Hải Xuân",
-        "2021-03-16",
+        "16/03/2021",
+        "",
         "20",
     ]
-    assert all(r[6] == "chưa" for r in rows[1:])  # no escalation yet: no sweep has run
+    assert all(r[7] == "chưa" for r in rows[1:])  # no escalation yet: no sweep has run
+    # The acknowledgement above was recorded today (the real clock), after 05/04/2021: as of
+    # that day the last thing each unit saw was its assignment.
+    assert {r[8] for r in rows[1:]} == {"giao cho đơn vị"}
     assert not raw_values_in(cli(url, "report", "overdue", "--as-of", "05/04/2021").stdout)

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from followup.db.models import Directive, Notice
 from followup.domain.clock import ManualClock
 from followup.domain.lifecycle import LifecycleStep
+from followup.domain.periods import Period
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import NoticeKind
 from followup.notifications.steps import of_step, step_of
@@ -34,7 +35,6 @@ from followup.services.lifecycle import (
     status_tags,
 )
 from followup.services.overview import (
-    OverdueRow,
     Overview,
     city_overview,
     meeting_artifact_key,
@@ -42,6 +42,7 @@ from followup.services.overview import (
     meeting_view,
     overview_markdown,
 )
+from followup.services.period_report import ChainMark, Dimension, PeriodOverdue, PeriodReport
 from followup.services.reports import directive_state
 from followup.services.story import story_since
 from tests.helpers import HAI_TIEN, raw_values_in, walk
@@ -164,19 +165,41 @@ def test_the_city_overview_counts_by_unit_and_lists_the_overdue(
     assert totals[FourWay.OVERDUE] == 1
     text = overview_markdown(view)
     assert "# Tổng hợp thực hiện nhiệm vụ đến ngày 19/03/2021" in text
-    row = "| T\\-02 · Hoàn thành thu ngân sách | UBND xã Hải Xuân | 16/03/2021 | 3 ngày | cấp"
+    row = "| T\\-02 · Hoàn thành thu ngân sách | UBND xã Hải Xuân | 16/03/2021 | 3 ngày | 3 | cấp"
     assert row in text
     assert "| **Tổng** |" in text
+    for heading in ("đơn vị", "cuộc họp", "đơn vị chủ trì", "lĩnh vực"):
+        assert f"## Theo {heading} (" in text
+    assert f"followup audit verify --against {view.report.chain.hash}" in text
     assert raw_values_in(text) == []
 
 
 def test_the_overview_shows_titles_as_typed() -> None:
-    row = OverdueRow("T-09", "Kè | đê *biển* <b>", "Xã | A", date(2021, 3, 1), 8, 0)
-    text = overview_markdown(Overview(date(2021, 3, 9), [], [row], undelivered=2))
+    row = PeriodOverdue(
+        directive_code="T-09",
+        title="Kè | đê *biển* <b>",
+        unit_code="xa-a",
+        unit_name="Xã | A",
+        original_due_on=date(2021, 3, 1),
+        extended_due_on=None,
+        days_late=8,
+        working_days_late=6,
+        escalation_level=0,
+        last_action="assignment.assigned",
+        last_action_on=date(2021, 3, 1),
+    )
+    report = PeriodReport(
+        Period(date(2021, 3, 9)),
+        date(2021, 3, 9),
+        ChainMark(0, "0" * 64),
+        views={key: [] for key in Dimension},
+        overdue=[row],
+    )
+    text = overview_markdown(Overview(report, undelivered=2))
     assert "Kè \\| đê \\*biển\\* &lt;b\\>" in text
     assert "| Xã \\| A |" in text
     assert "2 thông báo không gửi được" in text
-    assert "| 8 ngày | chưa |" in text
+    assert "| 8 ngày | 6 | chưa |" in text
 
 
 def test_a_meeting_lists_its_directives_linked_to_their_runs(

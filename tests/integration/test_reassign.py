@@ -21,8 +21,9 @@ from followup.services.commands import (
     ReportProgress,
 )
 from followup.services.context import ServiceContext
+from followup.services.period_report import status_by_unit
 from followup.services.ports import RecordingWaker
-from followup.services.reports import status_by_unit, timeline, verify_audit
+from followup.services.reports import timeline, verify_audit
 from followup.services.sweep import sweep
 from tests.helpers import HAI_TIEN, row_counts
 
