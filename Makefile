@@ -35,6 +35,7 @@ bench: .venv/.synced
 	$(UV) run --frozen python -m bench.dispatch
 	$(UV) run --frozen python -m bench.flows
 	$(UV) run --frozen python -m bench.web
+	$(UV) run --frozen python -m bench.reports
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

@@ -35,6 +35,7 @@ app.add_typer(operations.meeting_app, name="meeting")
 app.add_typer(operations.notices_app, name="notices")
 app.add_typer(reports.audit_app, name="audit")
 app.add_typer(reports.report_app, name="report")
+app.add_typer(reports.evidence_app, name="evidence")
 actions.register(app, {"extension": extension_app, "units": operations.units_app})
 
 

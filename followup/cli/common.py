@@ -41,7 +41,7 @@ def default_actor() -> str:
 
 Actor = Annotated[str, typer.Option("--actor", help="Ai thực hiện (ghi vào nhật ký).")]
 DirectiveCode = Annotated[str, typer.Argument(help="Mã nhiệm vụ.")]
-UnitCode = Annotated[str, typer.Argument(help="Mã đơn vị.")]
+UnitCode = Annotated[str, typer.Argument(help="Đơn vị: mã hoặc tên (có dấu hay không).")]
 
 
 def parse_date(value: str | None, *, what: str = "Ngày") -> date | None:

@@ -16,7 +16,16 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from followup.cli.common import DirectiveCode, Failed, context, err, out, parse_date
+from followup.cli.common import (
+    DirectiveCode,
+    Failed,
+    UnitCode,
+    context,
+    err,
+    out,
+    parse_date,
+    settings,
+)
 from followup.domain.clock import LOCAL_TZ
 from followup.domain.periods import Period, choose_period
 from followup.domain.status import FourWay
@@ -32,7 +41,9 @@ from followup.services.audit_query import (
     query_events,
     response_times,
 )
+from followup.services.commands import AssignmentRef
 from followup.services.context import ServiceContext
+from followup.services.evidence import checked_content, evidence_of
 from followup.services.overview import chain_text, deadline_text
 from followup.services.period_report import (
     DIMENSION_TITLES,
@@ -284,12 +295,25 @@ def status_table(rows: list[UnitStatus], *, title: str, heading: str = "Đơn v�
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    against: Annotated[
+        str | None,
+        typer.Option(
+            help="Mã băm một báo cáo hay thư tổng hợp đã ghi: kiểm tra chuỗi vẫn chứa nó "
+            "(không bị viết lại từ đó)."
+        ),
+    ] = None,
+) -> None:
     """Kiểm tra chuỗi nhật ký không bị sửa, xóa, chèn hay đảo thứ tự."""
     with context(wake=False) as ctx:
-        result = verify_audit(ctx)
+        result = verify_audit(ctx, against)
     if result.ok:
-        out.print(f"Nhật ký nguyên vẹn: {result.checked} sự kiện.")
+        anchored = (
+            f" Mã băm {against} là của sự kiện #{result.anchored_seq}."
+            if result.anchored_seq
+            else ""
+        )
+        out.print(f"Nhật ký nguyên vẹn: {result.checked} sự kiện.{anchored}", highlight=False)
         return
     raise Failed(f"Nhật ký bị can thiệp: {result.reason} (đã kiểm {result.checked} sự kiện).")
 
@@ -504,4 +528,65 @@ def audit_timeline(directive: DirectiveCode) -> None:
             highlight=False,
             markup=False,
             soft_wrap=True,
+        )
+
+
+evidence_app = typer.Typer(help="Tệp minh chứng đơn vị gửi kèm báo cáo.", no_args_is_help=True)
+
+
+@evidence_app.command("list")
+def evidence_list(directive: DirectiveCode, unit: UnitCode) -> None:
+    """Các tệp minh chứng một đơn vị đã gửi cho một nhiệm vụ."""
+    ref = AssignmentRef(directive, unit)
+    with context(wake=False) as ctx:
+        items = evidence_of(ctx, ref, settings().evidence_dir)
+    if not items:
+        out.print(f"{directive}: đơn vị chưa gửi tệp minh chứng nào.", highlight=False)
+        return
+    table = Table(title=f"Minh chứng {directive} — {unit}")
+    for column in ("Số", "Tệp", "Loại", "Cỡ", "Gửi lúc", "Người gửi", "Nhật ký"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(
+            str(item.number),
+            item.name,
+            item.content_type,
+            f"{item.size / 1024:.0f} KB",
+            item.reported_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M"),
+            item.actor,
+            f"sự kiện #{item.audit_seq}" if item.audit_seq else "không có",
+        )
+    out.print(table)
+
+
+@evidence_app.command("get")
+def evidence_get(
+    directive: DirectiveCode,
+    unit: UnitCode,
+    number: Annotated[
+        int | None,
+        typer.Option(min=1, help="Số thứ tự tệp (theo 'evidence list'); mặc định: mọi tệp."),
+    ] = None,
+    output: Annotated[Path, typer.Option(help="Thư mục để ghi tệp ra.")] = Path(),
+) -> None:
+    """Lấy tệp minh chứng ra thư mục, sau khi kiểm SHA-256 của tệp khớp với nhật ký."""
+    ref = AssignmentRef(directive, unit)
+    with context(wake=False) as ctx:
+        items = evidence_of(ctx, ref, settings().evidence_dir)
+    chosen = [i for i in items if number is None or i.number == number]
+    if not chosen:
+        raise Failed(
+            f"{directive}/{unit} không có tệp minh chứng số {number}."
+            if number
+            else f"{directive}/{unit} chưa có tệp minh chứng nào."
+        )
+    where = f"{directive}/{unit}"
+    contents = [(item, checked_content(item, where)) for item in chosen]  # all checked first
+    output.mkdir(parents=True, exist_ok=True)
+    for item, data in contents:
+        target = output / f"{item.number:02d}-{item.name}"
+        target.write_bytes(data)
+        out.print(
+            f"Đã ghi {target} (SHA-256 khớp nhật ký, sự kiện #{item.audit_seq}).",
+            highlight=False,
         )

@@ -103,6 +103,8 @@ class VerifyResult:
     bad_seq: int | None = None
     bad_id: int | None = None
     reason: str = ""
+    #: The event whose hash was the one to check against (`verify_chain(against=...)`).
+    anchored_seq: int | None = None
 
 
 def _events(session: Session) -> Iterator[AuditEvent]:
@@ -111,8 +113,12 @@ def _events(session: Session) -> Iterator[AuditEvent]:
     ).scalars()
 
 
-def verify_chain(session: Session) -> VerifyResult:
-    """Walk the chain in order and report the first event that does not fit."""
+def verify_chain(session: Session, *, against: str | None = None) -> VerifyResult:
+    """Walk the chain in order and report the first event that does not fit. With `against`
+    (a hash a report or digest carried, whole or its first 12+ characters), the chain must
+    also still hold an event with that hash: a chain rewritten since, even consistently,
+    no longer does."""
+    anchored: int | None = None
     prev_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0
@@ -136,6 +142,15 @@ def verify_chain(session: Session) -> VerifyResult:
         prev_hash = event.hash
         expected_seq += 1
         checked += 1
+        if against is not None and anchored is None and event.hash.startswith(against):
+            anchored = event.seq
+    if against is not None and anchored is None:
+        return VerifyResult(
+            False,
+            checked,
+            reason=f"không sự kiện nào có mã băm {against}: nhật ký đã bị viết lại từ khi mã "
+            "này được ghi, hoặc mã này thuộc một cơ sở dữ liệu khác",
+        )
     head = session.get(AuditHead, HEAD_ID)
     if head is None:
         return VerifyResult(False, checked, None, None, "mất đầu chuỗi nhật ký (audit_head)")
@@ -148,4 +163,4 @@ def verify_chain(session: Session) -> VerifyResult:
         return VerifyResult(
             False, checked, head.seq + 1 if head.seq < checked else missing_from, None, reason
         )
-    return VerifyResult(True, checked)
+    return VerifyResult(True, checked, anchored_seq=anchored)

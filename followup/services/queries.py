@@ -120,3 +120,17 @@ def lock_assignment(session: Session, ref: AssignmentRef | int) -> Assignment:
     raise NotFoundError(
         f"Đơn vị '{ref.unit_code}' không được giao nhiệm vụ '{ref.directive_code}'."
     )
+
+
+def find_assignment(session: Session, ref: AssignmentRef) -> Assignment:
+    """The assignment a person names (the unit by its code or name), for reading."""
+    directive = get_directive(session, ref.directive_code)
+    unit = get_unit(session, ref.unit_code)
+    assignment = session.execute(
+        select(Assignment).where(
+            Assignment.directive_id == directive.id, Assignment.unit_id == unit.id
+        )
+    ).scalar_one_or_none()
+    if assignment is None:
+        raise NotFoundError(f"Đơn vị '{unit.name}' không được giao nhiệm vụ '{directive.code}'.")
+    return assignment

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -18,6 +19,7 @@ from followup.db.models import (
     Unit,
 )
 from followup.domain.clock import local_date, local_date_or_none
+from followup.domain.errors import ValidationError
 from followup.domain.escalation import StepKind
 from followup.domain.states import AssignmentState
 from followup.domain.status import AssignmentDates, FourWay, assignment_status
@@ -89,9 +91,16 @@ def timeline(ctx: ServiceContext, directive_code: str) -> tuple[Directive, list[
         ]
 
 
-def verify_audit(ctx: ServiceContext) -> VerifyResult:
+def verify_audit(ctx: ServiceContext, against: str | None = None) -> VerifyResult:
+    if against is not None:
+        against = against.strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{12,64}", against):
+            raise ValidationError(
+                f"Mã băm '{against}' không hợp lệ: cần ít nhất 12 ký tự 0-9, a-f (như trong báo "
+                "cáo hay thư tổng hợp)."
+            )
     with ctx.session_factory() as session:
-        return verify_chain(session)
+        return verify_chain(session, against=against)
 
 
 @dataclass(frozen=True)

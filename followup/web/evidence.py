@@ -15,13 +15,8 @@ from pathlib import Path
 
 from followup.domain.errors import ValidationError
 from followup.services.commands import EvidenceFile
+from followup.services.evidence import SIGNATURES, stored_path
 
-#: What a file must start with, and what it is then.
-SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-)
 ALLOWED = "PDF, JPEG, PNG"
 
 
@@ -70,8 +65,7 @@ def check(data: bytes, name: str, *, max_bytes: int) -> EvidenceFile:
 
 
 def path_for(folder: Path, evidence: EvidenceFile) -> Path:
-    extension = next(ext for _m, ctype, ext in SIGNATURES if ctype == evidence.content_type)
-    return folder / evidence.sha256[:2] / f"{evidence.sha256}.{extension}"
+    return stored_path(folder, evidence.sha256, evidence.content_type)
 
 
 @contextmanager

@@ -45,14 +45,16 @@ from tests.prefect_stack import ROOT, PrefectStack
 CHOICE = {name.value: label(name) for name in CommandName}
 
 
-def new_directive(ctx: ServiceContext, *units: str) -> str:
+def new_directive(
+    ctx: ServiceContext, *units: str, deadline: str = "2099-12-31", held_on: str = "2026-11-27"
+) -> str:
     code = f"F-{uuid.uuid4().hex[:8]}"
     lead, *support = units
     execute(
         ctx,
         OpenMeeting(
             meeting=MeetingFile(
-                meeting=MeetingInput(code=f"M-{code}", title="Họp thử", held_on="2026-11-27"),
+                meeting=MeetingInput(code=f"M-{code}", title="Họp thử", held_on=held_on),
                 directives=[
                     DirectiveInput(
                         code=code,
@@ -60,7 +62,7 @@ def new_directive(ctx: ServiceContext, *units: str) -> str:
                         text="Nội dung <b>thử</b>",
                         lead=lead,
                         support=support,
-                        deadline="2099-12-31",
+                        deadline=deadline,
                     )
                 ],
             ),

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
-from sqlalchemy import update
 
-from followup.db.models import Assignment, Meeting
+from followup.config import Settings
+from followup.db.models import Meeting
+from followup.domain.clock import ManualClock
 from followup.domain.errors import NotFoundError
 from followup.domain.vocabulary import CommandName, label
 from followup.orchestration.meeting_form import OPEN_MEETING
 from followup.orchestration.names import SWEEP_FLOW
-from followup.orchestration.runs import nudge
 from followup.services.context import ServiceContext
 from followup.services.lifecycle import TAG_OVERDUE
 from followup.services.meeting_files import unit_choice
@@ -37,7 +37,6 @@ from tests.flows.helpers import (
     cli,
     events_about,
     get_directive_run,
-    get_id,
     new_directive,
     run_id,
     start_and_wait,
@@ -46,6 +45,7 @@ from tests.flows.helpers import (
     suspended_at_current_key,
     wait_until,
 )
+from tests.helpers import TEST_LINK_SECRET
 from tests.prefect_stack import PrefectStack
 
 pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
@@ -67,21 +67,31 @@ def _desk(chromium: Browser) -> Page:
 def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     stack: PrefectStack, ctx: ServiceContext, chromium: Browser, shots: Path
 ) -> None:
-    late = new_directive(ctx, "xa-hai-tien", "phong-nn")
+    # One directive was given twelve days ago, with a deadline a few days back (the most
+    # recent working day at least three days ago): given then, so the audit trail, which
+    # the overview replays, tells the same story as the assignments.
+    today = ctx.today()
+    due = today - timedelta(days=3)
+    while not ctx.calendar.is_working_day(due):
+        due -= timedelta(days=1)
+    days_late = f"{(today - due).days} ngày"
+    back_then = ServiceContext.from_settings(
+        Settings(database_url=stack.database_url, link_secret=TEST_LINK_SECRET),
+        clock=ManualClock(datetime.now(UTC) - timedelta(days=12)),
+    )
+    try:
+        late = new_directive(
+            back_then,
+            "xa-hai-tien",
+            "phong-nn",
+            deadline=due.isoformat(),
+            held_on=back_then.today().isoformat(),
+        )
+    finally:
+        back_then.close()
     calm = new_directive(ctx, "xa-hai-xuan")
     late_run = start_and_wait(stack, ctx, late)
     start_and_wait(stack, ctx, calm)
-    # Time passes for one directive: its deadline was three days ago.
-    with ctx.session_factory() as session, session.begin():
-        session.execute(
-            update(Assignment)
-            .where(Assignment.directive_id == get_id(ctx, late))
-            .values(
-                due_on=ctx.today() - timedelta(days=3),
-                original_due_on=ctx.today() - timedelta(days=3),
-            )
-        )
-    assert nudge(ctx, late).outcome == "resumed"
     assert wait_until(lambda: TAG_OVERDUE in stack.run(late_run).tags, timeout=60)
     stack.wait_for_run(late_run, suspended_at_current_key(ctx, late))
 
@@ -113,7 +123,7 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     # The resume form: Vietnamese choices; close a unit that has not acknowledged (refused).
     page.get_by_role("button", name="Resume").click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_text("quá hạn 3 ngày").first.wait_for()
+    dialog.get_by_text(f"quá hạn {days_late}").first.wait_for()
     dialog.get_by_role("button", name="Chỉ cập nhật lại tình trạng").focus()
     page.keyboard.press("ArrowDown")  # opens the list (a click only focuses it)
     page.get_by_role("option", name=label(CommandName.CLOSE)).click()
@@ -135,11 +145,11 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     # The status artifact leads with the refusal, in words.
     page.goto(f"{ui}/artifacts/key/{artifact_key(late)}")
     page.get_by_text("Thao tác không được thực hiện").first.wait_for()
-    page.get_by_text("quá hạn 3 ngày").first.wait_for()  # the text agrees with the table
+    page.get_by_text(f"quá hạn {days_late}").first.wait_for()  # the text agrees with the table
     page.screenshot(path=shots / "prefect-status-artifact.png")
     page.get_by_text("Flow run").first.locator("xpath=..").locator("a").first.click()
     page.get_by_text("Quá hạn", exact=True).first.wait_for()
-    assert page.get_by_text("3 ngày", exact=True).count() == 2  # one cell per unit
+    assert page.get_by_text(days_late, exact=True).count() == 2  # one cell per unit
     page.screenshot(path=shots / "prefect-status-table.png")
 
     # The meeting's artifact lists its directives, each linking to its run.
@@ -163,7 +173,7 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     page.get_by_text("Flow run").first.locator("xpath=..").locator("a").first.click()
     page.get_by_text("Tổng hợp thực hiện nhiệm vụ đến ngày").first.wait_for()
     page.get_by_text("UBND xã Hải Tiến").first.wait_for()
-    assert page.get_by_text("3 ngày", exact=True).count() == 2  # both units of the late one
+    assert page.get_by_text(days_late, exact=True).count() == 2  # both units of the late one
     page.screenshot(path=shots / "prefect-overview.png", full_page=True)
 
     # The sweep also emits the events of no directive, once each: units loaded, meetings

@@ -7,12 +7,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import DBAPIError
 
+from followup.db.audit import GENESIS_HASH, HEAD_ID, event_hash
+from followup.db.models import AuditEvent, AuditHead
+from followup.domain.periods import choose_period
 from followup.services.bus import execute
 from followup.services.commands import Acknowledge, ReportProgress
 from followup.services.context import ServiceContext
+from followup.services.period_report import period_report
 from followup.services.reports import verify_audit
 from tests.helpers import HAI_TIEN, run_cli, url_of
 
@@ -153,3 +157,37 @@ def test_postgres_refuses_to_change_the_trail(
         assert verify_audit(ctx).checked == 4
     finally:
         ctx.close()
+
+
+def test_a_consistently_rewritten_chain_is_caught_against_a_hash_kept_earlier(
+    trail: ServiceContext,
+) -> None:
+    """Someone with the database rewrites an early event and recomputes every hash after it:
+    the chain is consistent again, but the hash a report or digest carried is gone from it."""
+    kept = period_report(trail, choose_period(today=trail.today())).chain
+    url = url_of(trail)
+    ok = run_cli("audit", "verify", "--against", kept.hash, url=url)
+    assert ok.returncode == 0, ok.stderr
+    assert f"là của sự kiện #{kept.seq}" in ok.stdout
+    assert verify_audit(trail, kept.hash[:12]).anchored_seq == kept.seq
+
+    with trail.session_factory() as session, session.begin():
+        if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+            session.execute(text("SET LOCAL session_replication_role = replica"))
+        events = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars().all()
+        events[4].actor = "người khác"
+        prev = GENESIS_HASH
+        for event in events:
+            event.prev_hash = prev
+            event.hash = prev = event_hash(event, prev)
+        head = session.get(AuditHead, HEAD_ID)
+        assert head is not None
+        head.hash = prev
+
+    assert verify_audit(trail).ok  # consistent: the chain alone cannot tell
+    caught = run_cli("audit", "verify", "--against", kept.hash, url=url)
+    assert caught.returncode == 1
+    assert f"không sự kiện nào có mã băm {kept.hash}" in caught.stderr
+    bad = run_cli("audit", "verify", "--against", "xyz", url=url)
+    assert bad.returncode == 1
+    assert "Mã băm 'xyz' không hợp lệ" in bad.stderr
