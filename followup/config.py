@@ -82,6 +82,19 @@ class Settings(BaseSettings):
     )
     sweep_every_minutes: int = Field(default=10, ge=1)
     dispatch_every_minutes: int = Field(default=5, ge=1)
+    digest_cron: str = Field(
+        default="0 7 * * *",
+        description="When the daily digest runs (cron, Vietnam time): coordinators every day, "
+        "leaders on the weekday below.",
+    )
+    leader_digest_weekday: int = Field(
+        default=0, ge=0, le=6, description="The leaders' weekly digest day (0 = Monday)."
+    )
+    coordinator_unit: str | None = Field(
+        default=None,
+        description="The coordinating unit (the city office) whose officer and head get the "
+        "daily digest; none: only leaders get digests.",
+    )
     schedules_enabled: bool = Field(
         default=True, description="Off in tests and the demo, which drive sweeps themselves."
     )

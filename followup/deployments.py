@@ -14,19 +14,24 @@ from datetime import timedelta
 from typing import Any
 
 from prefect import Flow, serve
+from prefect.schedules import Cron
 
 from followup.config import Settings
 from followup.flows.directive import directive_flow
 from followup.flows.meeting import open_meeting_flow
-from followup.flows.upkeep import dispatch_outbox_flow, escalation_sweep_flow
+from followup.flows.upkeep import daily_digest_flow, dispatch_outbox_flow, escalation_sweep_flow
 from followup.orchestration.meeting_form import offer_units_when_served
 from followup.orchestration.names import (
+    DIGEST_FLOW,
     DIRECTIVE_DEPLOYMENT,
     DISPATCH_FLOW,
     OPEN_MEETING_FLOW,
     SWEEP_FLOW,
 )
 from followup.orchestration.runs import catch_up_after_start
+
+#: The zone of cron schedules: Vietnam's day.
+TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,8 @@ class Deployment:
     description: str
     #: Minutes between scheduled runs (None: run on demand only).
     every_minutes: int | None = None
+    #: Or a cron schedule, in Vietnam time.
+    cron: str | None = None
 
 
 def definitions(settings: Settings) -> list[Deployment]:
@@ -68,6 +75,13 @@ def definitions(settings: Settings) -> list[Deployment]:
             "Gửi các e-mail đang chờ trong hộp thư đi.",
             settings.dispatch_every_minutes,
         ),
+        Deployment(
+            DIGEST_FLOW,
+            daily_digest_flow,
+            "followup.flows.upkeep:daily_digest_flow",
+            "Thư tổng hợp cho cán bộ điều phối (mỗi ngày) và lãnh đạo (mỗi tuần).",
+            cron=settings.digest_cron,
+        ),
     ]
 
 
@@ -76,11 +90,13 @@ def deployments(settings: Settings) -> list[Any]:
     served = []
     for d in definitions(settings):
         every = d.every_minutes if settings.schedules_enabled else None
+        cron = d.cron if settings.schedules_enabled else None
         served.append(
             d.flow.to_deployment(
                 name=d.name,
                 description=d.description,
                 interval=timedelta(minutes=every) if every else None,
+                schedules=[Cron(cron, timezone=TIMEZONE)] if cron else None,
             )
         )
     return served
@@ -116,6 +132,12 @@ def prefect_yaml(settings: Settings) -> str:
         ]
         if d.every_minutes:
             lines += ["    schedules:", f"      - interval: {d.every_minutes * 60}"]
+        if d.cron:
+            lines += [
+                "    schedules:",
+                f'      - cron: "{d.cron}"',
+                f"        timezone: {TIMEZONE}",
+            ]
         lines += ["    work_pool:", "      name: followup", "      job_variables:", "        env:"]
         lines += [f'          {name}: "{value}"' for name, value in heartbeat(settings).items()]
     return "\n".join(lines) + "\n"

@@ -25,6 +25,7 @@ from followup.domain.vocabulary import WakeOutcome, label
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.services.bus import execute
 from followup.services.commands import RequeueNotices
+from followup.services.digests import queue_digests
 from followup.services.meetings import meeting_from_file
 from followup.services.sweep import sweep
 from followup.services.units import load_units_file
@@ -107,6 +108,28 @@ def sweep_cmd(
             else "."
         )
     )
+
+
+@app.command("digest")
+def digest_cmd() -> None:
+    """Xếp thư tổng hợp hôm nay (cán bộ điều phối mỗi ngày, lãnh đạo vào ngày trong tuần đã
+    đặt); 'followup dispatch' gửi đi. Chạy lại trong ngày không xếp thêm thư nào."""
+    config = settings()
+    with context(wake=False) as ctx:
+        run = queue_digests(
+            ctx,
+            coordinator_unit=config.coordinator_unit,
+            leader_weekday=config.leader_digest_weekday,
+        )
+    out.print(
+        f"Thư tổng hợp: {run.queued} thư xếp gửi, {run.quiet} người không có gì mới, "
+        f"{run.already} thư đã xếp từ trước.",
+        highlight=False,
+    )
+    if config.coordinator_unit is None:
+        out.print(
+            "Chưa đặt FOLLOWUP_COORDINATOR_UNIT: chỉ lãnh đạo nhận thư tổng hợp.", highlight=False
+        )
 
 
 @app.command("dispatch")

@@ -51,6 +51,7 @@ class NoticeKind(StrEnum):
     CLOSURE = "closure"
     SEND_BACK = "send_back"
     EXTENSION_DECIDED = "extension_decided"
+    DIGEST = "digest"
 
 
 class AuditAction(StrEnum):
@@ -145,6 +146,7 @@ _ENTRIES: list[tuple[Enum, Label]] = [
     (NoticeKind.CLOSURE, Label("kết thúc nhiệm vụ", "closure")),
     (NoticeKind.SEND_BACK, Label("trả lại báo cáo", "report sent back")),
     (NoticeKind.EXTENSION_DECIDED, Label("kết quả xem xét gia hạn", "extension decision")),
+    (NoticeKind.DIGEST, Label("thư tổng hợp", "digest")),
     (AuditAction.MEETING_OPENED, Label("mở cuộc họp", "meeting opened")),
     (AuditAction.DIRECTIVE_CREATED, Label("tạo nhiệm vụ", "directive created")),
     (

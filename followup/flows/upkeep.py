@@ -1,4 +1,4 @@
-"""The scheduled flows: the escalation sweep and the outbox."""
+"""The scheduled flows: the escalation sweep, the outbox and the daily digest."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from typing import Any
 
 from prefect import flow
 
-from followup.orchestration.names import DISPATCH_FLOW, SWEEP_FLOW
+from followup.orchestration.names import DIGEST_FLOW, DISPATCH_FLOW, SWEEP_FLOW
 from followup.tasks.operations import (
     emit_office_events,
     publish_overview,
+    queue_daily_digests,
     run_sweep,
     send_pending,
     wake_stale_runs,
@@ -29,3 +30,11 @@ def escalation_sweep_flow() -> dict[str, Any]:
 def dispatch_outbox_flow() -> dict[str, int]:
     """Gửi các e-mail đang chờ trong hộp thư đi (kể cả thư gửi lại sau lỗi)."""
     return send_pending()
+
+
+@flow(name=DIGEST_FLOW, flow_run_name="Thư tổng hợp")
+def daily_digest_flow() -> dict[str, int]:
+    """Gửi thư tổng hợp: cán bộ điều phối mỗi ngày, lãnh đạo mỗi tuần (không có gì mới thì
+    không gửi)."""
+    queued = queue_daily_digests()
+    return queued | send_pending()

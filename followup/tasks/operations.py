@@ -13,6 +13,7 @@ from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.orchestration.runs import PrefectWaker, repair
 from followup.services.bus import execute
 from followup.services.commands import OpenMeeting
+from followup.services.digests import queue_digests
 from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
 from followup.services.overview import city_overview, overview_markdown
 from followup.services.story import office_story_since
@@ -26,6 +27,7 @@ SWEEP = plain_letters("Đôn đốc các bước bị chậm")
 WAKE = plain_letters("Đánh thức các nhiệm vụ có thay đổi")
 OVERVIEW = plain_letters("Bảng tổng hợp toàn thành phố")
 SEND = plain_letters("Gửi các thông báo đang chờ")
+DIGESTS = plain_letters("Xếp thư tổng hợp")
 EVENTS = plain_letters("Gửi sự kiện chung lên Prefect")
 #: A Prefect variable: the last audit event of no directive already emitted as an event.
 EVENTS_SENT = "followup-su-kien-chung-da-gui"
@@ -80,6 +82,25 @@ def publish_overview() -> int:
         description=f"Tổng hợp ngày {view.as_of:%d/%m/%Y}: {len(view.overdue)} phần việc quá hạn",
     )
     return len(view.overdue)
+
+
+@task(name=DIGESTS, task_run_name=DIGESTS)
+def queue_daily_digests() -> dict[str, int]:
+    """Queue today's digests (each reader once a day, whatever the retries)."""
+    settings = runtime.settings()
+    run = queue_digests(
+        runtime.context(),
+        coordinator_unit=settings.coordinator_unit,
+        leader_weekday=settings.leader_digest_weekday,
+    )
+    logger = get_run_logger()
+    logger.info(
+        "Thư tổng hợp: %d thư xếp gửi, %d người không có gì mới, %d thư đã xếp từ trước.",
+        run.queued,
+        run.quiet,
+        run.already,
+    )
+    return {"digests": run.queued, "quiet": run.quiet}
 
 
 @task(name=SEND, task_run_name=SEND, retries=2, retry_delay_seconds=30)
