@@ -37,6 +37,7 @@ def test_demo_json_summary(tmp_path: Path) -> None:
         "ack_receipt",
         "reminder",
         "escalation",
+        "escalations",
         "progress_request",
         "closure",
         "send_back",
@@ -71,13 +72,20 @@ def test_demo_json_summary(tmp_path: Path) -> None:
     # The mail folder holds exactly what was sent, each a real message with intact Vietnamese.
     files = sorted((out / "mail").glob("*.eml"))
     assert len(files) == summary["emails_sent"]
-    escalations = [
+    # The city leader's escalations come gathered, one e-mail per sweep, each listing items.
+    to_leader = [
         message_from_bytes(f.read_bytes(), policy=policy.default)
         for f in files
-        if f.name.endswith("-escalation.eml")
+        if f.name.endswith("-escalations.eml")
     ]
-    to_leader = [m for m in escalations if "[Đôn đốc cấp 3]" in str(m["Subject"])]
     assert to_leader, "the silent commune reaches the city leader"
+    assert all(str(m["Subject"]).startswith("[Đôn đốc cấp 3]") for m in to_leader)
+    assert not [
+        f
+        for f in files
+        if f.name.endswith("-escalation.eml")
+        and "cấp 3" in str(message_from_bytes(f.read_bytes(), policy=policy.default)["Subject"])
+    ], "no leader escalation goes out alone"
     assert any("Vạn Ninh" in m.get_body(("plain",)).get_content() for m in to_leader)  # type: ignore[union-attr]
 
     # The links of day 1 still open after the month is over (the demo ends on 9 April).

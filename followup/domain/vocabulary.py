@@ -52,6 +52,8 @@ class NoticeKind(StrEnum):
     SEND_BACK = "send_back"
     EXTENSION_DECIDED = "extension_decided"
     DIGEST = "digest"
+    #: A leader's escalations of one sweep, gathered into one e-mail.
+    ESCALATIONS = "escalations"
 
 
 class AuditAction(StrEnum):
@@ -147,6 +149,7 @@ _ENTRIES: list[tuple[Enum, Label]] = [
     (NoticeKind.SEND_BACK, Label("trả lại báo cáo", "report sent back")),
     (NoticeKind.EXTENSION_DECIDED, Label("kết quả xem xét gia hạn", "extension decision")),
     (NoticeKind.DIGEST, Label("thư tổng hợp", "digest")),
+    (NoticeKind.ESCALATIONS, Label("đôn đốc gộp gửi lãnh đạo", "escalations gathered")),
     (AuditAction.MEETING_OPENED, Label("mở cuộc họp", "meeting opened")),
     (AuditAction.DIRECTIVE_CREATED, Label("tạo nhiệm vụ", "directive created")),
     (

@@ -150,6 +150,26 @@ def notify(
     Returns the recipient, or None when the unit has nobody for that role (the caller audits
     it). A notice already queued under the same key is not queued again.
     """
+    prepared = prepare_notice(ctx, uow, assignment, kind, role=role, occasion=occasion, extra=extra)
+    if prepared is None:
+        return None
+    recipient, row = prepared
+    uow.notify(row)
+    return recipient
+
+
+def prepare_notice(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    assignment: Assignment,
+    kind: NoticeKind,
+    *,
+    role: Role,
+    occasion: str,
+    extra: dict[str, Any] | None = None,
+) -> tuple[Recipient, dict[str, Any]] | None:
+    """The notice `notify` would queue, and to whom, without queueing it (the sweep gathers a
+    leader's escalations of a day into one e-mail)."""
     delegation = (
         active_delegation(uow.session, assignment.unit_id, local_date(uow.clock.now()))
         if role is Role.OFFICER
@@ -165,17 +185,14 @@ def notify(
         "acting_for": recipient.acting_for,
     }
     rendered = render(kind, language, context | (extra or {}))
-    uow.notify(
-        notice_row(
-            dedupe_key=f"a{assignment.id}:{kind.value}:{occasion}:{role.value}",
-            kind=kind,
-            language=language,
-            recipient=recipient,
-            rendered=rendered,
-            now=uow.clock.now(),
-            message_id_domain=ctx.message_id_domain,
-            directive_id=assignment.directive_id,
-            assignment_id=assignment.id,
-        )
+    return recipient, notice_row(
+        dedupe_key=f"a{assignment.id}:{kind.value}:{occasion}:{role.value}",
+        kind=kind,
+        language=language,
+        recipient=recipient,
+        rendered=rendered,
+        now=uow.clock.now(),
+        message_id_domain=ctx.message_id_domain,
+        directive_id=assignment.directive_id,
+        assignment_id=assignment.id,
     )
-    return recipient

@@ -8,6 +8,7 @@ action moves the assignment's schedule past `as_of`, and every notice has a uniq
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,8 +23,10 @@ from followup.domain.clock import local_date
 from followup.domain.escalation import DueAction, DueKind, after, plan
 from followup.domain.policy import Role
 from followup.domain.vocabulary import AuditAction, NoticeKind, label
+from followup.notifications.outbox import Recipient, notice_row
+from followup.notifications.render import render
 from followup.services.context import ServiceContext
-from followup.services.notices import notify, recipient_for
+from followup.services.notices import notify, prepare_notice, recipient_for
 from followup.services.queries import assignment_options
 from followup.services.tracking import snapshot
 
@@ -74,19 +77,26 @@ def sweep(
             )
             if not rows:
                 return result
+            gathered = LeaderEscalations()
             for assignment in rows:
-                _apply_due(ctx, uow, assignment, today, result)
+                _apply_due(ctx, uow, assignment, today, result, gathered)
+            gathered.queue(ctx, uow, today)
             uow.commit()
         result.examined += len(rows)
 
 
 def _apply_due(
-    ctx: ServiceContext, uow: UnitOfWork, a: Assignment, today: date, result: SweepResult
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    a: Assignment,
+    today: date,
+    result: SweepResult,
+    gathered: LeaderEscalations,
 ) -> None:
     snap = snapshot(a)
     due = plan(snap, today, ctx.policy, ctx.calendar)
     for action in due.actions:
-        _carry_out(ctx, uow, a, action, today)
+        _carry_out(ctx, uow, a, action, today, gathered)
         snap = after(snap, action, today)
         key = _key(action)
         result.actions[key] += 1
@@ -117,7 +127,12 @@ def _describe(ctx: ServiceContext, action: DueAction) -> str:
 
 
 def _carry_out(
-    ctx: ServiceContext, uow: UnitOfWork, a: Assignment, action: DueAction, today: date
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    a: Assignment,
+    action: DueAction,
+    today: date,
+    gathered: LeaderEscalations,
 ) -> None:
     common = {"directive": a.directive.code, "unit": a.unit.code, "about": action.about}
     kind, role = NoticeKind.REMINDER, Role.OFFICER
@@ -142,7 +157,11 @@ def _carry_out(
             "officer_name": officer.name if officer else "",
         }
         details = common | {"level": action.level, "step": action.step, "role": role.value}
-    sent_to = notify(ctx, uow, a, kind, role=role, occasion=action.key, extra=extra)
+    if role is Role.LEADER:  # gathered: one e-mail per leader for the batch
+        prepared = prepare_notice(ctx, uow, a, kind, role=role, occasion=action.key, extra=extra)
+        sent_to = gathered.add(prepared)
+    else:
+        sent_to = notify(ctx, uow, a, kind, role=role, occasion=action.key, extra=extra)
     uow.record(
         event,
         actor=SWEEP_ACTOR,
@@ -153,3 +172,73 @@ def _carry_out(
         # A delegated officer: the audit names the acting officer and whom they stand in for.
         | ({"acting_for": sent_to.acting_for} if sent_to and sent_to.acting_for else {}),
     )
+
+
+@dataclass
+class LeaderEscalations:
+    """The escalations a sweep batch sends to leaders, gathered into one e-mail per leader
+    (the city leader in charge of five communes would otherwise get one e-mail per late
+    item). Each item keeps its own audit event; the gathered notice is written in the same
+    transaction as those events, under a key made of its items' keys, so every item goes out
+    exactly once, in exactly one e-mail."""
+
+    items: dict[str, list[tuple[Recipient, dict[str, Any]]]] = field(default_factory=dict)
+
+    def add(self, prepared: tuple[Recipient, dict[str, Any]] | None) -> Recipient | None:
+        if prepared is None:
+            return None
+        recipient, _row = prepared
+        self.items.setdefault(recipient.email, []).append(prepared)
+        return recipient
+
+    def queue(self, ctx: ServiceContext, uow: UnitOfWork, today: date) -> None:
+        org_name = ctx.organisation(uow.session)
+        for email, items in self.items.items():
+            recipient = items[0][0]
+            rows = [row for _r, row in items]
+            keys = "\n".join(sorted(row["dedupe_key"] for row in rows))
+            language = ctx.default_language  # the city's language, whatever the units'
+            rendered = render(
+                NoticeKind.ESCALATIONS,
+                language,
+                {
+                    "org_name": org_name,
+                    "recipient_name": recipient.name,
+                    "day": today,
+                    "items": [
+                        {"subject": row["subject"], "text": _item_text(row["body_text"])}
+                        for row in rows
+                    ],
+                    "links": [],
+                },
+            )
+            uow.notify(
+                notice_row(
+                    dedupe_key=f"escalations:{email}:{today.isoformat()}:"
+                    + hashlib.sha256(keys.encode()).hexdigest()[:24],
+                    kind=NoticeKind.ESCALATIONS,
+                    language=language,
+                    recipient=recipient,
+                    rendered=rendered,
+                    now=uow.clock.now(),
+                    message_id_domain=ctx.message_id_domain,
+                )
+            )
+
+
+def _item_text(body: str) -> str:
+    """An escalation's text without its greeting, closing and footer (the gathered e-mail has
+    its own)."""
+    lines = body.strip().splitlines()
+    start = next((i + 1 for i, line in enumerate(lines) if line.startswith(_GREETINGS)), 0)
+    end = next(
+        (i for i, line in enumerate(lines) if i >= start and line.startswith(_CLOSINGS)),
+        len(lines),
+    )
+    # The unit's page link (a leader gets no action buttons) stays with its item.
+    links = [line for line in lines[end:] if line.startswith("- ") and "://" in line]
+    return "\n".join([*lines[start:end], *links]).strip()
+
+
+_GREETINGS = ("Kính gửi", "Dear ")
+_CLOSINGS = ("Trân trọng", "Yours sincerely", "--")

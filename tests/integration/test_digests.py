@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import select
 
-from followup.db.models import Notice
+from followup.db.models import AuditEvent, Notice
 from followup.domain.clock import ManualClock, start_of_local_day
 from followup.domain.status import FourWay
 from followup.services.bus import execute
@@ -152,3 +152,43 @@ def _png_rows(data: bytes) -> list[set[tuple[int, int, int]]]:
             bars.append(colours)  # type: ignore[arg-type]
         inside = is_bar
     return bars
+
+
+def test_a_leaders_escalations_of_a_day_arrive_in_one_email_each_item_once(
+    loaded: ServiceContext, clock: ManualClock, smtp_server: SmtpServer
+) -> None:
+    """Nobody acknowledges: on 19/03 both units of T-01 reach the leader's rung together (T-02's
+    unacknowledged step gave way to its deadline's own ladder on 17/03)."""
+    walk(loaded, clock, date(2021, 3, 18))
+    _dispatch(loaded, _config(smtp_server))
+    before = len(smtp_server.messages)
+    walk(loaded, clock, date(2021, 3, 19))
+    walk(loaded, clock, date(2021, 3, 19))  # a second sweep the same day adds nothing
+    _dispatch(loaded, _config(smtp_server))
+    new = smtp_server.messages[before:]
+    to_leader = [m for m in new if f"<{LEADER}>" in str(m["To"])]
+    assert len(to_leader) == 1
+    [mail] = to_leader
+    assert mail["X-Followup-Kind"] == "escalations"
+    assert str(mail["Subject"]) == (
+        "[Đôn đốc cấp 3] 2 nhiệm vụ chậm cần đồng chí chỉ đạo – ngày 19/03/2021"
+    )
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    for unit in ("UBND xã Hải Tiến", "Phòng Nông nghiệp"):
+        assert unit in text
+    assert text.count("──────── ") == 2
+    assert text.count("Kính gửi") == 1  # one greeting, not one per item
+    assert "Xem các nhiệm vụ của đơn vị: http" in text  # each item keeps the unit's page
+    # The audit keeps one event per item, each naming the leader.
+    with loaded.session_factory() as session:
+        rung = [
+            e
+            for e in session.execute(
+                select(AuditEvent).where(AuditEvent.action == "assignment.escalated")
+            ).scalars()
+            if e.details.get("level") == 3
+        ]
+    assert len(rung) == 2
+    assert {e.details["unit"] for e in rung} == {"xa-hai-tien", "phong-nn"}
+    assert {e.details["recipient"] for e in rung} == {LEADER}
+    assert verify_audit(loaded).ok

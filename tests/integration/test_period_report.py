@@ -28,7 +28,7 @@ from followup.services.commands import (
 )
 from followup.services.context import ServiceContext
 from followup.services.meetings import meeting_from_file
-from followup.services.period_report import Dimension, PeriodReport, period_report
+from followup.services.period_report import Dimension, PeriodReport, events_up_to, period_report
 from followup.services.reports import assignment_dates
 from followup.services.units import load_units_file
 from tests.conftest import DATA
@@ -141,6 +141,13 @@ def test_a_months_figures_do_not_move_when_later_work_is_done(
     assert (row.days_late, row.working_days_late) == (15, 11)
     assert row.escalation_level >= 1
     assert row.last_action == "assignment.escalated"
+
+    # What a progress bar is told: events read, up to all the report reads.
+    seen: list[int] = []
+    period_report(loaded, march, progress=seen.append, batch=4)
+    assert seen == sorted(seen)
+    assert len(seen) > 1
+    assert seen[-1] == events_up_to(loaded, march) == later.events_read
 
     # April: what was in play (Hải Tiến closed in March is left out), as of today (10/04).
     april = period_report(loaded, month_period("2021-04"))

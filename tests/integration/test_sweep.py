@@ -54,10 +54,25 @@ def test_a_silent_unit_climbs_officer_head_leader(
     assert "escalation:escalation:deadline:2021-03-16:L1:officer" in keys
     assert "escalation:escalation:deadline:2021-03-16:L3:leader" not in keys
     walk(loaded, clock, date(2021, 3, 24))
-    recipients = dict(_escalations(loaded))
-    assert recipients["escalation:escalation:deadline:2021-03-16:L3:leader"] == (
-        "phochutich@mongcai.local"
-    )
+    # The leader's rung: audited per item, and the e-mail gathered (one per leader and sweep).
+    with loaded.session_factory() as session:
+        leader_events = [
+            e.details
+            for e in session.execute(
+                select(AuditEvent).where(AuditEvent.action == "assignment.escalated")
+            ).scalars()
+            if e.details.get("level") == 3
+        ]
+        gathered = (
+            session.execute(select(Notice).where(Notice.kind == "escalations")).scalars().all()
+        )
+    deadline = [d for d in leader_events if d["step"] == "deadline:2021-03-16"]
+    assert [(d["unit"], d["recipient"]) for d in deadline] == [
+        ("xa-hai-xuan", "phochutich@mongcai.local")
+    ]
+    assert gathered
+    assert {n.recipient_email for n in gathered} == {"phochutich@mongcai.local"}
+    assert any("T-02" in n.body_text and "Hải Xuân" in n.body_text for n in gathered)
     assert verify_audit(loaded).ok
 
 

@@ -64,8 +64,13 @@ def context(text: str) -> dict[str, Any]:
     }
 
 
+#: The notices about one assignment (the digest and a leader's gathered escalations have their
+#: own contexts and tests below).
+ABOUT_ONE = [k for k in NoticeKind if k not in (NoticeKind.DIGEST, NoticeKind.ESCALATIONS)]
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", list(NoticeKind))
+@pytest.mark.parametrize("kind", ABOUT_ONE)
 def test_every_notice_renders_escaped_and_nfc(kind: NoticeKind, language: str) -> None:
     # Decomposed input (NFD), as some keyboards and PDFs produce: it must come out NFC.
     text = unicodedata.normalize("NFD", "<script>alert(1)</script> kênh mương loại I & II")
@@ -181,9 +186,97 @@ def test_subjects_survive_the_wire_space_for_space(words: list[str]) -> None:
     assert all(len(w) <= 75 for w in re.findall(r"=\?[^?]+\?[bBqQ]\?[^?]*\?=", head))
 
 
-@pytest.mark.parametrize("kind", list(NoticeKind))
+@pytest.mark.parametrize("kind", ABOUT_ONE)
 def test_no_vietnamese_email_shows_a_raw_value(kind: NoticeKind) -> None:
     """(The raw values are English words: only the Vietnamese text can be checked for them.)"""
     mail = render(kind, "vi", context("Nạo vét kênh") | EXTRA.get(kind, {}))
     shown = re.sub(r"<[^>]+>", " ", mail.html)  # what the reader sees, not the markup
     assert raw_values_in(mail.subject + "\n" + mail.text + "\n" + shown) == []
+
+
+def _digest_context(text: str) -> dict[str, Any]:
+    from followup.domain.status import FourWay
+    from followup.domain.vocabulary import label
+
+    return {
+        "org_name": "UBND thành phố Móng Cái",
+        "recipient_name": "Vũ Thị Thu Hà",
+        "audience": "leader",
+        "day": date(2021, 3, 22),
+        "since": date(2021, 3, 15),
+        "until": date(2021, 3, 21),
+        "kinds": [
+            {"key": k.value, "colour": "#000000", "label": label(k), "label_en": label(k, "en")}
+            for k in FourWay
+        ],
+        "rows": [{"name": text, "counts": [1, 0, 2, 3], "total": 6, "rate": "16,7%"}],
+        "totals": {"counts": [1, 0, 2, 3], "total": 6, "rate": "16,7%"},
+        "chart_alt": f"Biểu đồ: {text}",
+        "became_overdue": [
+            {
+                "code": "MC-01",
+                "title": text,
+                "unit": "UBND xã Vạn Ninh",
+                "due_on": date(2021, 3, 16),
+                "days_late": 2,
+                "level": 3,
+            }
+        ],
+        "closed": [
+            {
+                "code": "MC-02",
+                "title": text,
+                "unit": "UBND xã Hải Tiến",
+                "unit_code": "xa-hai-tien",
+                "closed_on": date(2021, 3, 18),
+                "on_time": True,
+                "has_evidence": True,
+            }
+        ],
+        "extensions": [],
+        "chain_seq": 42,
+        "chain_hash": "ab" * 32,
+        "links": [],
+    }
+
+
+def _escalations_context(text: str) -> dict[str, Any]:
+    return {
+        "org_name": "UBND thành phố Móng Cái",
+        "recipient_name": "Vũ Thị Thu Hà",
+        "day": date(2021, 3, 19),
+        "items": [
+            {"subject": f"[Đôn đốc cấp 3] MC-01 – {text}", "text": f"Nội dung {text}"},
+            {"subject": "[Đôn đốc cấp 3] MC-02 – Thu ngân sách", "text": "Nội dung 2"},
+        ],
+        "links": [],
+    }
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    ("kind", "make"),
+    [(NoticeKind.DIGEST, _digest_context), (NoticeKind.ESCALATIONS, _escalations_context)],
+)
+def test_digests_and_gathered_escalations_render_escaped_and_nfc(
+    kind: NoticeKind, make: Any, language: str
+) -> None:
+    text = unicodedata.normalize("NFD", "<script>alert(1)</script> kênh mương loại I & II")
+    mail = render(kind, language, make(text))
+    assert mail.subject
+    assert "\n" not in mail.subject
+    for part in (mail.subject, mail.text, mail.html):
+        assert unicodedata.is_normalized("NFC", part)
+    assert "<script>alert" not in mail.html
+    assert "&lt;script&gt;" in mail.html
+    assert "kênh mương loại I & II" in mail.text
+    if language == "vi":
+        shown = re.sub(r"<[^>]+>", " ", mail.html)
+        assert raw_values_in(mail.subject + "\n" + mail.text + "\n" + shown) == []
+    if kind is NoticeKind.DIGEST:
+        assert 'src="cid:bieu-do@followup"' in mail.html
+        assert "followup audit verify --against " + "ab" * 32 in mail.text
+        assert "followup evidence get MC-02 xa-hai-tien" in mail.text
+    else:
+        assert mail.text.count("MC-0") == 2  # each item listed once
+        assert "Nội dung 2" in mail.text  # then told in detail
