@@ -24,7 +24,14 @@ _STEP_OF_KIND: dict[NoticeKind, LifecycleStep] = {
 _ACK_ESCALATION = f"%:escalation:{StepKind.ACKNOWLEDGEMENT.value}:%"
 
 
-def step_of(kind: NoticeKind, dedupe_key: str) -> LifecycleStep:
+#: Notices of the office, about no one directive's step (sent by the outbox deployment).
+OFFICE_KINDS = frozenset({NoticeKind.DIGEST, NoticeKind.ESCALATIONS})
+
+
+def step_of(kind: NoticeKind, dedupe_key: str) -> LifecycleStep | None:
+    """The lifecycle step a notice belongs to (None: an office notice, no step's)."""
+    if kind in OFFICE_KINDS:
+        return None
     if kind is NoticeKind.ESCALATION:
         ack = f":escalation:{StepKind.ACKNOWLEDGEMENT.value}:" in dedupe_key
         return S.ACKNOWLEDGEMENT if ack else S.PROGRESS

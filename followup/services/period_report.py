@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import func, select
@@ -172,7 +172,7 @@ def period_report(
     """Every view of the period (by unit, meeting, lead unit, field) and its overdue list."""
     as_of = min(period.end, ctx.today())
     chain = chain_mark_before(ctx, period)
-    facts, read = _replay(ctx, chain.seq, progress=progress, batch=batch)
+    facts, read = _replay(ctx, chain.seq, period.ends_before(), progress=progress, batch=batch)
     counted = {
         assignment_id: status
         for assignment_id, fact in facts.items()
@@ -267,7 +267,12 @@ def _counted_status(fact: _Replayed, period: Period, as_of: date) -> FourWay | N
 
 
 def _replay(
-    ctx: ServiceContext, up_to_seq: int, *, progress: Progress | None, batch: int
+    ctx: ServiceContext,
+    up_to_seq: int,
+    ends_before: datetime,
+    *,
+    progress: Progress | None,
+    batch: int,
 ) -> tuple[dict[int, _Replayed], int]:
     """Fold the assignment events up to `up_to_seq` into each assignment's facts."""
     details = AuditEvent.details
@@ -286,6 +291,9 @@ def _replay(
         )
         .where(
             AuditEvent.seq <= up_to_seq,
+            # Both bounds: with a clock that went back (a simulation, a fixed server clock) a
+            # later event can carry an earlier time; the period takes only what it had seen.
+            AuditEvent.occurred_at < ends_before,
             AuditEvent.assignment_id.is_not(None),
             AuditEvent.action.in_([a.value for a in REPLAYED]),
         )

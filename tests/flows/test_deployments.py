@@ -35,7 +35,14 @@ def test_prefect_yaml_is_generated_from_the_definitions() -> None:
         served_schedules = by_name[entry["name"]].schedules
         assert len(schedules) == len(served_schedules)
         for mine, theirs in zip(schedules, served_schedules, strict=True):
-            assert mine["interval"] == theirs.schedule.interval.total_seconds()
+            if "cron" in mine:  # the digest: a time of day, in Vietnam
+                assert (mine["cron"], mine["timezone"]) == (
+                    theirs.schedule.cron,
+                    theirs.schedule.timezone,
+                )
+            else:
+                assert mine["interval"] == theirs.schedule.interval.total_seconds()
+    assert by_name["daily-digest"].schedules, "the digest runs on its own"
 
 
 def test_open_meeting_form_has_vietnamese_fields() -> None:
