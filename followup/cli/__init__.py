@@ -2,7 +2,7 @@
 
 Every error a person can cause is printed as one sentence with a non-zero exit, no traceback.
 The commands live by subject: `actions` (generated from the command registry), `reports`,
-`operations`, `demo`.
+`audit` (and evidence), `operations`, `demo`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 from rich.markup import escape
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from followup.cli import actions, demo, operations, reports
+from followup.cli import actions, audit, demo, operations, reports
 from followup.cli.common import Failed, err
 from followup.domain.errors import FollowupError
 from followup.services.meeting_files import explain
@@ -33,9 +33,9 @@ app.add_typer(operations.db_app, name="db")
 app.add_typer(operations.units_app, name="units")
 app.add_typer(operations.meeting_app, name="meeting")
 app.add_typer(operations.notices_app, name="notices")
-app.add_typer(reports.audit_app, name="audit")
+app.add_typer(audit.audit_app, name="audit")
 app.add_typer(reports.report_app, name="report")
-app.add_typer(reports.evidence_app, name="evidence")
+app.add_typer(audit.evidence_app, name="evidence")
 actions.register(app, {"extension": extension_app, "units": operations.units_app})
 
 

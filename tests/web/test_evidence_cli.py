@@ -1,0 +1,51 @@
+"""Evidence as a coordinator fetches it from the command line: sent through the commune page,
+handed out only while its SHA-256 matches the one the audit recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from followup.services.context import ServiceContext
+from tests.helpers import run_cli, url_of
+from tests.web.conftest import PDF, Web, csrf_of, done_page, post_url_of
+
+
+def test_a_coordinator_gets_the_evidence_only_while_it_matches_the_audit(
+    loaded: ServiceContext, web: Web, tmp_path: Path
+) -> None:
+    page = done_page(loaded, web)
+    posted = web.client.post(
+        post_url_of(page),
+        data={"csrf": csrf_of(page), "note": "Xong"},
+        files={"evidence": ("biên bản nghiệm thu.pdf", PDF, "application/pdf")},
+    )
+    assert posted.status_code == 200, posted.text
+    env = {**os.environ, "FOLLOWUP_EVIDENCE_DIR": str(web.evidence_dir)}
+    url = url_of(loaded)
+    listed = run_cli("evidence", "list", "T-01", "hai tien", url=url, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "biên bản nghiệm thu.pdf" in listed.stdout
+    [event] = web.audit("assignment.reported_done")
+    assert f"sự kiện #{event.seq}" in listed.stdout
+
+    out = tmp_path / "lay-ra"
+    got = run_cli("evidence", "get", "T-01", "xa-hai-tien", "--output", str(out), url=url, env=env)
+    assert got.returncode == 0, got.stderr
+    assert (out / "01-biên bản nghiệm thu.pdf").read_bytes() == PDF
+
+    # The stored file is swapped on disk: it no longer matches the trail and is not handed out.
+    digest = hashlib.sha256(PDF).hexdigest()
+    (web.evidence_dir / digest[:2] / f"{digest}.pdf").write_bytes(PDF + b"% changed")
+    again = tmp_path / "lan-hai"
+    refused = run_cli(
+        "evidence", "get", "T-01", "xa-hai-tien", "--output", str(again), url=url, env=env
+    )
+    assert refused.returncode == 1
+    assert "đã bị thay đổi trên đĩa" in refused.stderr
+    assert f"sự kiện #{event.seq}" in refused.stderr
+    assert not again.exists()
+    missing = run_cli("evidence", "get", "T-02", "xa-hai-xuan", url=url, env=env)
+    assert missing.returncode == 1
+    assert "chưa có tệp minh chứng nào" in missing.stderr
