@@ -50,6 +50,8 @@ from followup.services.report_files import (
     action_text,
 )
 from followup.services.reports import (
+    check_projection,
+    rebuild_projection,
     timeline,
     verify_audit,
 )
@@ -69,18 +71,35 @@ def audit_verify(
         ),
     ] = None,
 ) -> None:
-    """Kiểm tra chuỗi nhật ký không bị sửa, xóa, chèn hay đảo thứ tự."""
+    """Kiểm tra chuỗi nhật ký không bị sửa, xóa, chèn hay đảo thứ tự, và bảng tổng hợp mà
+    các báo cáo đọc vẫn khớp với nhật ký."""
     with context(wake=False) as ctx:
         result = verify_audit(ctx, against)
-    if result.ok:
+        if not result.ok:
+            raise Failed(
+                f"Nhật ký bị can thiệp: {result.reason} (đã kiểm {result.checked} sự kiện)."
+            )
         anchored = (
             f" Mã băm {against} là của sự kiện #{result.anchored_seq}."
             if result.anchored_seq
             else ""
         )
         out.print(f"Nhật ký nguyên vẹn: {result.checked} sự kiện.{anchored}", highlight=False)
-        return
-    raise Failed(f"Nhật ký bị can thiệp: {result.reason} (đã kiểm {result.checked} sự kiện).")
+        check = check_projection(ctx)
+    if not check.ok:
+        raise Failed(
+            f"Bảng tổng hợp của nhật ký (báo cáo đọc bảng này) lệch với nhật ký từ sự kiện "
+            f"#{check.bad_seq}: chạy 'followup audit rebuild' để dựng lại từ nhật ký."
+        )
+    out.print(f"Bảng tổng hợp khớp với nhật ký: {check.checked} bản ghi.", highlight=False)
+
+
+@audit_app.command("rebuild")
+def audit_rebuild() -> None:
+    """Dựng lại từ nhật ký bảng tổng hợp mà các báo cáo đọc (nhật ký không đổi)."""
+    with context(wake=False) as ctx:
+        written = rebuild_projection(ctx)
+    out.print(f"Đã dựng lại bảng tổng hợp từ nhật ký: {written} bản ghi.", highlight=False)
 
 
 @audit_app.command("query")

@@ -84,6 +84,15 @@ By = Annotated[
 #: Above this many events, reading the trail shows a progress bar.
 PROGRESS_ABOVE = 5000
 
+FromTrail = Annotated[
+    bool,
+    typer.Option(
+        "--from-trail",
+        help="Tính lại bằng cách đọc lại toàn bộ nhật ký thay vì bảng tổng hợp của nó (chậm "
+        "hơn, kết quả phải như nhau: dùng để đối chiếu).",
+    ),
+]
+
 
 def period_of(
     ctx: ServiceContext,
@@ -105,14 +114,19 @@ def period_of(
     )
 
 
-def _report(ctx: ServiceContext, period: Period) -> PeriodReport:
-    """The period report, with a progress bar on a terminal when the trail is long."""
+def _report(ctx: ServiceContext, period: Period, *, from_trail: bool) -> PeriodReport:
+    """The period report from the trail's projection; replayed from the trail itself on
+    request, with a progress bar on a terminal when the trail is long."""
+    if not from_trail:
+        return period_report(ctx, period)
     total = events_up_to(ctx, period)
     if total <= PROGRESS_ABOVE or not err.is_terminal:
-        return period_report(ctx, period)
+        return period_report(ctx, period, from_trail=True)
     with Progress(console=err, transient=True) as bar:
         task = bar.add_task("Đọc nhật ký", total=total)
-        return period_report(ctx, period, progress=lambda read: bar.update(task, completed=read))
+        return period_report(
+            ctx, period, from_trail=True, progress=lambda read: bar.update(task, completed=read)
+        )
 
 
 def _footer(report: PeriodReport) -> str:
@@ -135,13 +149,14 @@ def report_status(
     as_of: AsOf = None,
     fmt: FormatOption = Format.table,
     output: Output = None,
+    from_trail: FromTrail = False,
 ) -> None:
     """Thống kê bốn loại tình trạng (hoàn thành đúng hạn, quá hạn, đang thực hiện trong hạn,
     quá hạn) theo đơn vị, cuộc họp, đơn vị chủ trì hoặc lĩnh vực, cho một kỳ hoặc đến một
     ngày. Số liệu tính từ nhật ký như nó đứng ở cuối kỳ, nên kỳ đã qua không đổi."""
     with context(wake=False) as ctx:
         period = period_of(ctx, as_of=as_of, start=start, end=end, month=month, quarter=quarter)
-        report = _report(ctx, period)
+        report = _report(ctx, period, from_trail=from_trail)
         undelivered = undelivered_count(ctx)
         now = ctx.clock.now()
     if fmt is Format.xlsx:
@@ -211,13 +226,14 @@ def report_overdue(
     as_of: AsOf = None,
     fmt: FormatOption = Format.table,
     output: Output = None,
+    from_trail: FromTrail = False,
 ) -> None:
     """Danh sách phần việc quá hạn: nhiệm vụ, đơn vị, hạn ban đầu và hạn sau gia hạn, số ngày
     (và ngày làm việc) quá hạn, cấp đôn đốc đã tới, thao tác cuối (cùng bảng mà Prefect UI
     hiển thị sau mỗi lần đôn đốc). Với một kỳ: các phần việc quá hạn ở cuối kỳ."""
     with context(wake=False) as ctx:
         period = period_of(ctx, as_of=as_of, start=start, end=end, month=month, quarter=quarter)
-        report = _report(ctx, period)
+        report = _report(ctx, period, from_trail=from_trail)
         now = ctx.clock.now()
     if fmt is Format.xlsx:
         _write_bytes(report_workbook(report, generated_at=now), output, report)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from followup.db.models import AuditEvent, AuditHead
+from followup.db.projection import project
 from followup.domain.text import nfc, nfc_deep
 
 GENESIS_HASH = "0" * 64
@@ -72,8 +73,9 @@ def event_hash(event: AuditEvent, prev_hash: str) -> str:
 
 
 def append_events(session: Session, drafts: list[AuditDraft]) -> None:
-    """Append drafts to the chain. Locks the head row: appenders queue here, briefly, at the
-    very end of their transaction (after every other lock they take, so no deadlock)."""
+    """Append drafts to the chain, and their assignments' new versions to the projection.
+    Locks the head row: appenders queue here, briefly, at the very end of their transaction
+    (after every other lock they take, so no deadlock)."""
     head = session.execute(
         select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
     ).scalar_one()
@@ -94,6 +96,7 @@ def append_events(session: Session, drafts: list[AuditDraft]) -> None:
         head.seq = event.seq
         head.hash = event.hash
     session.add_all(events)
+    project(session, events)
 
 
 @dataclass(frozen=True)

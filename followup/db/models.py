@@ -222,6 +222,39 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AssignmentVersion(Base):
+    """The audit trail's projection: an assignment's facts (`domain.replay.AssignmentFacts`)
+    after each event that moved them, valid from that event's number up to (not including) the
+    next one's. Written in the event's own transaction; rebuilt and checked from the trail by
+    `db.projection`. A period report reads the versions valid at its chain mark."""
+
+    __tablename__ = "assignment_versions"
+    __table_args__ = (
+        # The current version of an assignment (the writer's lookup).
+        Index("ix_assignment_versions_current", "assignment_id", "seq_to"),
+        # The versions valid at an event number (the reports' range).
+        Index("ix_assignment_versions_valid", "seq_to", "seq_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(Integer)
+    seq_from: Mapped[int] = mapped_column(Integer)
+    #: The event that superseded it; `db.projection.CURRENT` while none has.
+    seq_to: Mapped[int] = mapped_column(Integer)
+    directive_id: Mapped[int] = mapped_column(Integer)
+    unit_code: Mapped[str] = mapped_column(String(64))
+    assigned_on: Mapped[date] = mapped_column(Date)
+    original_due_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    extension_approved: Mapped[bool] = mapped_column(default=False)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    last_action: Mapped[str] = mapped_column(String(64))
+    last_action_on: Mapped[date | None] = mapped_column(Date)
+
+
 class AuditHead(Base):
     """The chain's tip: one row, locked by each appender so the chain stays a line."""
 

@@ -2,42 +2,33 @@
 stood at the period's end.
 
 Each assignment's dates (given, deadline, extension, completion, closure, cancellation, its
-unit after any reassignment) are replayed from the events recorded up to the end of the
-period's last day, so work done later, an extension approved later or a closure entered later
-never changes a period that has ended. Every report names the event and hash of the chain it
-was computed from: `followup audit verify --against HASH` later proves the chain up to it was
-not rewritten."""
+unit after any reassignment) are those the events recorded up to the end of the period's last
+day tell, so work done later, an extension approved later or a closure entered later never
+changes a period that has ended. They are read from the trail's projection
+(`db.projection`: the versions valid at the period's chain mark, counted by one GROUP BY), or,
+with `from_trail=True`, replayed from the trail itself, which is slower and says the same.
+Every report names the event and hash of the chain it was computed from:
+`followup audit verify --against HASH` later proves the chain up to it was not rewritten."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Subquery, and_, case, func, or_, select
+from sqlalchemy.orm import Session
 
-from followup.db.models import AuditEvent, Directive, Meeting, Unit
+from followup.db.models import AssignmentVersion, AuditEvent, Directive, Meeting, Unit
+from followup.db.projection import facts_of
 from followup.domain.clock import local_date
 from followup.domain.periods import Period, choose_period
-from followup.domain.status import AssignmentDates, FourWay, assignment_status, combined_status
-from followup.domain.vocabulary import AuditAction
+from followup.domain.replay import REPLAYED, AssignmentFacts, apply_event
+from followup.domain.status import FourWay, assignment_status, combined_status
 from followup.services.context import ServiceContext
 from followup.services.reports import UnitStatus
-
-#: The events that move an assignment's four-way dates, its unit or its ladder.
-REPLAYED = (
-    AuditAction.ASSIGNED,
-    AuditAction.REASSIGNED,
-    AuditAction.ACKNOWLEDGED,
-    AuditAction.PROGRESS_REPORTED,
-    AuditAction.REPORTED_DONE,
-    AuditAction.SENT_BACK,
-    AuditAction.CLOSED,
-    AuditAction.CANCELLED,
-    AuditAction.EXTENSION_APPROVED,
-    AuditAction.ESCALATED,
-)
 
 
 class Dimension(StrEnum):
@@ -68,35 +59,6 @@ class ChainMark:
     @property
     def short(self) -> str:
         return self.hash[:16]
-
-
-@dataclass
-class _Replayed:
-    """One assignment's facts as the events up to the period's end tell them."""
-
-    directive_id: int
-    unit: str
-    assigned_on: date
-    original_due_on: date
-    due_on: date
-    extension_approved: bool = False
-    completed_on: date | None = None
-    closed_on: date | None = None
-    cancelled_on: date | None = None
-    escalation_level: int = 0
-    last_action: str = ""
-    last_action_on: date | None = None
-
-    def dates(self) -> AssignmentDates:
-        return AssignmentDates(
-            assigned_on=self.assigned_on,
-            original_due_on=self.original_due_on,
-            due_on=self.due_on,
-            extension_approved=self.extension_approved,
-            completed_on=self.completed_on,
-            closed_on=self.closed_on,
-            cancelled_on=self.cancelled_on,
-        )
 
 
 @dataclass(frozen=True)
@@ -135,6 +97,8 @@ class PeriodReport:
 
 Progress = Callable[[int], None]
 
+_ACTIONS = sorted(a.value for a in REPLAYED)
+
 
 def chain_mark_before(ctx: ServiceContext, period: Period) -> ChainMark:
     """The chain's last event recorded before the period ended."""
@@ -149,15 +113,16 @@ def chain_mark_before(ctx: ServiceContext, period: Period) -> ChainMark:
 
 
 def events_up_to(ctx: ServiceContext, period: Period) -> int:
-    """How many assignment events a report of the period reads (to size a progress bar)."""
+    """How many assignment events a replay of the period reads (to size a progress bar)."""
+    mark = chain_mark_before(ctx, period)
     with ctx.session_factory() as session:
         return session.execute(
             select(func.count())
             .select_from(AuditEvent)
             .where(
-                AuditEvent.occurred_at < period.ends_before(),
+                AuditEvent.seq <= mark.seq,
                 AuditEvent.assignment_id.is_not(None),
-                AuditEvent.action.in_([a.value for a in REPLAYED]),
+                AuditEvent.action.in_(_ACTIONS),
             )
         ).scalar_one()
 
@@ -166,69 +131,158 @@ def period_report(
     ctx: ServiceContext,
     period: Period,
     *,
+    views: tuple[Dimension, ...] = tuple(Dimension),
+    overdue: bool = True,
+    from_trail: bool = False,
     progress: Progress | None = None,
     batch: int = 5000,
 ) -> PeriodReport:
-    """Every view of the period (by unit, meeting, lead unit, field) and its overdue list."""
+    """The period's views (by unit, meeting, lead unit, field) and its overdue list, read from
+    the trail's projection, or replayed from the trail itself (`from_trail`, `progress`)."""
     as_of = min(period.end, ctx.today())
     chain = chain_mark_before(ctx, period)
-    facts, read = _replay(ctx, chain.seq, period.ends_before(), progress=progress, batch=batch)
-    counted = {
-        assignment_id: status
-        for assignment_id, fact in facts.items()
-        if (status := _counted_status(fact, period, as_of)) is not None
-    }
+    report = PeriodReport(period=period, as_of=as_of, chain=chain)
     with ctx.session_factory() as session:
         units: dict[str, str] = dict(session.execute(select(Unit.code, Unit.name)).all())
-        wanted = sorted({facts[a].directive_id for a in counted})
-        directives = {
-            row.id: row
-            for chunk in (wanted[i : i + 500] for i in range(0, len(wanted), 500))
-            for row in session.execute(
-                select(
-                    Directive.id,
-                    Directive.code,
-                    Directive.title,
-                    Directive.field,
-                    Meeting.code.label("meeting_code"),
-                    Meeting.title.label("meeting_title"),
-                    Unit.code.label("lead_code"),
-                    Unit.name.label("lead_name"),
-                )
-                .join(Meeting, Meeting.id == Directive.meeting_id)
-                .join(Unit, Unit.id == Directive.lead_unit_id)
-                .where(Directive.id.in_(chunk))
-            )
-        }
-    report = PeriodReport(period=period, as_of=as_of, chain=chain, events_read=read)
-    by_unit: dict[str, UnitStatus] = {}
-    for assignment_id, status in counted.items():
-        code = facts[assignment_id].unit
-        by_unit.setdefault(code, UnitStatus(code, units.get(code, code))).counts[status] += 1
-    report.views[Dimension.UNIT] = sorted(by_unit.values(), key=lambda r: r.unit_code)
+        if from_trail:
+            facts, report.events_read = _replay(session, chain.seq, progress=progress, batch=batch)
+            _fill_from_facts(ctx, session, report, facts, units, views, overdue)
+        else:
+            _fill_from_projection(ctx, session, report, units, views, overdue)
+    report.overdue.sort(key=lambda r: (r.due_on, r.directive_code, r.unit_name))
+    return report
 
-    per_directive: dict[int, list[FourWay]] = {}
-    for assignment_id, status in counted.items():
-        per_directive.setdefault(facts[assignment_id].directive_id, []).append(status)
-    keys: dict[Dimension, Callable[[int], tuple[str, str]]] = {
-        Dimension.MEETING: lambda d: (directives[d].meeting_code, directives[d].meeting_title),
-        Dimension.LEAD: lambda d: (directives[d].lead_code, directives[d].lead_name),
-        Dimension.FIELD: lambda d: (directives[d].field or "", directives[d].field or NO_FIELD),
-    }
-    for dimension, key_of in keys.items():
+
+def status_by_unit(ctx: ServiceContext, as_of: date) -> list[UnitStatus]:
+    """The four-way by unit as of a day (units with nothing counted are left out)."""
+    period = choose_period(today=ctx.today(), end=as_of)
+    return period_report(ctx, period, views=(Dimension.UNIT,), overdue=False).views[Dimension.UNIT]
+
+
+#: The four-way as a rank: a directive's combined status is its assignments' highest rank (done
+#: only when all are done, late if one was late; otherwise overdue if one is overdue).
+RANKED = (FourWay.DONE_ON_TIME, FourWay.DONE_LATE, FourWay.OPEN_ON_TIME, FourWay.OVERDUE)
+
+
+def _counted(period: Period, as_of: date, mark: int) -> Subquery:
+    """The versions valid at `mark` that count in the period, each with its four-way rank
+    (`domain.status.assignment_status`, written as SQL)."""
+    v = AssignmentVersion
+    deadline = case((v.extension_approved, v.due_on), else_=v.original_due_on)
+    closed = and_(v.closed_on.is_not(None), v.closed_on <= as_of)
+    rank = case(
+        (and_(closed, func.coalesce(v.completed_on, v.closed_on) <= deadline), 0),
+        (closed, 1),
+        (deadline >= as_of, 2),
+        else_=3,
+    )
+    where = [
+        v.seq_from <= mark,
+        v.seq_to > mark,
+        v.assigned_on <= as_of,
+        or_(v.cancelled_on.is_(None), v.cancelled_on > as_of),
+    ]
+    if period.start is not None:  # closed before the period began: not in play
+        where.append(or_(v.closed_on.is_(None), v.closed_on >= period.start))
+    return select(v.id, v.directive_id, v.unit_code, rank.label("rank")).where(*where).subquery()
+
+
+def _view_keys(dimension: Dimension) -> tuple[Any, Any]:
+    """The code and name columns a directive view groups by."""
+    if dimension is Dimension.MEETING:
+        return Meeting.code, Meeting.title
+    if dimension is Dimension.LEAD:
+        return Unit.code, Unit.name
+    return Directive.field, Directive.field
+
+
+def _fill_from_projection(
+    ctx: ServiceContext,
+    session: Session,
+    report: PeriodReport,
+    units: dict[str, str],
+    views: tuple[Dimension, ...],
+    overdue: bool,
+) -> None:
+    counted = _counted(report.period, report.as_of, report.chain.seq)
+    if Dimension.UNIT in views:
         rows: dict[str, UnitStatus] = {}
-        for directive_id, statuses in per_directive.items():
-            combined = combined_status(statuses)
-            if combined is None:  # pragma: no cover - every list holds a counted status
-                continue
-            code, name = key_of(directive_id)
-            rows.setdefault(code, UnitStatus(code, name)).counts[combined] += 1
-        report.views[dimension] = sorted(rows.values(), key=lambda r: r.unit_code)
-
-    for assignment_id, status in counted.items():
-        fact = facts[assignment_id]
-        if status is not FourWay.OVERDUE or fact.completed_on is not None:
+        for code, rank, count in session.execute(
+            select(counted.c.unit_code, counted.c.rank, func.count()).group_by(
+                counted.c.unit_code, counted.c.rank
+            )
+        ):
+            rows.setdefault(code, UnitStatus(code, units.get(code, code))).counts[RANKED[rank]] += (
+                count
+            )
+        report.views[Dimension.UNIT] = sorted(rows.values(), key=lambda r: r.unit_code)
+    per_directive = (
+        select(counted.c.directive_id, func.max(counted.c.rank).label("rank"))
+        .group_by(counted.c.directive_id)
+        .subquery()
+    )
+    for dimension in views:
+        if dimension is Dimension.UNIT:
             continue
+        code_column, name_column = _view_keys(dimension)
+        query = (
+            select(code_column, name_column, per_directive.c.rank, func.count())
+            .select_from(per_directive)
+            .join(Directive, Directive.id == per_directive.c.directive_id)
+            .join(Meeting, Meeting.id == Directive.meeting_id)
+            .join(Unit, Unit.id == Directive.lead_unit_id)
+            .group_by(code_column, name_column, per_directive.c.rank)
+        )
+        grouped: dict[str, UnitStatus] = {}
+        for code, name, rank, count in session.execute(query):
+            key = code or ""
+            label = name or NO_FIELD
+            grouped.setdefault(key, UnitStatus(key, label)).counts[RANKED[rank]] += count
+        report.views[dimension] = sorted(grouped.values(), key=lambda r: r.unit_code)
+    if overdue:
+        late = session.scalars(
+            select(AssignmentVersion).where(
+                AssignmentVersion.id.in_(select(counted.c.id).where(counted.c.rank == 3)),
+                AssignmentVersion.completed_on.is_(None),
+            )
+        ).all()
+        facts = [facts_of(v) for v in late]
+        _add_overdue(ctx, session, report, facts, units)
+
+
+def _directive_rows(session: Session, wanted: Iterable[int]) -> dict[int, Any]:
+    ids = sorted(set(wanted))
+    return {
+        row.id: row
+        for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500))
+        for row in session.execute(
+            select(
+                Directive.id,
+                Directive.code,
+                Directive.title,
+                Directive.field,
+                Meeting.code.label("meeting_code"),
+                Meeting.title.label("meeting_title"),
+                Unit.code.label("lead_code"),
+                Unit.name.label("lead_name"),
+            )
+            .join(Meeting, Meeting.id == Directive.meeting_id)
+            .join(Unit, Unit.id == Directive.lead_unit_id)
+            .where(Directive.id.in_(chunk))
+        )
+    }
+
+
+def _add_overdue(
+    ctx: ServiceContext,
+    session: Session,
+    report: PeriodReport,
+    late: list[AssignmentFacts],
+    units: dict[str, str],
+) -> None:
+    directives = _directive_rows(session, (f.directive_id for f in late))
+    as_of = report.as_of
+    for fact in late:
         d = directives[fact.directive_id]
         deadline = fact.dates().deadline
         report.overdue.append(
@@ -246,16 +300,60 @@ def period_report(
                 last_action_on=fact.last_action_on,
             )
         )
-    report.overdue.sort(key=lambda r: (r.due_on, r.directive_code, r.unit_name))
-    return report
 
 
-def status_by_unit(ctx: ServiceContext, as_of: date) -> list[UnitStatus]:
-    """The four-way by unit as of a day (units with nothing counted are left out)."""
-    return period_report(ctx, choose_period(today=ctx.today(), end=as_of)).views[Dimension.UNIT]
+def _fill_from_facts(
+    ctx: ServiceContext,
+    session: Session,
+    report: PeriodReport,
+    facts: dict[int, AssignmentFacts],
+    units: dict[str, str],
+    views: tuple[Dimension, ...],
+    overdue: bool,
+) -> None:
+    """The same views, computed in Python from replayed facts (the projection's check)."""
+    counted = {
+        assignment_id: status
+        for assignment_id, fact in facts.items()
+        if (status := _counted_status(fact, report.period, report.as_of)) is not None
+    }
+    directives = _directive_rows(session, (facts[a].directive_id for a in counted))
+    if Dimension.UNIT in views:
+        by_unit: dict[str, UnitStatus] = {}
+        for assignment_id, status in counted.items():
+            code = facts[assignment_id].unit
+            by_unit.setdefault(code, UnitStatus(code, units.get(code, code))).counts[status] += 1
+        report.views[Dimension.UNIT] = sorted(by_unit.values(), key=lambda r: r.unit_code)
+
+    per_directive: dict[int, list[FourWay]] = {}
+    for assignment_id, status in counted.items():
+        per_directive.setdefault(facts[assignment_id].directive_id, []).append(status)
+    keys: dict[Dimension, Callable[[int], tuple[str, str]]] = {
+        Dimension.MEETING: lambda d: (directives[d].meeting_code, directives[d].meeting_title),
+        Dimension.LEAD: lambda d: (directives[d].lead_code, directives[d].lead_name),
+        Dimension.FIELD: lambda d: (directives[d].field or "", directives[d].field or NO_FIELD),
+    }
+    for dimension, key_of in keys.items():
+        if dimension not in views:
+            continue
+        rows: dict[str, UnitStatus] = {}
+        for directive_id, statuses in per_directive.items():
+            combined = combined_status(statuses)
+            if combined is None:  # pragma: no cover - every list holds a counted status
+                continue
+            code, name = key_of(directive_id)
+            rows.setdefault(code, UnitStatus(code, name)).counts[combined] += 1
+        report.views[dimension] = sorted(rows.values(), key=lambda r: r.unit_code)
+    if overdue:
+        late = [
+            facts[a]
+            for a, status in counted.items()
+            if status is FourWay.OVERDUE and facts[a].completed_on is None
+        ]
+        _add_overdue(ctx, session, report, late, units)
 
 
-def _counted_status(fact: _Replayed, period: Period, as_of: date) -> FourWay | None:
+def _counted_status(fact: AssignmentFacts, period: Period, as_of: date) -> FourWay | None:
     """The assignment's status at the period's end, if it was in play during the period (given
     by its end, and not closed or cancelled before it began)."""
     if period.start is not None:
@@ -267,88 +365,39 @@ def _counted_status(fact: _Replayed, period: Period, as_of: date) -> FourWay | N
 
 
 def _replay(
-    ctx: ServiceContext,
+    session: Session,
     up_to_seq: int,
-    ends_before: datetime,
     *,
     progress: Progress | None,
     batch: int,
-) -> tuple[dict[int, _Replayed], int]:
+) -> tuple[dict[int, AssignmentFacts], int]:
     """Fold the assignment events up to `up_to_seq` into each assignment's facts."""
-    details = AuditEvent.details
     query = (
         select(
             AuditEvent.action,
             AuditEvent.occurred_at,
             AuditEvent.assignment_id,
             AuditEvent.directive_id,
-            details["unit"].as_string(),
-            details["to_unit"].as_string(),
-            details["due_on"].as_string(),
-            details["new_due_on"].as_string(),
-            details["completed_on"].as_string(),
-            details["level"].as_integer(),
+            AuditEvent.details,
         )
         .where(
             AuditEvent.seq <= up_to_seq,
-            # Both bounds: with a clock that went back (a simulation, a fixed server clock) a
-            # later event can carry an earlier time; the period takes only what it had seen.
-            AuditEvent.occurred_at < ends_before,
             AuditEvent.assignment_id.is_not(None),
-            AuditEvent.action.in_([a.value for a in REPLAYED]),
+            AuditEvent.action.in_(_ACTIONS),
         )
         .order_by(AuditEvent.seq)
         .execution_options(yield_per=batch)
     )
-    facts: dict[int, _Replayed] = {}
+    facts: dict[int, AssignmentFacts] = {}
     read = 0
-    with ctx.session_factory() as session:
-        for rows in session.execute(query).partitions():
-            for action, at, *rest in rows:
-                _apply(facts, action, local_date(at), *rest)
-            read += len(rows)
-            if progress is not None:
-                progress(read)
+    for rows in session.execute(query).partitions():
+        for action, at, assignment_id, directive_id, details in rows:
+            after = apply_event(
+                facts.get(assignment_id), action, local_date(at), directive_id or 0, details
+            )
+            if after is not None:
+                facts[assignment_id] = after
+        read += len(rows)
+        if progress is not None:
+            progress(read)
     return facts, read
-
-
-def _apply(
-    facts: dict[int, _Replayed],
-    action: str,
-    day: date,
-    assignment_id: int,
-    directive_id: int,
-    unit: str | None,
-    to_unit: str | None,
-    due: str | None,
-    new_due: str | None,
-    done: str | None,
-    level: int | None,
-) -> None:
-    if action == AuditAction.ASSIGNED:
-        deadline = date.fromisoformat(due) if due else day
-        facts[assignment_id] = _Replayed(directive_id, unit or "", day, deadline, deadline)
-    fact = facts.get(assignment_id)
-    if fact is None:  # an event of an assignment given before the trail began: not counted
-        return
-    fact.last_action, fact.last_action_on = action, day
-    if action == AuditAction.REASSIGNED:
-        # The new unit takes the work from the start; the deadline stays (as `restart` does).
-        fact.unit = to_unit or fact.unit
-        fact.assigned_on = day
-        fact.completed_on = None
-        fact.escalation_level = 0
-    elif action == AuditAction.REPORTED_DONE:
-        fact.completed_on = day
-    elif action == AuditAction.SENT_BACK:
-        fact.completed_on = None
-    elif action == AuditAction.CLOSED:
-        fact.closed_on = day
-        fact.completed_on = date.fromisoformat(done) if done else fact.completed_on or day
-    elif action == AuditAction.CANCELLED:
-        fact.cancelled_on = day
-    elif action == AuditAction.EXTENSION_APPROVED and new_due:
-        fact.due_on = date.fromisoformat(new_due)
-        fact.extension_approved = True
-    elif action == AuditAction.ESCALATED and level:
-        fact.escalation_level = max(fact.escalation_level, level)

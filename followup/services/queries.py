@@ -4,7 +4,7 @@ will touch; a directive's version."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from followup.db.models import Assignment, AuditEvent, Directive, FlowInput, Unit
@@ -79,7 +79,8 @@ def get_directive(session: Session, code: str, *, for_update: bool = False) -> D
     query = (
         select(Directive)
         .where(Directive.code == code)
-        .options(selectinload(Directive.meeting), selectinload(Directive.lead_unit))
+        # Many-to-one: joined in the same query (one round trip, not three).
+        .options(joinedload(Directive.meeting), joinedload(Directive.lead_unit))
     )
     if for_update:
         query = query.with_for_update(of=Directive)

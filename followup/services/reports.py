@@ -9,15 +9,18 @@ from typing import Any
 
 from sqlalchemy import select
 
-from followup.db.audit import VerifyResult, verify_chain
+from followup.db import projection
+from followup.db.audit import HEAD_ID, VerifyResult, verify_chain
 from followup.db.models import (
     Assignment,
     AuditEvent,
+    AuditHead,
     Directive,
     ExtensionRequest,
     Meeting,
     Unit,
 )
+from followup.db.projection import ProjectionCheck
 from followup.domain.clock import local_date, local_date_or_none
 from followup.domain.errors import ValidationError
 from followup.domain.escalation import StepKind
@@ -81,13 +84,19 @@ def timeline(ctx: ServiceContext, directive_code: str) -> tuple[Directive, list[
     with ctx.session_factory() as session:
         directive = get_directive(session, directive_code)
         events = session.execute(
-            select(AuditEvent)
+            select(
+                AuditEvent.seq,
+                AuditEvent.occurred_at,
+                AuditEvent.actor,
+                AuditEvent.action,
+                AuditEvent.details,
+            )
             .where(AuditEvent.directive_id == directive.id)
             .order_by(AuditEvent.seq)
-        ).scalars()
+        )
         return directive, [
-            TimelineEntry(e.seq, e.occurred_at, e.actor, e.action, e.details.get("unit"), e.details)
-            for e in events
+            TimelineEntry(seq, at, actor, action, details.get("unit"), details)
+            for seq, at, actor, action, details in events
         ]
 
 
@@ -101,6 +110,22 @@ def verify_audit(ctx: ServiceContext, against: str | None = None) -> VerifyResul
             )
     with ctx.session_factory() as session:
         return verify_chain(session, against=against)
+
+
+def check_projection(ctx: ServiceContext) -> ProjectionCheck:
+    """The reports' projection of the trail, compared with the trail version by version."""
+    with ctx.session_factory() as session:
+        return projection.verify(session)
+
+
+def rebuild_projection(ctx: ServiceContext) -> int:
+    """Rebuild the reports' projection from the trail, holding the chain's head so that no
+    event is appended meanwhile; returns the versions written."""
+    with ctx.session_factory.begin() as session:
+        session.execute(
+            select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
+        ).scalar_one()
+        return projection.rebuild(session)
 
 
 @dataclass(frozen=True)

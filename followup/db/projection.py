@@ -1,0 +1,197 @@
+"""The audit trail's projection: `assignment_versions`, each assignment's facts after each event
+that moved them (`domain.replay`), so a period report is one GROUP BY over the versions valid at
+its chain mark instead of a replay of the whole trail.
+
+The trail stays the truth: the projection is written in the same transaction as its events
+(`project`, called by `db.audit.append_events`), can be rebuilt from the trail (`rebuild`) and
+is checked against it (`verify`), version by version."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from followup.db.models import AssignmentVersion, AuditEvent
+from followup.domain.clock import local_date
+from followup.domain.replay import REPLAYED, AssignmentFacts, apply_event
+
+#: `seq_to` of a version no event has superseded yet (the largest 32-bit integer: one range
+#: condition, `seq_to > mark`, finds the versions valid at a mark, current ones included).
+CURRENT = 2**31 - 1
+
+_ACTIONS = sorted(a.value for a in REPLAYED)
+
+Progress = Callable[[int], None]
+
+
+def facts_of(version: AssignmentVersion) -> AssignmentFacts:
+    return AssignmentFacts(
+        directive_id=version.directive_id,
+        unit=version.unit_code,
+        assigned_on=version.assigned_on,
+        original_due_on=version.original_due_on,
+        due_on=version.due_on,
+        extension_approved=version.extension_approved,
+        completed_on=version.completed_on,
+        closed_on=version.closed_on,
+        cancelled_on=version.cancelled_on,
+        escalation_level=version.escalation_level,
+        last_action=version.last_action,
+        last_action_on=version.last_action_on,
+    )
+
+
+def _values(assignment_id: int, seq_from: int, facts: AssignmentFacts) -> dict[str, Any]:
+    return {
+        "assignment_id": assignment_id,
+        "seq_from": seq_from,
+        "seq_to": CURRENT,
+        "directive_id": facts.directive_id,
+        "unit_code": facts.unit,
+        "assigned_on": facts.assigned_on,
+        "original_due_on": facts.original_due_on,
+        "due_on": facts.due_on,
+        "extension_approved": facts.extension_approved,
+        "completed_on": facts.completed_on,
+        "closed_on": facts.closed_on,
+        "cancelled_on": facts.cancelled_on,
+        "escalation_level": facts.escalation_level,
+        "last_action": facts.last_action,
+        "last_action_on": facts.last_action_on,
+    }
+
+
+def project(session: Session, events: list[AuditEvent]) -> None:
+    """Add the versions these (new, in-order) events make. The caller holds the audit head's
+    lock, so no other writer moves the same assignments meanwhile."""
+    moving = [
+        (e, e.assignment_id) for e in events if e.assignment_id is not None and e.action in REPLAYED
+    ]
+    if not moving:
+        return
+    ids = sorted({assignment_id for _, assignment_id in moving})
+    current: dict[int, AssignmentVersion] = {}
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        current.update(
+            (v.assignment_id, v)
+            for v in session.scalars(
+                select(AssignmentVersion).where(
+                    AssignmentVersion.assignment_id.in_(chunk),
+                    AssignmentVersion.seq_to == CURRENT,
+                )
+            )
+        )
+    for event, assignment_id in moving:
+        prior = current.get(assignment_id)
+        facts = apply_event(
+            facts_of(prior) if prior is not None else None,
+            event.action,
+            local_date(event.occurred_at),
+            event.directive_id or 0,
+            event.details,
+        )
+        if facts is None:
+            continue
+        if prior is not None:
+            prior.seq_to = event.seq
+        version = AssignmentVersion(**_values(assignment_id, event.seq, facts))
+        session.add(version)
+        current[assignment_id] = version
+
+
+def _trail_versions(session: Session, batch: int) -> Iterator[dict[str, Any]]:
+    """Every version the trail's events make, in event order (`seq_to` left CURRENT)."""
+    query = (
+        select(
+            AuditEvent.seq,
+            AuditEvent.occurred_at,
+            AuditEvent.action,
+            AuditEvent.assignment_id,
+            AuditEvent.directive_id,
+            AuditEvent.details,
+        )
+        .where(AuditEvent.assignment_id.is_not(None), AuditEvent.action.in_(_ACTIONS))
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=batch)
+    )
+    facts: dict[int, AssignmentFacts] = {}
+    for seq, at, action, assignment_id, directive_id, details in session.execute(query):
+        after = apply_event(
+            facts.get(assignment_id), action, local_date(at), directive_id or 0, details
+        )
+        if after is None:
+            continue
+        facts[assignment_id] = after
+        yield _values(assignment_id, seq, after)
+
+
+def rebuild(session: Session, *, batch: int = 5000, progress: Progress | None = None) -> int:
+    """Replace the projection with the fold of the whole trail; returns the versions written."""
+    session.execute(delete(AssignmentVersion))
+    last: dict[int, dict[str, Any]] = {}  # each assignment's newest version, its end unknown
+    pending: list[dict[str, Any]] = []
+    written = 0
+
+    def flush() -> None:
+        nonlocal written
+        session.execute(insert(AssignmentVersion), pending)
+        written += len(pending)
+        pending.clear()
+        if progress is not None:
+            progress(written)
+
+    for values in _trail_versions(session, batch):
+        prior = last.get(values["assignment_id"])
+        if prior is not None:
+            prior["seq_to"] = values["seq_from"]
+            pending.append(prior)
+            if len(pending) >= batch:
+                flush()
+        last[values["assignment_id"]] = values
+    pending.extend(last.values())
+    if pending:
+        flush()
+    return written
+
+
+@dataclass(frozen=True)
+class ProjectionCheck:
+    ok: bool
+    checked: int
+    #: The event whose version differs from the trail's, is missing or is extra.
+    bad_seq: int | None = None
+
+
+def verify(session: Session, *, batch: int = 5000) -> ProjectionCheck:
+    """Compare the stored versions with the fold of the trail, in event order, and check that
+    each version ends where the next version of its assignment begins."""
+    stored = session.execute(
+        select(AssignmentVersion)
+        .order_by(AssignmentVersion.seq_from)
+        .execution_options(yield_per=batch)
+    ).scalars()
+    ends: dict[int, tuple[int, int]] = {}  # assignment -> (its newest version's seq_from, seq_to)
+    checked = 0
+    for want in _trail_versions(session, batch):
+        have = next(stored, None)
+        if have is None:
+            return ProjectionCheck(False, checked, want["seq_from"])
+        found = _values(have.assignment_id, have.seq_from, facts_of(have))
+        if found != want:
+            return ProjectionCheck(False, checked, min(want["seq_from"], have.seq_from))
+        before = ends.get(have.assignment_id)
+        if before is not None and before[1] != have.seq_from:
+            return ProjectionCheck(False, checked, before[0])
+        ends[have.assignment_id] = (have.seq_from, have.seq_to)
+        checked += 1
+    extra = next(stored, None)
+    if extra is not None:
+        return ProjectionCheck(False, checked, extra.seq_from)
+    for seq_from, seq_to in ends.values():
+        if seq_to != CURRENT:
+            return ProjectionCheck(False, checked, seq_from)
+    return ProjectionCheck(True, checked)
