@@ -95,6 +95,15 @@ class Settings(BaseSettings):
         description="The coordinating unit (the city office) whose officer and head get the "
         "daily digest; none: only leaders get digests.",
     )
+    flood_season_starts: str = Field(
+        default="31/05",
+        pattern=r"^\s*\d{1,2}/\d{1,2}\s*$",
+        description="The day (dd/mm) a drafted “trước mùa mưa bão” deadline falls on.",
+    )
+    draft_default_deadline: str = Field(
+        default="30 ngày làm việc",
+        description="The deadline a drafted directive gets when its text names none (flagged).",
+    )
     schedules_enabled: bool = Field(
         default=True, description="Off in tests and the demo, which drive sweeps themselves."
     )

@@ -2,7 +2,7 @@
 
 Every error a person can cause is printed as one sentence with a non-zero exit, no traceback.
 The commands live by subject: `actions` (generated from the command registry), `reports`,
-`audit` (and evidence), `operations`, `demo`.
+`audit` (and evidence), `operations`, `intake` (drafting a meeting from its notice), `demo`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ from pydantic import ValidationError as PydanticValidationError
 from rich.markup import escape
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from followup.cli import actions, audit, demo, operations, reports
+from followup.cli import (
+    actions,
+    audit,
+    demo,
+    intake,  # noqa: F401 - adds `meeting draft` to the meeting commands
+    operations,
+    reports,
+)
 from followup.cli.common import Failed, err
 from followup.domain.errors import FollowupError
 from followup.services.meeting_files import explain
@@ -31,7 +38,7 @@ for sub in (operations.app, reports.app, demo.app):
 app.add_typer(extension_app, name="extension")
 app.add_typer(operations.db_app, name="db")
 app.add_typer(operations.units_app, name="units")
-app.add_typer(operations.meeting_app, name="meeting")
+app.add_typer(operations.meeting_app, name="meeting")  # with intake's `draft`
 app.add_typer(operations.notices_app, name="notices")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(reports.report_app, name="report")

@@ -28,3 +28,16 @@ def fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
     letters = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     return " ".join("".join(c if c.isalnum() else " " for c in letters).split())
+
+
+def _fold_char(char: str) -> str:
+    if char in "đĐ":
+        return "d"
+    base = unicodedata.normalize("NFD", char)[:1].lower()
+    return base if len(base) == 1 else char
+
+
+def fold_aligned(value: str) -> str:
+    """`value` (NFC) lower case without diacritics, one character for one character, so a
+    match found in the folded text is at the same place in the original."""
+    return "".join(_fold_char(c) for c in value)

@@ -19,6 +19,7 @@ from followup.domain.vocabulary import AuditAction, NoticeKind
 from followup.services.change import AssignmentView, Receipt, changing, clean_text, view_of
 from followup.services.commands import Assign, OpenMeeting, Reassign
 from followup.services.context import ServiceContext
+from followup.services.drafting import REVIEW_MARK, review_marks
 from followup.services.meeting_files import DirectiveInput, MeetingFile, parse_toml_file
 from followup.services.notices import notify
 from followup.services.queries import get_directive, get_unit
@@ -34,7 +35,17 @@ class OpenedMeeting:
 
 def meeting_from_file(path: Path, *, actor: str) -> OpenMeeting:
     """The command that opens the meeting a TOML file describes (refused in one sentence
-    naming the file if it does not parse)."""
+    naming the file if it does not parse, or if it is a draft still carrying review marks)."""
+    try:
+        marks = review_marks(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        marks = []  # parse_toml_file says why it cannot be read
+    if marks:
+        shown = ", ".join(str(n) for n in marks[:8]) + (", …" if len(marks) > 8 else "")
+        raise ValidationError(
+            f"Tệp {path} là bản nháp còn {len(marks)} chỗ cần kiểm tra (dòng {shown}): xem "
+            f"từng chỗ có dấu '{REVIEW_MARK}', sửa nếu cần rồi xoá dấu; chưa gửi gì."
+        )
     parsed: MeetingFile = parse_toml_file(path, MeetingFile)
     return OpenMeeting(meeting=parsed, source=str(path), actor=actor)
 

@@ -1,0 +1,235 @@
+"""Drafting a meeting from its conclusion notice: the Móng Cái article of 9/3/2021 (the seed,
+copied into tests/data/notices), texts written in the shapes real notices take, and any text
+at all (property tests): the drafter never crashes, and its draft always loads once the
+reviewer removes the marks."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter
+
+from followup.domain.text import fold
+from followup.services.drafting import (
+    REVIEW_MARK,
+    Draft,
+    KnownUnit,
+    draft_meeting,
+    draft_toml,
+    review_marks,
+)
+from followup.services.meeting_files import MeetingFile
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTICES = ROOT / "tests" / "data" / "notices"
+UNITS_FILE = ROOT / "followup" / "demo" / "data" / "units.toml"
+UNITS = [
+    KnownUnit(u["code"], u["name"], u["kind"])
+    for u in tomllib.loads(UNITS_FILE.read_text(encoding="utf-8"))["unit"]
+]
+COMMUNES = {u.code for u in UNITS if u.kind == "commune"}
+DEPARTMENTS = {u.code for u in UNITS if u.kind == "department"}
+BY_NAME = {u.name: u.code for u in UNITS}
+
+
+def _draft(text: str, **kw: object) -> Draft:
+    return draft_meeting(text, UNITS, code="MC", fallback_unit="vp-hdnd-ubnd", **kw)  # type: ignore[arg-type]
+
+
+def _reviewed(toml_text: str) -> str:
+    """What the reviewer does last: remove every review mark."""
+    return re.sub(rf"\s*{re.escape(REVIEW_MARK)}.*$", "", toml_text, flags=re.MULTILINE)
+
+
+def _loads(draft: Draft) -> MeetingFile:
+    text = draft_toml(draft, UNITS, source="notice.txt")
+    assert review_marks(_reviewed(text)) == []
+    return TypeAdapter(MeetingFile).validate_python(tomllib.loads(_reviewed(text)))
+
+
+#: What the Móng Cái conclusion asks of the five communes (the issue's list), by words of
+#: the directive's own text (folded).
+SEED_TOPICS = {
+    "canals and dikes": ("kenh muong", "de bien"),
+    "schools": ("truong hoc",),
+    "fish fry": ("tha giong",),
+    "business and markets": ("kinh doanh", "cho xa"),
+    "food safety": ("attp",),
+    "land clearance and management": ("gpmb", "quan ly dat dai"),
+    "illegal fishing, mining, encroachment": (
+        "khai thac thuy san trai phep",
+        "khoang san",
+        "lan chiem",
+    ),
+    "election security": ("bau cu",),
+    "budget collection": ("thu ngan sach",),
+    "economic census": ("tong dieu tra kinh te",),
+    "clean water": ("nuoc sach",),
+    "legal awareness": ("phap luat",),
+    "arrivals from epidemic areas": ("vung dich",),
+}
+
+
+def test_the_mong_cai_article_becomes_the_directives_it_gives() -> None:
+    text = (NOTICES / "mong-cai-2021-03-09.txt").read_text(encoding="utf-8")
+    draft = _draft(text)
+    assert draft.held_on == date(2021, 3, 9)
+    folded = {d.code: fold(d.text) for d in draft.directives}
+    for topic, words in SEED_TOPICS.items():
+        holders = [d for d in draft.directives if all(w in folded[d.code] for w in words)]
+        assert holders, topic
+        for d in holders:  # "các xã": the five communes, every one of them
+            assert {d.lead, *d.support} == COMMUNES, topic
+            assert "support" in d.flags  # the expansion is marked for the reviewer
+    # Only the conclusion: nothing from the description of the communes or the shortcomings.
+    caption = next(n for n, line in enumerate(text.splitlines(), 1) if "kết luận cuộc" in line)
+    assert all(d.line > caption for d in draft.directives)
+    assert not any("han che" in fold(d.text) for d in draft.directives)
+    # Each directive's text as written, the canals' deadline the flood season (marked).
+    assert all(d.text in text for d in draft.directives)
+    canals = next(d for d in draft.directives if "kenh muong" in folded[d.code])
+    assert canals.deadline == "2021-05-31"
+    assert "mùa mưa" in canals.flags["deadline"]
+    assert canals.field == "Thủy lợi, phòng chống thiên tai"
+    assert canals.title.startswith("Sửa chữa hệ thống kênh mương")
+    # No deadline in the text: the default, marked.
+    budget = next(d for d in draft.directives if "thu ngan sach" in folded[d.code])
+    assert budget.deadline == "30 ngày làm việc"
+    assert "mặc định" in budget.flags["deadline"]
+    loaded = _loads(draft)
+    assert len(loaded.directives) == len(draft.directives) >= 13
+
+
+def test_a_formal_notice_with_lead_and_supporting_units_and_dates() -> None:
+    text = """ỦY BAN NHÂN DÂN THÀNH PHỐ MÓNG CÁI
+Số: 45/TB-UBND
+Móng Cái, ngày 12 tháng 4 năm 2021
+
+THÔNG BÁO
+Kết luận của Chủ tịch UBND thành phố tại buổi làm việc với các xã
+
+Sau khi nghe báo cáo, Chủ tịch UBND thành phố kết luận, chỉ đạo như sau:
+1. Giao Phòng Nông nghiệp và PTNT chủ trì, phối hợp với UBND xã Hải Tiến, UBND xã Hải Xuân
+rà soát, sửa chữa hệ thống kênh mương; báo cáo kết quả về UBND thành phố trước ngày 30/4/2021.
+2. Yêu cầu Phòng TC-KH tham mưu phương án thu ngân sách, hoàn thành trước 20.7.2021.
+3. Các phòng, ban, ngành liên quan phối hợp tổ chức tuyên truyền pháp luật, thường xuyên.
+4. Về công tác giáo dục:
+a) Phòng Giáo dục và Đào tạo chủ trì sửa chữa trường học bán kiên cố trong quý II/2021.
+b) Đề nghị Công an thành phố đảm bảo an ninh trật tự tại các điểm bầu cử trong tháng 5.
+Văn phòng HĐND và UBND thành phố thông báo để các cơ quan, đơn vị biết, thực hiện./.
+Nơi nhận:
+- UBND xã Hải Tiến;
+- Lưu: VT.
+"""
+    draft = _draft(text)
+    assert (draft.held_on, draft.notice_number) == (date(2021, 4, 12), "45/TB-UBND")
+    got = [(d.lead, set(d.support), d.deadline) for d in draft.directives]
+    assert got == [
+        ("phong-nn", {"xa-hai-tien", "xa-hai-xuan"}, "2021-04-30"),
+        ("phong-tckh", set(), "2021-07-20"),
+        (got[2][0], got[2][1], "30 ngày làm việc"),
+        ("phong-gddt", set(), "2021-06-30"),
+        ("cong-an", set(), "2021-05-31"),
+    ]
+    assert {got[2][0], *got[2][1]} == DEPARTMENTS  # "các phòng, ban, ngành liên quan"
+    assert "thường xuyên" in draft.directives[2].flags["deadline"]
+    assert "lead" not in draft.directives[0].flags  # "chủ trì" said who leads
+    assert draft.directives[0].text.endswith("trước ngày 30/4/2021")  # the report tail stays
+    _loads(draft)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "deadline", "flagged"),
+    [
+        ("hoàn thành trước ngày 30/4/2021", "2021-04-30", False),
+        ("báo cáo trước 20.7.2021", "2021-07-20", False),
+        ("chậm nhất ngày 05 tháng 6 năm 2021", "2021-06-05", False),
+        ("hoàn thành trước ngày 15/5", "2021-05-15", True),
+        ("hoàn thành trong tháng 3", "2022-03-31", True),  # March is past at an April meeting
+        ("hoàn thành trong quý II/2021", "2021-06-30", True),
+        ("xong trước mùa mưa bão", "2021-05-31", True),
+        ("thực hiện thường xuyên", "30 ngày làm việc", True),
+        ("thực hiện", "30 ngày làm việc", True),
+    ],
+)
+def test_deadlines_as_notices_write_them(phrase: str, deadline: str, flagged: bool) -> None:
+    draft = _draft(f"Ngày 12/4/2021 họp.\nKết luận như sau:\n1. Giao UBND xã Hải Tiến {phrase}.")
+    [directive] = draft.directives
+    assert directive.deadline == deadline
+    assert ("deadline" in directive.flags) is flagged
+
+
+def test_units_named_without_diacritics_short_or_as_recipients() -> None:
+    text = (
+        "Kết luận như sau:\n- Giao phong tai nguyen va moi truong chu tri, phoi hop voi xa Hai "
+        "Dong kiem tra lan chiem dat; bao cao ve Phong Tai chinh - Ke hoach."
+    )
+    [d] = _draft(text).directives
+    assert (d.lead, d.support) == ("phong-tnmt", ["xa-hai-dong"])  # the report's recipient is not
+
+
+# ----------------------------------------------------------------------------- any text
+
+NOTICE_WORDS = [
+    "Giao",
+    "Yêu cầu",
+    "Đề nghị",
+    "Chỉ đạo",
+    "UBND xã Hải Tiến",
+    "các xã",
+    "Phòng TC-KH",
+    "chủ trì",
+    "phối hợp với",
+    "Phòng Nông nghiệp",
+    "các phòng, ban, ngành liên quan",
+    "trước ngày 30/4/2021",
+    "trong quý II",
+    "trước mùa mưa bão",
+    "thường xuyên",
+    "báo cáo",
+    "Kết luận như sau:",
+    "Nơi nhận:",
+    "1.",
+    "a)",
+    "-",
+    "+",
+    ";",
+    ".",
+    ",",
+    "\n",
+    "\n\n",
+    "trong tháng 13",
+    "ngày 31/2/2021",
+    "Số: 1/TB-UBND",
+    "ngày 9 tháng 3 năm 2021",
+    '"',
+    "\\",
+    "\x7f",
+    "\t",
+    "đ",
+    "Đ",
+    "…",
+    "./.",
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.one_of(st.sampled_from(NOTICE_WORDS), st.text(max_size=30)), max_size=60).map(
+        " ".join
+    )
+)
+def test_any_text_drafts_and_the_reviewed_draft_loads(text: str) -> None:
+    draft = _draft(text, held_on=date(2021, 3, 9))
+    if draft.directives:
+        _loads(draft)
+    for d in draft.directives:
+        assert d.lead
+        assert d.lead not in d.support
+        assert d.code.startswith("MC-")
