@@ -1,7 +1,9 @@
-"""From a meeting's conclusion notice to a meeting file: `followup meeting draft`."""
+"""From a meeting's conclusion notice to a meeting file (`followup meeting draft`), and the
+files to start one from (`followup meeting template`)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +12,7 @@ import typer
 from followup.cli.common import Failed, context, out, parse_date, settings
 from followup.cli.operations import meeting_app
 from followup.services.drafting import REVIEW_MARK, draft_notice, draft_settings
+from followup.services.meeting_tables import meeting_template
 
 
 @meeting_app.command("draft")
@@ -52,3 +55,33 @@ def meeting_draft(
         f"(dấu '{REVIEW_MARK}'). Xem lại, xoá các dấu, rồi chạy 'followup meeting load {target}'.",
         highlight=False,
     )
+
+
+class TemplateFormat(StrEnum):
+    xlsx = "xlsx"
+    csv = "csv"
+    yaml = "yaml"
+    toml = "toml"
+
+
+@meeting_app.command("template")
+def meeting_template_cmd(
+    fmt: Annotated[
+        TemplateFormat, typer.Option("--format", help="xlsx, csv, yaml hoặc toml.")
+    ] = TemplateFormat.xlsx,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Tệp mẫu (mặc định: mau-cuoc-hop.<dạng>)."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Ghi đè tệp đã có.")] = False,
+) -> None:
+    """Tạo tệp mẫu cuộc họp (Excel, CSV, YAML hoặc TOML) với hai nhiệm vụ ví dụ, để điền rồi
+    nạp bằng 'followup meeting load'."""
+    target = output or Path(f"mau-cuoc-hop.{fmt.value}")
+    if target.exists() and not force:
+        raise Failed(f"Tệp {target} đã có; chọn tên khác bằng --output hoặc thêm --force.")
+    try:
+        target.write_bytes(meeting_template(fmt.value))
+    except OSError as exc:
+        raise Failed(f"Không ghi được tệp {target}: {exc.strerror}.") from None
+    out.print(f"Đã ghi tệp mẫu {target}.", highlight=False)

@@ -77,7 +77,10 @@ def units_load(
 
 @meeting_app.command("load")
 def meeting_load(
-    file: Annotated[Path, typer.Argument(help="Tệp TOML: cuộc họp và các nhiệm vụ.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="Tệp cuộc họp và các nhiệm vụ: .toml, .yaml, .csv hoặc .xlsx."),
+    ],
     actor: Actor = "",
 ) -> None:
     """Mở một cuộc họp: tạo nhiệm vụ, giao cho các đơn vị và gửi thông báo giao việc."""

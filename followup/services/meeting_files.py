@@ -213,6 +213,8 @@ def explain(error: Mapping[str, Any]) -> str:
         return f"không phải địa chỉ e-mail hợp lệ{shown}"
     if kind == "string_pattern_mismatch":
         return f"chỉ gồm chữ thường không dấu, số, dấu '-', '_', '/' hoặc '.'{shown}"
+    if kind == "literal_error" and field == "priority":
+        return f"phải là một trong: {', '.join(PRIORITY_LABELS.values())}{shown}"
     if kind == "literal_error":
         expected = str(ctx.get("expected", "")).replace(" or ", " hoặc ")
         return f"phải là một trong: {expected}{shown}"

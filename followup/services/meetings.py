@@ -20,7 +20,8 @@ from followup.services.change import AssignmentView, Receipt, changing, clean_te
 from followup.services.commands import Assign, OpenMeeting, Reassign
 from followup.services.context import ServiceContext
 from followup.services.drafting import REVIEW_MARK, review_marks
-from followup.services.meeting_files import DirectiveInput, MeetingFile, parse_toml_file
+from followup.services.meeting_files import DirectiveInput
+from followup.services.meeting_tables import read_meeting_file
 from followup.services.notices import notify
 from followup.services.queries import get_directive, get_unit
 from followup.services.tracking import reschedule
@@ -46,8 +47,8 @@ def meeting_from_file(path: Path, *, actor: str) -> OpenMeeting:
             f"Tệp {path} là bản nháp còn {len(marks)} chỗ cần kiểm tra (dòng {shown}): xem "
             f"từng chỗ có dấu '{REVIEW_MARK}', sửa nếu cần rồi xoá dấu; chưa gửi gì."
         )
-    parsed: MeetingFile = parse_toml_file(path, MeetingFile)
-    return OpenMeeting(meeting=parsed, source=str(path), actor=actor)
+    read = read_meeting_file(path)
+    return OpenMeeting(meeting=read.meeting, source=str(path), origins=read.origins, actor=actor)
 
 
 def open_meeting(ctx: ServiceContext, cmd: OpenMeeting, _receipt: Receipt | None) -> OpenedMeeting:
@@ -87,10 +88,15 @@ def open_meeting(ctx: ServiceContext, cmd: OpenMeeting, _receipt: Receipt | None
         )
         count = 0
         for index, item in enumerate(parsed.directives, start=1):
-            where = f"{source}: nhiệm vụ thứ {index} ({item.code})"
+            place = cmd.origins[index - 1] if len(cmd.origins) == len(codes) else None
+            where = (
+                f"{source}, {place} (nhiệm vụ {item.code})"
+                if place
+                else f"{source}: nhiệm vụ thứ {index} ({item.code})"
+            )
             directive, units = _create_directive(ctx, uow, meeting, item, where=where, actor=actor)
-            for unit in units:
-                _assign(ctx, uow, directive, unit, is_lead=unit.code == item.lead, actor=actor)
+            for position, unit in enumerate(units):  # the lead first, however it was named
+                _assign(ctx, uow, directive, unit, is_lead=position == 0, actor=actor)
                 count += 1
         uow.commit()
         return OpenedMeeting(meeting.id, tuple(codes), count)
@@ -115,7 +121,8 @@ def _create_directive(
     due_on = parse_deadline(item.deadline, where=f"{where}, hạn").resolve(today, ctx.calendar)
     if due_on < today:
         raise ValidationError(f"{where}: hạn {due_on:%d/%m/%Y} đã qua (hôm nay {today:%d/%m/%Y}).")
-    units = [_unit(uow, code, where) for code in (item.lead, *item.support)]
+    units = [_unit(uow, item.lead, f"{where}, đơn vị chủ trì")]
+    units += [_unit(uow, code, f"{where}, đơn vị phối hợp") for code in item.support]
     if units[0].id in {u.id for u in units[1:]}:
         raise ValidationError(f"{where}: đơn vị '{units[0].code}' vừa chủ trì vừa phối hợp.")
     directive = Directive(

@@ -3,6 +3,8 @@ will touch; a directive's version."""
 
 from __future__ import annotations
 
+import difflib
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
@@ -56,7 +58,9 @@ def get_unit(session: Session, code: str) -> Unit:
         listed = "; ".join(f"{name} ({c})" for c, name in found)
         raise NotFoundError(f"'{code}' có thể là nhiều đơn vị: {listed}. Hãy ghi rõ hơn.")
     if not found:
-        raise NotFoundError(f"Không có đơn vị mã '{code}'.")
+        near = nearest_units(session, code)
+        hint = f"; có phải: {'; '.join(f'{n} ({c})' for c, n in near)}?" if near else "."
+        raise NotFoundError(f"Không có đơn vị mã '{code}'{hint}")
     return session.execute(
         select(Unit).where(Unit.code == found[0][0]).options(*unit_options())
     ).scalar_one()
@@ -73,6 +77,28 @@ def units_named(session: Session, typed: str) -> list[tuple[str, str]]:
     if whole:
         return whole
     return [(c, n) for c, n in units if f" {wanted} " in f" {fold(n)} "]
+
+
+def nearest_units(session: Session, typed: str, *, most: int = 3) -> list[tuple[str, str]]:
+    """The units (code, name) whose code or name is nearest to a mistyped one, compared
+    without diacritics ("hai tein" → UBND xã Hải Tiến)."""
+    wanted = fold(typed)
+    if not wanted:
+        return []
+    units = session.execute(select(Unit.code, Unit.name).order_by(Unit.name)).all()
+    keys: dict[str, tuple[str, str]] = {}
+    for c, n in units:
+        name = fold(n)
+        for key in (fold(c), name, name.removeprefix("ubnd ")):
+            keys.setdefault(key, (c, n))
+    # A typed short name is compared with the names' ends ("hai tein" with "xa hai tien").
+    close = difflib.get_close_matches(wanted, list(keys), n=most * 3, cutoff=0.6)
+    close += [
+        key
+        for key in keys
+        if difflib.SequenceMatcher(None, wanted, key[-len(wanted) - 3 :]).ratio() >= 0.75
+    ]
+    return list(dict.fromkeys(keys[k] for k in close))[:most]
 
 
 def get_directive(session: Session, code: str, *, for_update: bool = False) -> Directive:

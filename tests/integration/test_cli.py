@@ -224,7 +224,7 @@ def test_missing_file_and_past_deadline(loaded: ServiceContext, tmp_path: Path) 
     result = cli(url_of(loaded), "meeting", "load", str(past))  # real clock: 2021 is past
     assert result.returncode == 1
     assert "đã qua" in result.stderr
-    assert "nhiệm vụ thứ 1 (P-01)" in result.stderr
+    assert "past.toml, dòng 8 (nhiệm vụ P-01): hạn 31/03/2021 đã qua" in result.stderr
     assert row_counts(loaded) == before
 
 
