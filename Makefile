@@ -36,6 +36,7 @@ bench: .venv/.synced
 	$(UV) run --frozen python -m bench.flows
 	$(UV) run --frozen python -m bench.web
 	$(UV) run --frozen python -m bench.reports
+	$(UV) run --frozen python -m bench.drafting
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
