@@ -23,10 +23,11 @@ from followup.cli.common import (
 from followup.db.migrate import check_ready, upgrade
 from followup.domain.vocabulary import WakeOutcome, label
 from followup.notifications.dispatcher import SmtpConfig, dispatch
-from followup.services.bus import execute
+from followup.services.bus import execute, wake_run
 from followup.services.commands import RequeueNotices
 from followup.services.digests import queue_digests
 from followup.services.meetings import meeting_from_file
+from followup.services.recurring import open_due_occurrences
 from followup.services.sweep import sweep
 from followup.services.units import load_units_file
 
@@ -99,9 +100,13 @@ def meeting_load(
 def sweep_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Ngày xét (dd/mm/yyyy).")] = None,
 ) -> None:
-    """Tìm các bước bị chậm và đôn đốc theo thang (nhắc, báo chủ tịch, báo lãnh đạo)."""
-    with context(wake=False) as ctx:
-        result = sweep(ctx, as_of=parse_date(as_of))
+    """Tìm các bước bị chậm và đôn đốc theo thang (nhắc, báo chủ tịch, báo lãnh đạo); mở kỳ
+    mới của các nhiệm vụ định kỳ khi kỳ bắt đầu."""
+    day = parse_date(as_of)
+    with context() as ctx:
+        result = sweep(ctx, as_of=day)
+        occurrences = open_due_occurrences(ctx, result.as_of, actor=default_actor())
+        wakes = [wake_run(ctx, code) for code in occurrences.directive_codes]
     out.print(
         f"Ngày {result.as_of:%d/%m/%Y}: đã xét {result.examined} phân công, "
         f"{result.total} việc đôn đốc"
@@ -111,6 +116,19 @@ def sweep_cmd(
             else "."
         )
     )
+    if occurrences.directive_codes:
+        out.print(
+            f"Đã mở {len(occurrences.directive_codes)} kỳ mới của nhiệm vụ định kỳ: "
+            + ", ".join(occurrences.directive_codes),
+            highlight=False,
+        )
+    if occurrences.skipped:
+        out.print(
+            "Bỏ qua các kỳ đã quá hạn (chưa chạy đôn đốc trong kỳ): "
+            + ", ".join(occurrences.skipped),
+            highlight=False,
+        )
+    report_wakes(wakes)
 
 
 @app.command("digest")

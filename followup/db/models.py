@@ -222,6 +222,25 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class RecurringDirective(Base):
+    """A directive that repeats (every month, quarter or year): its first occurrence is the
+    directive it names; `services.recurring` opens the next one, as a directive of its own,
+    when the period of its deadline begins."""
+
+    __tablename__ = "recurring_directives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    directive_id: Mapped[int] = mapped_column(ForeignKey("directives.id"), unique=True)
+    every: Mapped[str] = mapped_column(String(8))  # month | quarter | year
+    #: The day of the first deadline: later deadlines fall on it (or the period's last day).
+    day: Mapped[int] = mapped_column(Integer)
+    until: Mapped[date | None] = mapped_column(Date)
+    #: The next occurrence's deadline; None once the repetition has ended.
+    next_due: Mapped[date | None] = mapped_column(Date)
+    opened: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class AssignmentVersion(Base):
     """The audit trail's projection: an assignment's facts (`domain.replay.AssignmentFacts`)
     after each event that moved them, valid from that event's number up to (not including) the

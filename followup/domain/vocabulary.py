@@ -61,6 +61,9 @@ class AuditAction(StrEnum):
 
     MEETING_OPENED = "meeting.opened"
     DIRECTIVE_CREATED = "directive.created"
+    #: A repeating directive's next occurrence opened (or skipped: its deadline had passed).
+    OCCURRENCE_OPENED = "directive.occurrence_opened"
+    OCCURRENCE_SKIPPED = "directive.occurrence_skipped"
     DIRECTIVE_INPUT_STALE = "directive.input_stale"
     DIRECTIVE_INPUT_REFUSED = "directive.input_refused"
     ASSIGNED = "assignment.assigned"
@@ -152,6 +155,16 @@ _ENTRIES: list[tuple[Enum, Label]] = [
     (NoticeKind.ESCALATIONS, Label("đôn đốc gộp gửi lãnh đạo", "escalations gathered")),
     (AuditAction.MEETING_OPENED, Label("mở cuộc họp", "meeting opened")),
     (AuditAction.DIRECTIVE_CREATED, Label("tạo nhiệm vụ", "directive created")),
+    (
+        AuditAction.OCCURRENCE_OPENED,
+        Label("mở kỳ mới của nhiệm vụ định kỳ", "repeating directive: next occurrence opened"),
+    ),
+    (
+        AuditAction.OCCURRENCE_SKIPPED,
+        Label(
+            "bỏ qua kỳ đã quá hạn của nhiệm vụ định kỳ", "repeating directive: past period skipped"
+        ),
+    ),
     (
         AuditAction.DIRECTIVE_INPUT_STALE,
         Label("thao tác bị bỏ qua (nhiệm vụ đã thay đổi)", "input ignored (directive changed)"),

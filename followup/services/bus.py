@@ -70,11 +70,12 @@ def execute(
     directive's own run, which reconciles next anyway) wake the runs it touched."""
     result = HANDLERS[command.name](ctx, command, receipt)
     codes = result.directive_codes if wake else ()
-    wakes = tuple(_wake(ctx, code) for code in codes)
+    wakes = tuple(wake_run(ctx, code) for code in codes)
     return Executed(result, wakes)  # type: ignore[arg-type]
 
 
-def _wake(ctx: ServiceContext, code: str) -> Wake:
+def wake_run(ctx: ServiceContext, code: str) -> Wake:
+    """Wake (or start) a directive's run after its change committed; never raises."""
     try:
         return ctx.waker.wake(code)
     except Exception as exc:  # the action has committed: nothing here may undo or hide it

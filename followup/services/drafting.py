@@ -30,6 +30,7 @@ from followup.db.models import Unit
 from followup.domain.errors import ValidationError
 from followup.domain.text import fold_aligned, nfc
 from followup.services.context import ServiceContext
+from followup.services.meeting_files import REPEAT_LABELS
 from followup.services.notice_text import read_notice
 
 #: The mark `meeting load` refuses while any is left in a file.
@@ -54,6 +55,8 @@ class DraftDirective:
     lead: str
     support: list[str]
     deadline: str
+    #: "" (once), "month", "quarter" or "year" (`meeting_files.REPEAT_LABELS`).
+    repeat: str
     #: The source line the directive starts on (1-based).
     line: int
     #: What to check, by field of the draft ("lead", "support", "deadline", "text", …).
@@ -217,11 +220,43 @@ def _year_of(year: str | None, month: int, held_on: date) -> int:
     return held_on.year + (1 if month < held_on.month else 0)
 
 
+_REPEATS = (
+    (r"\b(?:hang|moi|dinh ky hang|dinh ky moi)\s+thang\b", "month"),
+    (r"\b(?:hang|moi|dinh ky hang|dinh ky moi)\s+quy\b", "quarter"),
+    (r"\b(?:hang|moi|dinh ky hang)\s+nam\b|\btruoc moi mua mua (?:bao|lu)\b", "year"),
+)
+
+
+def _repeat(folded: str) -> str:
+    for pattern, every in _REPEATS:
+        if re.search(pattern, folded):
+            return every
+    return ""
+
+
+def _monthly_day(folded: str, held_on: date) -> date | None:
+    """ "Trước ngày 25 hằng tháng": the next 25th from the meeting."""
+    match = re.search(r"(?:truoc|cham nhat|vao)\s+ngay\s+(\d{1,2})\s+(?:hang|moi)\s+thang", folded)
+    if not match or not 1 <= int(match.group(1)) <= 31:
+        return None
+    day = int(match.group(1))
+    for months in (0, 1):
+        month0 = held_on.month - 1 + months
+        year, month = held_on.year + month0 // 12, month0 % 12 + 1
+        found = date(year, month, min(day, calendar.monthrange(year, month)[1]))
+        if found >= held_on:
+            return found
+    return None  # pragma: no cover - the next month always qualifies
+
+
 def _deadline(folded: str, held_on: date, settings: DraftSettings) -> tuple[str | None, str | None]:
     """(deadline, the reason to check it) read from a directive's folded text; (None, None)
     when it names none."""
     lead = r"(?:truoc|cham nhat(?: (?:la|vao))?|han|den|hoan thanh|xong)\s*(?:ngay\s*)?"
     match: re.Match[str] | None
+    monthly = _monthly_day(folded, held_on)
+    if monthly is not None:
+        return monthly.isoformat(), "“hằng tháng”: kỳ đầu là ngày này, các kỳ sau cùng ngày"
     for numeric in re.finditer(
         lead + r"(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2,4}))?", folded
     ):
@@ -266,7 +301,7 @@ def _deadline(folded: str, held_on: date, settings: DraftSettings) -> tuple[str 
         if match.group(2):
             return f"{int(match.group(1))} ngày làm việc", None
         return (held_on + timedelta(days=int(match.group(1)))).isoformat(), None
-    if re.search(r"\bthuong xuyen\b|\bhang (thang|quy|nam)\b|\bdinh ky\b", folded):
+    if re.search(r"\bthuong xuyen\b", folded):
         return None, "nhiệm vụ thường xuyên, không có hạn: đặt một hạn kiểm tra"
     return None, None
 
@@ -522,6 +557,9 @@ def draft_meeting(
             why = why or "văn bản không ghi hạn: lấy hạn mặc định"
         if why:
             item_flags["deadline"] = why
+        repeat = _repeat(folded)
+        if repeat:
+            item_flags["repeat"] = "nhiệm vụ định kỳ: mỗi kỳ mở một nhiệm vụ mới; xem lại kỳ"
         text_as_written = piece.text
         if len(text_as_written) > MAX_TEXT:
             text_as_written = text_as_written[:MAX_TEXT]
@@ -537,6 +575,7 @@ def draft_meeting(
                 lead=lead[0],
                 support=support,
                 deadline=deadline,
+                repeat=repeat,
                 line=piece.line,
                 flags=item_flags,
             )
@@ -632,6 +671,10 @@ def draft_toml(draft: Draft, units: Sequence[KnownUnit], *, source: str) -> str:
             _flagged(f"support = [{support}]", d.flags.get("support")),
             _flagged(f"deadline = {_toml_string(d.deadline)}", d.flags.get("deadline")),
         ]
+        if d.repeat:
+            lines.append(
+                _flagged(f"repeat = {_toml_string(REPEAT_LABELS[d.repeat])}", d.flags.get("repeat"))
+            )
     return "\n".join(lines) + "\n"
 
 

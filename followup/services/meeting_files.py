@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from followup.domain.calendar import parse_day
 from followup.domain.errors import ValidationError
-from followup.domain.text import nfc
+from followup.domain.text import fold, nfc
 
 
 def _nfc(value: Any) -> Any:
@@ -100,6 +100,27 @@ Priority = Annotated[
 ]
 
 
+#: How a repeating directive's period reads (files may use either word; "" does not repeat).
+REPEAT_LABELS = {"month": "hằng tháng", "quarter": "hằng quý", "year": "hằng năm"}
+_REPEAT_OF = {fold(vi): raw for raw, vi in REPEAT_LABELS.items()} | {
+    fold(raw): raw for raw in REPEAT_LABELS
+}
+_REPEAT_OF.update({"hang thang": "month", "hang quy": "quarter", "hang nam": "year", "": ""})
+
+
+def _repeat(value: Any) -> Any:
+    if value is None:
+        return ""
+    return _REPEAT_OF.get(fold(str(value)), _nfc(value)) if isinstance(value, str) else value
+
+
+Repeat = Annotated[
+    Literal["", "month", "quarter", "year"],
+    BeforeValidator(_repeat),
+    WithJsonSchema({"type": "string", "enum": ["", *REPEAT_LABELS.values()]}),
+]
+
+
 def _day(value: Any) -> Any:
     if isinstance(value, str):
         parsed = parse_day(value)
@@ -161,6 +182,16 @@ class DirectiveInput(_Strict):
     deadline: DeadlineText = Field(
         title="Thời hạn", description="Ngày (2021-04-30 hoặc 30/04/2021) hoặc 'N ngày làm việc'."
     )
+    repeat: Repeat = Field(
+        default="",
+        validate_default=True,
+        title="Lặp lại",
+        description="Để trống nếu làm một lần; hằng tháng, hằng quý hoặc hằng năm: mỗi kỳ mở "
+        "một nhiệm vụ mới, hạn cùng ngày của kỳ.",
+    )
+    repeat_until: DayText | None = Field(
+        default=None, title="Lặp đến ngày", description="dd/mm/yyyy; để trống: không hết hạn."
+    )
 
 
 class MeetingInput(_Strict):
@@ -215,6 +246,8 @@ def explain(error: Mapping[str, Any]) -> str:
         return f"chỉ gồm chữ thường không dấu, số, dấu '-', '_', '/' hoặc '.'{shown}"
     if kind == "literal_error" and field == "priority":
         return f"phải là một trong: {', '.join(PRIORITY_LABELS.values())}{shown}"
+    if kind == "literal_error" and field == "repeat":
+        return f"để trống hoặc là một trong: {', '.join(REPEAT_LABELS.values())}{shown}"
     if kind == "literal_error":
         expected = str(ctx.get("expected", "")).replace(" or ", " hoặc ")
         return f"phải là một trong: {expected}{shown}"

@@ -26,6 +26,7 @@ from followup.domain.errors import ValidationError
 from followup.domain.text import fold, nfc
 from followup.services.meeting_files import (
     PRIORITY_LABELS,
+    REPEAT_LABELS,
     MeetingFile,
     explain,
     parse_toml_file,
@@ -48,6 +49,8 @@ DIRECTIVE_COLUMNS = (
     ("lead", "Đơn vị chủ trì"),
     ("support", "Đơn vị phối hợp"),
     ("deadline", "Thời hạn"),
+    ("repeat", "Lặp lại"),
+    ("repeat_until", "Lặp đến ngày"),
 )
 #: One row per directive and unit: the unit and its role instead of lead/support.
 UNIT_COLUMNS = (("unit", "Đơn vị"), ("role", "Vai trò"))
@@ -355,6 +358,8 @@ EXAMPLE_DIRECTIVES = (
         "lead": "UBND xã Hải Tiến",
         "support": "Phòng Nông nghiệp và Phát triển nông thôn; UBND xã Hải Xuân",
         "deadline": "31/05/2021",
+        "repeat": "hằng năm",  # before each flood season
+        "repeat_until": "",
     },
     {
         "code": "MC-2021-03-09-02",
@@ -365,6 +370,8 @@ EXAMPLE_DIRECTIVES = (
         "lead": "UBND xã Hải Xuân",
         "support": "",
         "deadline": "30 ngày làm việc",
+        "repeat": "",
+        "repeat_until": "",
     },
 )
 GUIDE = (
@@ -381,6 +388,12 @@ GUIDE = (
     ("Đơn vị chủ trì", "Mã hoặc tên đơn vị, có dấu hay không (hai tien, UBND xã Hải Tiến)."),
     ("Đơn vị phối hợp", "Nhiều đơn vị cách nhau bằng dấu ';'."),
     ("Thời hạn", "dd/mm/yyyy hoặc 'N ngày làm việc'."),
+    (
+        "Lặp lại",
+        "Để trống nếu làm một lần; hằng tháng, hằng quý hoặc hằng năm: mỗi kỳ mở một nhiệm vụ "
+        "mới (mã thêm kỳ, ví dụ -2021-04), hạn vào cùng ngày của kỳ.",
+    ),
+    ("Lặp đến ngày", "dd/mm/yyyy; để trống: lặp mãi."),
     (
         "Đơn vị, Vai trò",
         "Cách ghi khác: mỗi dòng một nhiệm vụ × một đơn vị, cột 'Vai trò' là 'chủ trì' hoặc "
@@ -426,7 +439,7 @@ def _structured_example() -> dict[str, Any]:
     meeting["held_on"] = "2021-03-09"
     directives = []
     for d in EXAMPLE_DIRECTIVES:
-        item: dict[str, Any] = {k: v for k, v in d.items() if k != "support"}
+        item: dict[str, Any] = {k: v for k, v in d.items() if k != "support" and v}
         item["support"] = _units(d["support"])
         directives.append(item)
     return {"meeting": meeting, "directives": directives}
@@ -464,6 +477,10 @@ def _xlsx_template(headers: list[str]) -> bytes:
     priority = headers.index("Mức độ")
     sheet.data_validation(
         1, priority, 500, priority, {"validate": "list", "source": list(PRIORITY_LABELS.values())}
+    )
+    repeat = headers.index("Lặp lại")
+    sheet.data_validation(
+        1, repeat, 500, repeat, {"validate": "list", "source": list(REPEAT_LABELS.values())}
     )
     sheet.freeze_panes(1, 0)
     guide = book.add_worksheet("Hướng dẫn")

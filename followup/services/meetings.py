@@ -24,6 +24,7 @@ from followup.services.meeting_files import DirectiveInput
 from followup.services.meeting_tables import read_meeting_file
 from followup.services.notices import notify
 from followup.services.queries import get_directive, get_unit
+from followup.services.recurring import register
 from followup.services.tracking import reschedule
 
 
@@ -94,15 +95,17 @@ def open_meeting(ctx: ServiceContext, cmd: OpenMeeting, _receipt: Receipt | None
                 if place
                 else f"{source}: nhiệm vụ thứ {index} ({item.code})"
             )
-            directive, units = _create_directive(ctx, uow, meeting, item, where=where, actor=actor)
+            directive, units = create_directive(ctx, uow, meeting, item, where=where, actor=actor)
+            if item.repeat:
+                register(uow, directive, item.repeat, item.repeat_until)
             for position, unit in enumerate(units):  # the lead first, however it was named
-                _assign(ctx, uow, directive, unit, is_lead=position == 0, actor=actor)
+                assign_to(ctx, uow, directive, unit, is_lead=position == 0, actor=actor)
                 count += 1
         uow.commit()
         return OpenedMeeting(meeting.id, tuple(codes), count)
 
 
-def _create_directive(
+def create_directive(
     ctx: ServiceContext,
     uow: UnitOfWork,
     meeting: Meeting,
@@ -163,7 +166,7 @@ def _unit(uow: UnitOfWork, code: str, where: str) -> Unit:
         raise ValidationError(f"{where}: {str(exc)[0].lower()}{str(exc)[1:]}") from exc
 
 
-def _assign(
+def assign_to(
     ctx: ServiceContext,
     uow: UnitOfWork,
     directive: Directive,
@@ -254,7 +257,7 @@ def assign(ctx: ServiceContext, cmd: Assign, _receipt: Receipt | None) -> Assign
                 f"Nhiệm vụ '{directive_code}' đã quá hạn {directive.due_on:%d/%m/%Y}; "
                 "hãy gia hạn trước khi giao thêm."
             )
-        assignment = _assign(ctx, uow, directive, unit, is_lead=False, actor=actor)
+        assignment = assign_to(ctx, uow, directive, unit, is_lead=False, actor=actor)
         uow.commit()
         return view_of(uow.session, assignment)
 

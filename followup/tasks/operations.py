@@ -11,11 +11,12 @@ from prefect.variables import Variable
 from followup.domain.lifecycle import plain_letters
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.orchestration.runs import PrefectWaker, repair
-from followup.services.bus import execute
+from followup.services.bus import execute, wake_run
 from followup.services.commands import OpenMeeting
 from followup.services.digests import queue_digests
 from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
 from followup.services.overview import city_overview, overview_markdown
+from followup.services.recurring import open_due_occurrences
 from followup.services.story import office_story_since
 from followup.services.sweep import sweep
 from followup.tasks import runtime
@@ -29,6 +30,8 @@ OVERVIEW = plain_letters("Bảng tổng hợp toàn thành phố")
 SEND = plain_letters("Gửi các thông báo đang chờ")
 DIGESTS = plain_letters("Xếp thư tổng hợp")
 EVENTS = plain_letters("Gửi sự kiện chung lên Prefect")
+#: Who the trail says opened a repeating directive's new occurrence.
+SWEEP_ACTOR = "lịch đôn đốc"
 #: A Prefect variable: the last audit event of no directive already emitted as an event.
 EVENTS_SENT = "followup-su-kien-chung-da-gui"
 #: The city-wide overview artifact: one key, so the UI shows its history.
@@ -53,9 +56,18 @@ def create_meeting(
 
 @task(name=SWEEP, task_run_name=SWEEP)
 def run_sweep() -> dict[str, int]:
-    """Apply every escalation, reminder and progress request due today; log each kind."""
-    done = sweep(runtime.context()).by_label()
+    """Apply every escalation, reminder and progress request due today; open the repeating
+    directives' occurrences whose period began, and start their runs; log each kind."""
+    result = sweep(runtime.context())
+    done = result.by_label()
     logger = get_run_logger()
+    ctx = runtime.waking_context(PrefectWaker(runtime.context()))
+    occurrences = open_due_occurrences(ctx, result.as_of, actor=SWEEP_ACTOR)
+    for code in occurrences.directive_codes:
+        wake_run(ctx, code)
+        logger.info("Đã mở kỳ mới của nhiệm vụ định kỳ: %s", code)
+    if occurrences.directive_codes:
+        done["mở kỳ mới của nhiệm vụ định kỳ"] = len(occurrences.directive_codes)
     for what, count in done.items():
         logger.info("Đã %s: %d", what, count)
     if not done:

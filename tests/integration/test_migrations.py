@@ -17,10 +17,10 @@ def test_migrations_match_models_and_downgrade(database_url: str) -> None:
     try:
         with engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-        assert current_revision(database_url) == "0005"
+        assert current_revision(database_url) == "0006"
         command.downgrade(alembic_config(database_url), "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         upgrade(database_url)
-        assert current_revision(database_url) == "0005"
+        assert current_revision(database_url) == "0006"
     finally:
         engine.dispose()

@@ -165,6 +165,24 @@ def test_deadlines_as_notices_write_them(phrase: str, deadline: str, flagged: bo
     assert ("deadline" in directive.flags) is flagged
 
 
+@pytest.mark.parametrize(
+    ("sentence", "repeat", "deadline"),
+    [
+        ("Giao xã Hải Tiến báo cáo thu ngân sách trước ngày 25 hằng tháng.", "month", "2021-04-25"),
+        ("Giao xã Hải Tiến báo cáo tiến độ định kỳ hằng quý.", "quarter", "30 ngày làm việc"),
+        ("Giao xã Hải Tiến sửa chữa đê biển trước mỗi mùa mưa bão.", "year", "2021-05-31"),
+        ("Giao xã Hải Tiến sửa chữa đê biển trước mùa mưa bão.", "", "2021-05-31"),
+    ],
+)
+def test_repeating_directives(sentence: str, repeat: str, deadline: str) -> None:
+    draft = _draft(f"Ngày 12/4/2021 họp.\nKết luận như sau:\n1. {sentence}")
+    [directive] = draft.directives
+    assert (directive.repeat, directive.deadline) == (repeat, deadline)
+    assert ("repeat" in directive.flags) is bool(repeat)
+    [loaded] = _loads(draft).directives
+    assert loaded.repeat == repeat
+
+
 def test_units_named_without_diacritics_short_or_as_recipients() -> None:
     text = (
         "Kết luận như sau:\n- Giao phong tai nguyen va moi truong chu tri, phoi hop voi xa Hai "
