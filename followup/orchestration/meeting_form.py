@@ -13,17 +13,19 @@ import logging
 import threading
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import DeploymentUpdate
 from prefect.exceptions import ObjectNotFound
+from prefect.input import RunInput
+from pydantic import Field, create_model
 
 from followup.config import Settings
 from followup.orchestration.names import OPEN_MEETING_FLOW
 from followup.orchestration.runs import UNREACHABLE, prefect_configured
 from followup.services.context import ServiceContext
-from followup.services.meeting_files import unit_choice
+from followup.services.meeting_files import DirectiveInput, MeetingInput, unit_choice
 from followup.services.units import unit_names
 
 log = logging.getLogger(__name__)
@@ -35,8 +37,36 @@ OPEN_MEETING = f"{OPEN_MEETING_FLOW}/{OPEN_MEETING_FLOW}"
 TITLES = {
     "meeting": "Cuộc họp",
     "directives": "Các nhiệm vụ",
+    "notice_text": "Thông báo kết luận (để máy soạn nhiệm vụ)",
     "actor": "Người mở cuộc họp trên hệ thống",
 }
+#: The key a drafted meeting waits under for the coordinator's review.
+REVIEW_KEY = "xem-lai-ban-nhap"
+
+
+class ReviewedMeeting(RunInput):
+    """Bản nháp cuộc họp do máy soạn: sửa nếu cần rồi gửi để mở cuộc họp."""
+
+    meeting: MeetingInput = Field(title="Cuộc họp")
+    directives: list[DirectiveInput] = Field(min_length=1, title="Các nhiệm vụ")
+
+    @classmethod
+    def with_initial_data(cls, description: str | None = None, **kwargs: Any) -> type[Self]:
+        """Prefect's own drops each field's title (the form would say "Meeting"): keep them.
+        The resume dialog does not show the run's description, only the fields': the review
+        table goes above the first field too."""
+        fields: dict[str, Any] = {}
+        for index, (key, value) in enumerate(kwargs.items()):
+            original = cls.model_fields[key]
+            about = description if index == 0 and description else original.description
+            fields[key] = (
+                original.annotation,
+                Field(default=value, title=original.title, description=about),
+            )
+        model = create_model(cls.__name__, __base__=cls, **fields)
+        if description is not None:
+            model._description = description
+        return model
 
 
 def with_unit_choices(schema: dict[str, Any], units: list[tuple[str, str]]) -> dict[str, Any]:

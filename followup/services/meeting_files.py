@@ -143,6 +143,27 @@ DayText = Annotated[
 ]
 
 
+def _optional_day(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _day(value)
+
+
+#: A day that may be left blank: a plain text box in the form (an optional date would be drawn
+#: with a type switch, "string" / "None", before anything can be typed).
+OptionalDay = Annotated[
+    date | None,
+    BeforeValidator(_optional_day),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "default": "",
+            "pattern": r"^\s*(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})?\s*$",
+        }
+    ),
+]
+
+
 #: How the open-meeting form offers a unit: its name, then its code in brackets, e.g.
 #: "UBND xã Hải Tiến (xa-hai-tien)". What is stored is the code.
 _CHOICE = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9._/-]*)\)\s*$")
@@ -189,8 +210,11 @@ class DirectiveInput(_Strict):
         description="Để trống nếu làm một lần; hằng tháng, hằng quý hoặc hằng năm: mỗi kỳ mở "
         "một nhiệm vụ mới, hạn cùng ngày của kỳ.",
     )
-    repeat_until: DayText | None = Field(
-        default=None, title="Lặp đến ngày", description="dd/mm/yyyy; để trống: không hết hạn."
+    repeat_until: OptionalDay = Field(
+        default=None,
+        title="Lặp đến ngày",
+        description="dd/mm/yyyy; để trống: không hết hạn.",
+        json_schema_extra={"default": ""},  # the form's box starts empty, not "null"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -14,6 +15,13 @@ from followup.orchestration.runs import PrefectWaker, repair
 from followup.services.bus import execute, wake_run
 from followup.services.commands import OpenMeeting
 from followup.services.digests import queue_digests
+from followup.services.drafting import (
+    draft_form_data,
+    draft_markdown,
+    draft_review_list,
+    draft_settings,
+    draft_text,
+)
 from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
 from followup.services.overview import city_overview, overview_markdown
 from followup.services.recurring import open_due_occurrences
@@ -25,6 +33,7 @@ from followup.tasks.events import emit_office
 #: Task names without diacritics: the run graph draws names with an ASCII-only font.
 OPEN_MEETING = plain_letters("Mở cuộc họp {meeting.code}")
 SWEEP = plain_letters("Đôn đốc các bước bị chậm")
+DRAFT = plain_letters("Soạn bản nháp từ thông báo kết luận")
 WAKE = plain_letters("Đánh thức các nhiệm vụ có thay đổi")
 OVERVIEW = plain_letters("Bảng tổng hợp toàn thành phố")
 SEND = plain_letters("Gửi các thông báo đang chờ")
@@ -52,6 +61,40 @@ def create_meeting(
     )
     done = execute(ctx, command)
     return {wake.directive_code: wake.outcome.value for wake in done.wakes}
+
+
+@task(name=DRAFT, task_run_name=DRAFT)
+def draft_for_review(meeting: MeetingInput, notice_text: str) -> dict[str, Any]:
+    """Draft the meeting's directives from its conclusion notice (the meeting's code, title and
+    day as the coordinator typed them), publish the review table as an artifact, and return
+    the open-meeting form's values with the table as its description."""
+    draft, units = draft_text(
+        runtime.context(),
+        notice_text,
+        draft_settings(runtime.settings()),
+        code=meeting.code,
+        held_on=meeting.held_on,
+        title=meeting.title,
+    )
+    table = draft_markdown(draft, units)
+    create_markdown_artifact(
+        key=f"ban-nhap-{plain_letters(meeting.code).lower()}".replace(".", "-").replace("/", "-")[
+            :100
+        ],
+        markdown=table,
+        description=f"Bản nháp cuộc họp {meeting.code}",
+    )
+    values = draft_form_data(draft, units)
+    values["meeting"] |= {
+        "chair": meeting.chair or draft.chair,
+        "notice_number": meeting.notice_number or draft.notice_number,
+    }
+    get_run_logger().info(
+        "Đã soạn %d nhiệm vụ từ thông báo kết luận; chờ điều phối viên xem lại.",
+        len(draft.directives),
+    )
+    review = draft_review_list(draft, units)
+    return {"form": values, "description": review, "count": len(draft.directives)}
 
 
 @task(name=SWEEP, task_run_name=SWEEP)

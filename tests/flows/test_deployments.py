@@ -48,8 +48,9 @@ def test_prefect_yaml_is_generated_from_the_definitions() -> None:
 def test_open_meeting_form_has_vietnamese_fields() -> None:
     served = {d.name: d for d in deployments(Settings())}
     schema = served["open-meeting"]._parameter_openapi_schema.model_dump()
-    assert set(schema["properties"]) == {"meeting", "directives", "actor"}
-    assert schema["required"] == ["meeting", "directives"]
+    assert set(schema["properties"]) == {"meeting", "directives", "notice_text", "actor"}
+    # Directives typed in, or a conclusion notice pasted for a draft to review.
+    assert schema["required"] == ["meeting"]
     directive = schema["definitions"]["DirectiveInput"]["properties"]
     assert directive["lead"]["title"] == "Đơn vị chủ trì"
     assert directive["deadline"]["title"] == "Thời hạn"

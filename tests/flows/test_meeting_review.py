@@ -1,0 +1,126 @@
+"""The open-meeting deployment with a conclusion notice instead of directives, on a real
+Prefect server and in its UI (Chromium): the run drafts the directives, publishes the review
+table and suspends with the open-meeting form filled in; nothing is opened or sent until a
+coordinator submits the reviewed form, and then exactly the reviewed directives are opened."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from playwright.sync_api import Browser
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
+from prefect.deployments import run_deployment
+from sqlalchemy import func, select
+
+from followup.db.models import Directive, Meeting, Notice
+from followup.orchestration.meeting_form import OPEN_MEETING
+from followup.services.context import ServiceContext
+from tests.flows.helpers import wait_until
+from tests.prefect_stack import PrefectStack
+
+pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
+
+
+def _notice(ctx: ServiceContext) -> str:
+    due = ctx.today() + timedelta(days=40)
+    return f"""ỦY BAN NHÂN DÂN THÀNH PHỐ MÓNG CÁI
+THÔNG BÁO Kết luận của Chủ tịch UBND thành phố tại buổi làm việc với các xã
+Chủ tịch UBND thành phố kết luận, chỉ đạo như sau:
+1. Giao UBND xã Hải Tiến chủ trì, phối hợp với Phòng Nông nghiệp và PTNT sửa chữa kênh mương, hoàn thành trước ngày {due:%d/%m/%Y}.
+2. Yêu cầu UBND xã Hải Xuân tập trung hoàn thành kế hoạch thu ngân sách.
+3. Các xã tăng cường tuyên truyền, phổ biến pháp luật cho nhân dân, thực hiện thường xuyên.
+Văn phòng HĐND và UBND thành phố thông báo để các cơ quan, đơn vị biết, thực hiện./.
+"""  # noqa: E501
+
+
+def _count(ctx: ServiceContext, model: type, meeting: str) -> int:
+    with ctx.session_factory() as session:
+        query = select(func.count()).select_from(Directive).join(Meeting)
+        if model is Notice:
+            query = query.join(Notice, Notice.directive_id == Directive.id)
+        return session.execute(query.where(Meeting.code == meeting)).scalar_one()
+
+
+def test_a_notice_is_drafted_reviewed_in_the_ui_and_only_then_opened(
+    stack: PrefectStack, ctx: ServiceContext, chromium: Browser, tmp_path: Path
+) -> None:
+    shots = Path(os.environ.get("FOLLOWUP_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    code = f"TB-{uuid.uuid4().hex[:6]}"
+    meeting = {"code": code, "title": "Làm việc với các xã", "held_on": f"{ctx.today():%d/%m/%Y}"}
+    run = run_deployment(  # type: ignore[call-arg]
+        OPEN_MEETING,
+        parameters={"meeting": meeting, "notice_text": _notice(ctx)},
+        timeout=0,
+        _sync=True,
+    )
+    rid = str(run.id)
+    stack.wait_for_run(rid, lambda r: r.state is not None and r.state.type == StateType.PAUSED)
+    # Suspended for review: nothing opened, nothing queued.
+    assert _count(ctx, Meeting, code) == 0
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts()
+    table = next(a for a in artifacts if a.key == f"ban-nhap-{code.lower()}")
+    assert "| Mã | Nội dung | Chủ trì |" in str(table.data)
+    assert "⚠" in str(table.data)  # the guesses are marked
+
+    # The coordinator reviews in the UI: the form is filled in with the draft.
+    page = chromium.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.set_default_timeout(20000)
+    ui = stack.api_url.removesuffix("/api")
+    page.goto(f"{ui}/runs/flow-run/{rid}")
+    page.get_by_role("button", name="Resume").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Cần kiểm tra").first.wait_for()
+    texts = dialog.locator("textarea")
+    values = [texts.nth(i).input_value() for i in range(texts.count())]
+    assert any("sửa chữa kênh mương" in v for v in values)
+    assert any(v == "UBND xã Hải Tiến (xa-hai-tien)" for v in values) or any(
+        "UBND xã Hải Tiến" in v for v in values
+    )
+    # Vietnamese titles (Prefect's own initial data would title them "Meeting", "Directives").
+    dialog.get_by_text(re.compile(r"^Cuộc họp( \(Optional\))?$")).first.wait_for()
+    dialog.get_by_text(re.compile(r"^Các nhiệm vụ( \(Optional\))?$")).first.wait_for()
+    assert dialog.get_by_text(re.compile(r"^(Meeting|Directives)\b")).count() == 0
+    page.screenshot(path=shots / "prefect-meeting-draft-top.png")
+    # The review table stands above the form.
+    dialog.get_by_text("Cần kiểm tra").first.wait_for()
+    dialog.get_by_text("Cần kiểm tra").first.scroll_into_view_if_needed()
+    page.screenshot(path=shots / "prefect-meeting-draft-review.png")
+    dialog.get_by_text(re.compile(r"^Các nhiệm vụ")).first.scroll_into_view_if_needed()
+    page.screenshot(path=shots / "prefect-meeting-draft-directives.png")
+    dialog.get_by_role("button", name="Submit").click()
+    dialog.wait_for(state="detached")
+
+    # Opened as reviewed: three directives, their e-mails queued, the run completed.
+    stack.wait_for_run(
+        rid, lambda r: r.state is not None and r.state.type == StateType.COMPLETED, timeout=120
+    )
+    assert _count(ctx, Meeting, code) == 3
+    assert wait_until(lambda: _count(ctx, Notice, code) >= 3, timeout=30)
+    with get_client(sync_client=True) as client:
+        final = client.read_flow_run(UUID(rid))
+    assert final.state is not None
+    assert final.state.type == StateType.COMPLETED
+
+
+def test_an_open_meeting_run_with_neither_directives_nor_notice_fails_in_words(
+    stack: PrefectStack, ctx: ServiceContext
+) -> None:
+    meeting = {"code": f"TB-{uuid.uuid4().hex[:6]}", "title": "Họp", "held_on": "09/03/2021"}
+    run = run_deployment(  # type: ignore[call-arg]
+        OPEN_MEETING, parameters={"meeting": meeting}, timeout=0, _sync=True
+    )
+    done = stack.wait_for_run(
+        str(run.id), lambda r: r.state is not None and r.state.is_final(), timeout=90
+    )
+    assert done.state is not None
+    assert done.state.type == StateType.FAILED
+    assert "dán thông báo kết luận" in (done.state.message or "")
