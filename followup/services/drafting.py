@@ -31,7 +31,12 @@ from followup.db.models import Unit
 from followup.domain.errors import ValidationError
 from followup.domain.text import fold_aligned, nfc
 from followup.services.context import ServiceContext
-from followup.services.meeting_files import PRIORITY_LABELS, REPEAT_LABELS, unit_choice
+from followup.services.meeting_files import (
+    ONCE,
+    PRIORITY_LABELS,
+    REPEAT_LABELS,
+    unit_choice,
+)
 from followup.services.notice_text import read_notice
 
 #: The mark `meeting load` refuses while any is left in a file.
@@ -779,7 +784,7 @@ def draft_form_data(draft: Draft, units: Sequence[KnownUnit]) -> dict[str, Any]:
                 "lead": unit(d.lead),
                 "support": [unit(c) for c in d.support],
                 "deadline": shown_deadline(d.deadline),
-                "repeat": REPEAT_LABELS.get(d.repeat, ""),
+                "repeat": REPEAT_LABELS.get(d.repeat, ONCE),
                 "repeat_until": "",
             }
             for d in draft.directives

@@ -105,7 +105,11 @@ REPEAT_LABELS = {"month": "hằng tháng", "quarter": "hằng quý", "year": "h�
 _REPEAT_OF = {fold(vi): raw for raw, vi in REPEAT_LABELS.items()} | {
     fold(raw): raw for raw in REPEAT_LABELS
 }
-_REPEAT_OF.update({"hang thang": "month", "hang quy": "quarter", "hang nam": "year", "": ""})
+#: The form's choice for a directive done once (a select needs a value to show).
+ONCE = "một lần"
+_REPEAT_OF.update(
+    {"hang thang": "month", "hang quy": "quarter", "hang nam": "year", "": "", fold(ONCE): ""}
+)
 
 
 def _repeat(value: Any) -> Any:
@@ -117,7 +121,7 @@ def _repeat(value: Any) -> Any:
 Repeat = Annotated[
     Literal["", "month", "quarter", "year"],
     BeforeValidator(_repeat),
-    WithJsonSchema({"type": "string", "enum": ["", *REPEAT_LABELS.values()]}),
+    WithJsonSchema({"type": "string", "enum": [ONCE, *REPEAT_LABELS.values()]}),
 ]
 
 
@@ -207,8 +211,9 @@ class DirectiveInput(_Strict):
         default="",
         validate_default=True,
         title="Lặp lại",
-        description="Để trống nếu làm một lần; hằng tháng, hằng quý hoặc hằng năm: mỗi kỳ mở "
-        "một nhiệm vụ mới, hạn cùng ngày của kỳ.",
+        description="Một lần, hoặc hằng tháng, hằng quý, hằng năm: mỗi kỳ mở một nhiệm vụ mới, "
+        "hạn cùng ngày của kỳ.",
+        json_schema_extra={"default": ONCE},  # the form shows the choice, not a blank
     )
     repeat_until: OptionalDay = Field(
         default=None,
