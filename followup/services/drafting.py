@@ -182,6 +182,12 @@ def _unit_patterns(units: Sequence[KnownUnit]) -> list[_Pattern]:
     return patterns
 
 
+_RECIPIENT = re.compile(
+    r"\b(?:bao cao|gui|trinh|tham muu)\b[^.;]{0,40}?\b(?:ve|cho|den|len|voi|gui)\s*$"
+    r"|\bgui\s*$"
+)
+
+
 @dataclass(frozen=True)
 class _Mention:
     start: int
@@ -201,10 +207,9 @@ def _mentions(folded: str, patterns: list[_Pattern]) -> list[_Mention]:
                 start += 1
             if any(m.start < end and start < m.end for m in taken):
                 continue
-            before = folded[max(0, start - 12) : start]
-            if re.search(r"\b(ve|gui|den|cho|voi)\s*$", before) and not re.search(
-                r"phoi hop (voi )?$", folded[max(0, start - 16) : start]
-            ):
+            # "báo cáo kết quả về Phòng Tài chính", "gửi Công an thành phố": to whom reports go.
+            before = folded[max(0, start - 60) : start]
+            if re.search(_RECIPIENT, before):
                 continue
             taken.append(_Mention(start, end, pattern.codes, pattern.group))
     return sorted(taken, key=lambda m: m.start)

@@ -190,6 +190,13 @@ def test_units_named_without_diacritics_short_or_as_recipients() -> None:
     )
     [d] = _draft(text).directives
     assert (d.lead, d.support) == ("phong-tnmt", ["xa-hai-dong"])  # the report's recipient is not
+    # "Giao cho X" gives the work to X; "báo cáo … cho Y" sends the report to Y.
+    text = (
+        "Kết luận như sau:\n- Giao cho UBND xã Hải Xuân thực hiện dọn vệ sinh môi trường, báo "
+        "cáo kết quả cho Phòng Tài nguyên và Môi trường trước ngày 30/4/2021."
+    )
+    [d] = _draft(text).directives
+    assert (d.lead, d.support) == ("xa-hai-xuan", [])
 
 
 # ----------------------------------------------------------------------------- any text
