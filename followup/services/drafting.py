@@ -185,6 +185,8 @@ def _unit_patterns(units: Sequence[KnownUnit]) -> list[_Pattern]:
 _RECIPIENT = re.compile(
     r"\b(?:bao cao|gui|trinh|tham muu)\b[^.;]{0,40}?\b(?:ve|cho|den|len|voi|gui)\s*$"
     r"|\bgui\s*$"
+    # "báo cáo về UBND thành phố (qua Văn phòng …)": the office only passes the report on.
+    r"|\(\s*qua\s*$"
 )
 
 
@@ -320,14 +322,34 @@ def _deadline(folded: str, held_on: date, settings: DraftSettings) -> tuple[str 
 # ----------------------------------------------------------------------------- splitting
 
 _ITEM = re.compile(r"^\s*(?:(\d{1,2})\s*[.)]|([a-zđ])\s*\)|([-–•+*]))\s+")
-_ORDER_WORDS = r"(?:giao|yeu cau|de nghi|chi dao|cac xa|ubnd|phong|cong an|chi cuc|ban )"
 _NOT_DIRECTIVE = re.compile(
-    r"^(?:co ban\s+)?(?:thong nhat|nhat tri|danh gia cao|ghi nhan|bieu duong|bieu duong|"
-    r"hoan nghenh|quang canh|dong chi|ngay \d|so:|noi nhan)"
+    r"^(?:co ban\s+)?(?:thong nhat|nhat tri|danh gia cao|ghi nhan|bieu duong|"
+    r"hoan nghenh|quang canh|dong chi|ngay \d|so:|noi nhan|tuy nhien|tuy vay|ben canh do|"
+    r"nhin chung|nam \d{4},)"
 )
+#: Words that give an order at the start of a sentence: a sentence of an assessment item
+#: ("1. Ghi nhận … Tuy nhiên … Giao Phòng X …") is kept only when it starts with one.
+_ORDER_START = re.compile(
+    r"^(giao|yeu cau|de nghi|chi dao|ubnd|uy ban|phong|cong an|chi cuc|ban |cac )"
+)
+#: A heading that names the field the items under it belong to ("3. Về xây dựng nông thôn
+#: mới nâng cao", without its colon).
+_FIELD_HEADING = re.compile(r"^(ve|doi voi|linh vuc|trong linh vuc)\s")
 _CONCLUSION = re.compile(r"(ket luan|chi dao)[^.]*?(nhu sau|sau day|cu the)\s*:?\s*$")
-_END = re.compile(r"^(noi nhan|thong bao de .* biet|\./\.)|(biet,? (va )?thuc hien\s*\./?\.?)$")
-_REPORT_TAIL = re.compile(r"^(bao cao|tong hop,? bao cao|gui bao cao|tham muu)")
+#: A news article's conclusion: "Phát biểu kết luận hội nghị, đồng chí … nhấn mạnh: …".
+_SPOKEN_CONCLUSION = re.compile(
+    r"\b(phat bieu )?ket luan (hoi nghi|buoi lam viec|cuoc hop|phien hop)"
+)
+_END = re.compile(
+    r"^(noi nhan|thong bao de .* biet|\./\.|tren day la (ket luan|y kien|noi dung))"
+    r"|(biet,? (va )?thuc hien\s*\./?\.?)$"
+)
+#: What continues the part before it rather than starting a directive of its own: the report
+#: it ends with, its deadline, who answers for it ("…; hoàn thành trước 20.7.2021").
+_REPORT_TAIL = re.compile(
+    r"^(bao cao|tong hop,? bao cao|gui bao cao|tham muu|hoan thanh (truoc|trong|cham nhat|xong)|"
+    r"xong truoc|truoc ngay|cham nhat|(thuc hien )?thuong xuyen|chiu trach nhiem)"
+)
 
 
 @dataclass
@@ -350,7 +372,8 @@ def _body(lines: list[str]) -> tuple[int, int]:
             break
     else:
         for index, line in enumerate(folded):
-            if "ket luan" in line and len(line.split()) <= 30 and not line.endswith("."):
+            caption = "ket luan" in line and len(line.split()) <= 30 and not line.endswith(".")
+            if caption or (index > 0 and _SPOKEN_CONCLUSION.search(line)):
                 start = index + 1
     end = len(lines)
     for index in range(start, len(lines)):
@@ -382,12 +405,28 @@ def _pieces(lines: list[str], start: int, end: int) -> list[_Piece]:
             blocks.append((raw, index + 1, False))
     pieces: list[_Piece] = []
     heading = ""
-    for text, line, _ in blocks:
+    for text, line, is_item in blocks:
         folded = fold_aligned(text)
-        if text.endswith(":") and len(text.split()) <= 25:
+        words = len(text.split())
+        if text.endswith(":") and words <= 25:
             heading = text  # "2. Đối với UBND các xã:" speaks for the items under it
             continue
-        for sentence in _sentences(text):
+        if not re.search(r"[.;!?…]$", text) and (
+            (is_item and _FIELD_HEADING.match(folded) and words <= 15)
+            or (not is_item and words <= 10 and not _ORDER_START.match(folded))
+        ):
+            # "3. Về xây dựng nông thôn mới" (a heading without its colon); an article's
+            # byline ("Minh Anh - Trung tâm Truyền thông").
+            if is_item:
+                heading = text
+            continue
+        assessment = False
+        for number, sentence in enumerate(_sentences(text)):
+            sentence_folded = fold_aligned(sentence)
+            if number == 0:
+                assessment = bool(_NOT_DIRECTIVE.match(sentence_folded))
+            elif assessment and not _ORDER_START.match(sentence_folded):
+                continue  # "1. Ghi nhận … Tuy nhiên, … còn chậm": the item assesses
             parts = [p.strip() for p in sentence.split(";") if p.strip()]
             merged: list[str] = []
             for part in parts:
@@ -399,8 +438,6 @@ def _pieces(lines: list[str], start: int, end: int) -> list[_Piece]:
             opener = merged[0] if len(merged) > 1 else ""
             for part in merged:
                 pieces.append(_Piece(part.rstrip(" .…"), line, f"{heading} {opener}".strip()))
-        if not folded:
-            continue
     return pieces
 
 
@@ -556,13 +593,24 @@ def draft_meeting(
             if mentions:
                 item_flags["support"] = "đơn vị lấy từ câu mở đầu hoặc tiêu đề mục"
         lead, support, role_flags = _roles(folded, mentions)
+        if not lead and own and piece.context:
+            # "1. UBND xã Quảng Nghĩa: + Phối hợp với Phòng TN&MT …": the heading's unit
+            # leads what its items only name as partners.
+            heading = _mentions(fold_aligned(piece.context), patterns)
+            if heading:
+                lead = [heading[0].codes[0]]
+                named = [c for m in heading for c in m.codes]
+                support = [c for c in dict.fromkeys(support + named) if c != lead[0]]
+                role_flags["lead"] = "đơn vị chủ trì lấy từ tiêu đề mục"
         item_flags.update(role_flags)
         if not lead:
             lead = [fallback_unit]
             item_flags["lead"] = "không thấy đơn vị nào: máy ghi văn phòng điều phối"
         deadline, why = _deadline(folded, held_on, settings)
         if deadline is None and piece.context:
-            deadline, why = _deadline(fold_aligned(piece.context), held_on, settings)
+            inherited, inherited_why = _deadline(fold_aligned(piece.context), held_on, settings)
+            if inherited is not None:
+                deadline, why = inherited, inherited_why or "hạn lấy từ câu mở đầu hoặc tiêu đề mục"
         if deadline is None:
             deadline = settings.default_deadline
             why = why or "văn bản không ghi hạn: lấy hạn mặc định"
@@ -606,17 +654,19 @@ def draft_meeting(
 
 
 def _held_on(folded: str) -> date | None:
-    for pattern in (
-        r"ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})",
-        r"ngay\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})",
-        r"(?m)^\s*(\d{1,2})/(\d{1,2})/(\d{4})\b",
-    ):
-        match = re.search(pattern, folded[:3000])
-        if match:
-            try:
-                return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-            except ValueError:
-                continue
+    """The first full date the notice's head gives (its date, or the meeting's)."""
+    found = re.finditer(
+        r"ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})"
+        r"|ngay\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"
+        r"|(?m:^)\s*(\d{1,2})/(\d{1,2})/(\d{4})\b",
+        folded[:3000],
+    )
+    for match in found:
+        day, month, year = (int(g) for g in match.groups() if g is not None)
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
     return None
 
 
