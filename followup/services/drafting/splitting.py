@@ -1,0 +1,137 @@
+"""Where a notice's conclusion is, and its directive candidates: items, sentences, semicolon
+parts, with the heading or opening clause that speaks for them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from followup.domain.text import fold_aligned
+
+# ----------------------------------------------------------------------------- splitting
+
+_ITEM = re.compile(r"^\s*(?:(\d{1,2})\s*[.)]|([a-zđ])\s*\)|([-–•+*]))\s+")
+_NOT_DIRECTIVE = re.compile(
+    r"^(?:co ban\s+)?(?:thong nhat|nhat tri|danh gia cao|ghi nhan|bieu duong|"
+    r"hoan nghenh|quang canh|dong chi|ngay \d|so:|noi nhan|tuy nhien|tuy vay|ben canh do|"
+    r"nhin chung|nam \d{4},)"
+)
+#: Words that give an order at the start of a sentence: a sentence of an assessment item
+#: ("1. Ghi nhận … Tuy nhiên … Giao Phòng X …") is kept only when it starts with one.
+_ORDER_START = re.compile(
+    r"^(giao|yeu cau|de nghi|chi dao|ubnd|uy ban|phong|cong an|chi cuc|ban |cac )"
+)
+#: A heading that names the field the items under it belong to ("3. Về xây dựng nông thôn
+#: mới nâng cao", without its colon).
+_FIELD_HEADING = re.compile(r"^(ve|doi voi|linh vuc|trong linh vuc)\s")
+_CONCLUSION = re.compile(r"(ket luan|chi dao)[^.]*?(nhu sau|sau day|cu the)\s*:?\s*$")
+#: A news article's conclusion: "Phát biểu kết luận hội nghị, đồng chí … nhấn mạnh: …".
+_SPOKEN_CONCLUSION = re.compile(
+    r"\b(phat bieu )?ket luan (hoi nghi|buoi lam viec|cuoc hop|phien hop)"
+)
+_END = re.compile(
+    r"^(noi nhan|thong bao de .* biet|\./\.|tren day la (ket luan|y kien|noi dung))"
+    r"|(biet,? (va )?thuc hien\s*\./?\.?)$"
+)
+#: What continues the part before it rather than starting a directive of its own: the report
+#: it ends with, its deadline, who answers for it ("…; hoàn thành trước 20.7.2021").
+_REPORT_TAIL = re.compile(
+    r"^(bao cao|tong hop,? bao cao|gui bao cao|tham muu|hoan thanh (truoc|trong|cham nhat|xong)|"
+    r"xong truoc|truoc ngay|cham nhat|(thuc hien )?thuong xuyen|chiu trach nhiem)"
+)
+
+
+@dataclass
+class _Piece:
+    text: str
+    line: int
+    #: The units a heading or the clause that opens a semicolon list names, for the parts
+    #: that name none.
+    context: str = ""
+
+
+def conclusion_lines(lines: list[str]) -> tuple[int, int]:
+    """The lines that hold the conclusion: after "kết luận … như sau:" (or the last short
+    caption naming the conclusion), before "Nơi nhận" and the closing formula."""
+    folded = [fold_aligned(x).strip() for x in lines]
+    start = 0
+    for index, line in enumerate(folded):
+        if _CONCLUSION.search(line):
+            start = index + 1
+            break
+    else:
+        for index, line in enumerate(folded):
+            caption = "ket luan" in line and len(line.split()) <= 30 and not line.endswith(".")
+            if caption or (index > 0 and _SPOKEN_CONCLUSION.search(line)):
+                start = index + 1
+    end = len(lines)
+    for index in range(start, len(lines)):
+        if _END.search(folded[index]):
+            end = index
+            break
+    return start, end
+
+
+def _sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.!?…])\s+(?=[A-ZĐÀ-Ỹ\"“(])", text)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def candidates(lines: list[str], start: int, end: int) -> list[_Piece]:
+    """Directive candidates: items, then sentences, then semicolon parts."""
+    blocks: list[tuple[str, int, bool]] = []  # text, line, is an item
+    for index in range(start, end):
+        raw = lines[index].strip()
+        if not raw:
+            continue
+        item = _ITEM.match(raw)
+        if item:
+            blocks.append((raw[item.end() :].strip(), index + 1, True))
+        elif blocks and blocks[-1][2] and not re.search(r"[.:;!?]$", blocks[-1][0]):
+            text, line, _ = blocks[-1]
+            blocks[-1] = (f"{text} {raw}", line, True)
+        else:
+            blocks.append((raw, index + 1, False))
+    pieces: list[_Piece] = []
+    heading = ""
+    for text, line, is_item in blocks:
+        folded = fold_aligned(text)
+        words = len(text.split())
+        if text.endswith(":") and words <= 25:
+            heading = text  # "2. Đối với UBND các xã:" speaks for the items under it
+            continue
+        if not re.search(r"[.;!?…]$", text) and (
+            (is_item and _FIELD_HEADING.match(folded) and words <= 15)
+            or (not is_item and words <= 10 and not _ORDER_START.match(folded))
+        ):
+            # "3. Về xây dựng nông thôn mới" (a heading without its colon); an article's
+            # byline ("Minh Anh - Trung tâm Truyền thông").
+            if is_item:
+                heading = text
+            continue
+        assessment = False
+        for number, sentence in enumerate(_sentences(text)):
+            sentence_folded = fold_aligned(sentence)
+            if number == 0:
+                assessment = bool(_NOT_DIRECTIVE.match(sentence_folded))
+            elif assessment and not _ORDER_START.match(sentence_folded):
+                continue  # "1. Ghi nhận … Tuy nhiên, … còn chậm": the item assesses
+            parts = [p.strip() for p in sentence.split(";") if p.strip()]
+            merged: list[str] = []
+            for part in parts:
+                pf = fold_aligned(part)
+                if merged and (_REPORT_TAIL.match(pf) or len(part.split()) < 4):
+                    merged[-1] = f"{merged[-1]}; {part}"
+                else:
+                    merged.append(part)
+            opener = merged[0] if len(merged) > 1 else ""
+            for part in merged:
+                pieces.append(_Piece(part.rstrip(" .…"), line, f"{heading} {opener}".strip()))
+    return pieces
+
+
+def is_directive(piece: _Piece) -> bool:
+    folded = fold_aligned(piece.text).strip()
+    if len(folded.split()) < 4 or _NOT_DIRECTIVE.match(folded):
+        return False
+    return not folded.endswith("?")
