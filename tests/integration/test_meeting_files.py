@@ -20,7 +20,7 @@ from followup.domain.clock import ManualClock, start_of_local_day
 from followup.domain.errors import FollowupError
 from followup.services.bus import execute
 from followup.services.context import ServiceContext
-from followup.services.meeting_tables import meeting_template
+from followup.services.meeting_templates import meeting_template
 from followup.services.meetings import meeting_from_file
 from followup.services.units import load_units_file
 from tests.helpers import run_cli, url_of
