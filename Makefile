@@ -8,7 +8,7 @@ PYTHON ?= python3
 UV := .tools/bin/uv
 UV_VERSION := 0.13.9
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-smoke clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -30,13 +30,20 @@ lint: .venv/.synced
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports
 
+BENCHES = sweep dispatch flows web reports drafting
+BENCH_JSON ?= bench-results.jsonl
+
+# Every benchmark at full size; each figure with its baseline and ratio, kept in $(BENCH_JSON).
 bench: .venv/.synced
-	$(UV) run --frozen python -m bench.sweep
-	$(UV) run --frozen python -m bench.dispatch
-	$(UV) run --frozen python -m bench.flows
-	$(UV) run --frozen python -m bench.web
-	$(UV) run --frozen python -m bench.reports
-	$(UV) run --frozen python -m bench.drafting
+	rm -f $(BENCH_JSON)
+	set -e; for b in $(BENCHES); do $(UV) run --frozen python -m bench.$$b --json $(BENCH_JSON); done
+	$(UV) run --frozen python -m bench.summary $(BENCH_JSON)
+
+# The same at a size that takes seconds: CI runs it so that a benchmark cannot rot.
+bench-smoke: .venv/.synced
+	rm -f $(BENCH_JSON)
+	set -e; for b in $(BENCHES); do $(UV) run --frozen python -m bench.$$b --smoke --json $(BENCH_JSON); done
+	$(UV) run --frozen python -m bench.summary $(BENCH_JSON)
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

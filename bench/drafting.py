@@ -9,13 +9,10 @@ longest test notice when present, else the Móng Cái article. Target: under 1 s
 
 from __future__ import annotations
 
-import argparse
-import json
-import time
 import tomllib
-from collections.abc import Callable
 from pathlib import Path
 
+from bench import common
 from followup.domain.text import fold_aligned
 from followup.services.drafting import KnownUnit, draft_meeting
 
@@ -23,21 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTICES = ROOT / "tests" / "data" / "notices"
 
 
-def _best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--smoke", action="store_true", help="one run of each")
-    parser.add_argument("--json", type=str, default="", help="append the figures to this file")
-    args = parser.parse_args()
-    repeat = 1 if args.smoke else 20
+    bench = common.Bench("drafting", common.parser(__doc__).parse_args())
+    repeat = 1 if bench.smoke else 20
     units_file = ROOT / "followup" / "demo" / "data" / "units.toml"
     units = [
         KnownUnit(u["code"], u["name"], u["kind"])
@@ -52,33 +37,27 @@ def main() -> None:
     def draft() -> int:
         return len(draft_meeting(text, units, code="B", fallback_unit="vp-hdnd-ubnd").directives)
 
-    first, count = _best(draft, 1)  # the first call compiles the unit patterns
-    base, _ = _best(baseline, repeat)
-    figure, _ = _best(draft, repeat)
+    first, count = common.best_of(draft, 1)  # the first call compiles the unit patterns
+    base, _ = common.best_of(baseline, repeat)
+    figure, _ = common.best_of(draft, repeat)
+    if not count:
+        raise SystemExit("the notice drafted no directive")
     print(f"notice {notices[0].name}: {len(text):,} characters, {count} directives drafted")
-    print(f"  baseline: fold and split the text        {base * 1000:9.2f} ms")
-    print(f"  draft (first call, patterns compiled)    {first * 1000:9.2f} ms")
-    print(
-        f"  draft (best of {repeat})                    {figure * 1000:9.2f} ms   ratio "
-        f"{figure / base:7.1f}×  (target < 1000 ms)"
+    bench.meta = {"notice": notices[0].name, "directives": count}
+    bench.report(
+        common.Figure("draft, first call (compiles the unit patterns)", first * 1000, "ms")
     )
-    if args.json:
-        with open(args.json, "a", encoding="utf-8") as f:
-            row = {
-                "bench": "drafting",
-                "figures": [
-                    {
-                        "name": "draft a conclusion notice",
-                        "ms": figure * 1000,
-                        "baseline": "fold and split the text",
-                        "baseline_ms": base * 1000,
-                        "ratio": figure / base,
-                        "target_ms": 1000,
-                    }
-                ],
-            }
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    assert count, "the notice drafted no directive"
+    bench.report(
+        common.Figure(
+            f"draft a {count}-directive notice (best of {repeat})",
+            figure * 1000,
+            "ms",
+            "fold and split the text",
+            base * 1000,
+            target="< 1000 ms",
+        )
+    )
+    bench.finish()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Prefect overhead of a directive run, and the time from a CLI action to the run resuming.
 
-    uv run python -m bench.flows [--repeat 5]
+    uv run python -m bench.flows [--repeat 5] [--smoke] [--json FILE]
 
 Starts a local Prefect server (SQLite, the embedded default) and, in this one process, times:
   1. the directive's reconcile work done directly through the service layer (no Prefect);
@@ -13,7 +13,6 @@ done in-process followed by the nudge.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import statistics
@@ -34,6 +33,7 @@ from prefect.settings import (
     temporary_settings,
 )
 
+from bench import common
 from followup.config import Settings
 from followup.db.migrate import upgrade
 from followup.demo.local_prefect import LocalPrefect
@@ -106,9 +106,10 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+    p = common.parser(__doc__)
+    p.add_argument("--repeat", type=int, default=5)
+    bench = common.Bench("flows", p.parse_args())
+    repeat = 1 if bench.smoke else bench.args.repeat
     with tempfile.TemporaryDirectory() as folder:
         db = f"sqlite:///{Path(folder) / 'bench.db'}"
         upgrade(db)
@@ -120,12 +121,13 @@ def main() -> None:
             with temporary_settings(
                 {PREFECT_API_URL: prefect.api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
             ):
-                run(prefect, db, args.repeat)
+                run(bench, prefect, db, repeat)
         finally:
             prefect.stop()
+    bench.finish()
 
 
-def run(prefect: LocalPrefect, db: str, repeat: int) -> None:
+def run(bench: common.Bench, prefect: LocalPrefect, db: str, repeat: int) -> None:
     settings = Settings(
         database_url=db, smtp_port=9, smtp_timeout_seconds=1, link_secret=LINK_SECRET
     )
@@ -181,10 +183,17 @@ def run(prefect: LocalPrefect, db: str, repeat: int) -> None:
     for label, key in (("no Prefect", "pure"), ("bare flow", "bare"), ("directive", "ours")):
         low, high = min(samples[key]) * 1000, max(samples[key]) * 1000
         print(f"  {label:<12} {low:8.1f} – {high:8.1f} ms")
-    print(f"  service layer only, no Prefect          {base * 1000:8.1f} ms")
-    print(f"  bare Prefect flow, 4 empty tasks        {bare * 1000:8.1f} ms")
-    print(f"  directive flow, 4 tasks                 {ours * 1000:8.1f} ms")
-    print(f"  directive flow / bare flow (medians)    {ours / bare:8.2f}x")
+    bench.meta = {"repeat": repeat, "prefect_server": "SQLite (embedded default)"}
+    bench.report(common.Figure("reconcile pass, service layer only (median)", base * 1000, "ms"))
+    bench.report(
+        common.Figure(
+            "directive flow, 4 tasks (median)",
+            ours * 1000,
+            "ms",
+            "bare Prefect flow, 4 empty tasks",
+            bare * 1000,
+        )
+    )
     best = min(samples["ours"]) / min(samples["bare"])
     print(f"  directive flow / bare flow (best runs)  {best:8.2f}x")
     print("  (both sides stall ~2 s now and then on the SQLite Prefect server: see min–max)")
@@ -239,8 +248,15 @@ def run(prefect: LocalPrefect, db: str, repeat: int) -> None:
             wait_suspended_on_current()
             inproc_samples.append(time.perf_counter() - start)
     print("action → run resumed, reconciled and suspended again (median):")
-    print(f"  'followup ack/progress' (new process)   {statistics.median(cli_samples):8.2f} s")
-    print(f"  in-process action + nudge               {statistics.median(inproc_samples):8.2f} s")
+    bench.report(
+        common.Figure(
+            "'followup ack/progress' until suspended again",
+            statistics.median(cli_samples),
+            "s",
+            "in-process action + nudge",
+            statistics.median(inproc_samples),
+        )
+    )
     ctx.close()
 
 

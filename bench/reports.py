@@ -17,8 +17,6 @@ builds the trail's projection (`followup audit rebuild`, timed). Then times, in 
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 import uuid
 from collections.abc import Callable
@@ -28,6 +26,7 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench import common
 from followup.config import Settings
 from followup.db import projection
 from followup.db.migrate import upgrade
@@ -144,13 +143,11 @@ def _best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--assignments", type=int, default=200_000)
-    parser.add_argument("--smoke", action="store_true", help="2,000 assignments, one run each")
-    parser.add_argument("--json", type=str, default="", help="append the figures to this file")
-    args = parser.parse_args()
-    assignments = 2_000 if args.smoke else args.assignments
-    repeat = 1 if args.smoke else 3
+    p = common.parser(__doc__)
+    p.add_argument("--assignments", type=int, default=200_000)
+    bench = common.Bench("reports", p.parse_args())
+    assignments = 2_000 if bench.smoke else bench.args.assignments
+    repeat = 1 if bench.smoke else 3
     name = f"followup_bench_{uuid.uuid4().hex[:8]}"
     with _admin() as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -224,36 +221,27 @@ def main() -> None:
             ("one directive's timeline", line, None, None, 10.0),
         ]
         print(f"timings (same process, same database, best of {repeat}; replay: one run):")
-        for name, ms_s, baseline, base_s, target in rows:
-            ratio = f"{ms_s / base_s:6.2f}× {baseline}" if base_s else ""
-            goal = f"   (target ≤ {target:g} ms)" if target else ""
-            print(f"  {name:40} {ms_s * 1000:10.1f} ms   {ratio}{goal}")
-        print(f"  baseline: bare GROUP BY of the versions  {base * 1000:10.1f} ms")
-        print(f"  baseline: bare GROUP BY of the events    {base_events * 1000:10.1f} ms")
-        if args.json:
-            figures = {
-                "bench": "reports",
-                "assignments": assignments,
-                "events": assignments * 5,
-                "projection_rebuild_s": rebuilt,
-                "figures": [
-                    {
-                        "name": name,
-                        "ms": ms_s * 1000,
-                        "baseline": baseline,
-                        "baseline_ms": base_s * 1000 if base_s else None,
-                        "ratio": ms_s / base_s if base_s else None,
-                        "target_ms": target,
-                    }
-                    for name, ms_s, baseline, base_s, target in rows
-                ],
-            }
-            with open(args.json, "a", encoding="utf-8") as f:
-                f.write(json.dumps(figures, ensure_ascii=False) + "\n")
+        for name_, seconds, baseline, base_s, target in rows:
+            bench.report(
+                common.Figure(
+                    name_,
+                    seconds * 1000,
+                    "ms",
+                    baseline or "",
+                    base_s * 1000 if base_s else None,
+                    target=f"≤ {target:g} ms" if target else "",
+                )
+            )
+        bench.meta = {
+            "assignments": assignments,
+            "events": assignments * 5,
+            "projection_rebuild_s": rebuilt,
+        }
     finally:
         ctx.close()
         with _admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    bench.finish()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Sweep cost over many open assignments on PostgreSQL, next to the bare SELECT of the same rows.
 
-    uv run python -m bench.sweep [--open 100000] [--due 10000]
+    uv run python -m bench.sweep [--open 100000] [--due 10000] [--smoke] [--json FILE]
 
 Creates a throw-away database, bulk-loads `--open` open assignments of which `--due` are due
 for an escalation, then times, in this one process:
@@ -12,15 +12,16 @@ for an escalation, then times, in this one process:
 
 from __future__ import annotations
 
-import argparse
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import psycopg
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 
+from bench import common
 from followup.config import Settings
 from followup.db.migrate import upgrade
 from followup.db.models import Assignment, Directive, Meeting, Unit, UnitContact
@@ -146,19 +147,21 @@ def _load(ctx: ServiceContext, total: int, due: int) -> None:
         conn.execute(text("ANALYZE"))
 
 
-def _timed(label: str, fn: object) -> float:
+def _timed(fn: Callable[[], str]) -> float:
     start = time.perf_counter()
-    result = fn()  # type: ignore[operator]
+    result = fn()
     elapsed = time.perf_counter() - start
-    print(f"  {label:<52} {elapsed * 1000:10.1f} ms   ({result})")
+    print(f"    ({result})")
     return elapsed
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--open", type=int, default=100_000)
-    parser.add_argument("--due", type=int, default=10_000)
-    args = parser.parse_args()
+    p = common.parser(__doc__)
+    p.add_argument("--open", type=int, default=100_000)
+    p.add_argument("--due", type=int, default=10_000)
+    bench = common.Bench("sweep", p.parse_args())
+    total, due = (2_000, 200) if bench.smoke else (bench.args.open, bench.args.due)
+    bench.meta = {"open": total, "due": due}
     name = f"followup_bench_{uuid.uuid4().hex[:8]}"
     with _admin() as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -169,8 +172,8 @@ def main() -> None:
         ctx = ServiceContext.from_settings(
             Settings(database_url=url, link_secret=LINK_SECRET), clock=clock
         )
-        print(f"loading {args.open:,} open assignments ({args.due:,} due) on PostgreSQL ...")
-        _load(ctx, args.open, args.due)
+        print(f"loading {total:,} open assignments ({due:,} due) on PostgreSQL ...")
+        _load(ctx, total, due)
 
         def bare_all() -> str:
             with ctx.session_factory() as s:
@@ -191,24 +194,47 @@ def main() -> None:
 
         def sweep_due() -> str:
             r = sweep(ctx, as_of=AS_OF)
+            if r.total != due:
+                raise SystemExit(f"the sweep applied {r.total:,} escalations, not {due:,}")
             return f"examined {r.examined:,}, actions {r.total:,}"
 
         print("timings (same process, same database):")
-        base_all = _timed("bare SELECT of all open assignments (ORM)", bare_all)
-        base_due = _timed("bare SELECT of the due assignments (ORM)", bare_due)
-        idle = _timed("sweep, nothing due", sweep_idle)
-        busy = _timed(f"sweep, {args.due:,} escalations applied", sweep_due)
-        print("ratios:")
-        print(f"  idle sweep / bare SELECT of all open rows      {idle / base_all:8.4f}")
-        print(f"  busy sweep / bare SELECT of the same due rows  {busy / base_due:8.1f}")
-        print(
-            f"  busy sweep per escalation                      {busy / max(args.due, 1) * 1e3:8.3f}"
-            " ms"
+        base_all = _timed(bare_all)
+        base_due = _timed(bare_due)
+        idle = _timed(sweep_idle)
+        busy = _timed(sweep_due)
+        bench.report(
+            common.Figure(
+                "sweep, nothing due",
+                idle * 1000,
+                "ms",
+                "bare SELECT of all open rows",
+                base_all * 1000,
+            )
+        )
+        bench.report(
+            common.Figure(
+                f"sweep applying {due:,} escalations",
+                busy * 1000,
+                "ms",
+                "bare SELECT of the same due rows",
+                base_due * 1000,
+                target="≤ 5×",
+            )
+        )
+        bench.report(
+            common.Figure(
+                "sweep, per escalation",
+                busy / max(due, 1) * 1000,
+                "ms",
+                target="≤ 0.3 ms",
+            )
         )
         ctx.close()
     finally:
         with _admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    bench.finish()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The commune pages under load, next to the same work without HTTP.
 
-    uv run python -m bench.web [--assignments 300]
+    uv run python -m bench.web [--assignments 300] [--smoke] [--json FILE]
 
 One uvicorn (in a thread) serves `followup web` on a SQLite file; one keep-alive client
 sends requests one after another, as officers opening their e-mails would. Printed:
@@ -12,7 +12,6 @@ sends requests one after another, as officers opening their e-mails would. Print
 
 from __future__ import annotations
 
-import argparse
 import re
 import secrets
 import socket
@@ -25,6 +24,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
+from bench import common
 from followup.config import Settings
 from followup.db.migrate import upgrade
 from followup.db.models import Notice
@@ -93,14 +93,15 @@ def _timed(samples: list[float], call: object) -> object:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--assignments", type=int, default=300)
-    args = parser.parse_args()
+    p = common.parser(__doc__)
+    p.add_argument("--assignments", type=int, default=300)
+    bench = common.Bench("web", p.parse_args())
+    assignments = 20 if bench.smoke else bench.args.assignments
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        ctx, settings = _setup(Path(tmp), args.assignments, port)
+        ctx, settings = _setup(Path(tmp), assignments, port)
         stack.enter_context(serving(settings, ctx))
         links = _ack_links(ctx)
         half = len(links) // 2
@@ -140,15 +141,24 @@ def main() -> None:
 
     base = ms(health)
     print(f"assignments: {len(links)} ({len(by_web)} through the pages, {len(by_call)} in-process)")
-    print(f"GET /healthz (baseline)        {ms(health):7.2f} ms median")
-    print(
-        f"GET confirmation page          {ms(pages):7.2f} ms  ({ms(pages) / base:5.1f}× baseline)"
+    bench.meta = {"assignments": len(links)}
+    bench.report(common.Figure("GET /healthz (median)", base, "ms"))
+    bench.report(
+        common.Figure("GET a confirmation page (median)", ms(pages), "ms", "GET /healthz", base)
     )
-    print(
-        f"POST acknowledge               {ms(posts):7.2f} ms  ({ms(posts) / base:5.1f}× baseline)"
+    bench.report(
+        common.Figure("POST an acknowledgement (median)", ms(posts), "ms", "GET /healthz", base)
     )
-    print(f"acknowledge in-process         {ms(calls):7.2f} ms")
-    print(f"POST vs in-process call        {ms(posts) / ms(calls):7.2f}×")
+    bench.report(
+        common.Figure(
+            "POST an acknowledgement, against the call",
+            ms(posts),
+            "ms",
+            "the same acknowledgement in-process",
+            ms(calls),
+        )
+    )
+    bench.finish()
 
 
 if __name__ == "__main__":
