@@ -3,6 +3,7 @@ the event, so changing, removing, adding or reordering events breaks the chain."
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from followup.db.models import AuditEvent, AuditHead
@@ -46,7 +47,21 @@ def normalise_details(details: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def canonical(event: AuditEvent) -> str:
+@dataclass(frozen=True)
+class NewEvent:
+    """An event as `append_events` writes it (plain values: a batch of thousands is one
+    INSERT, without an ORM object each)."""
+
+    seq: int
+    occurred_at: datetime
+    actor: str
+    action: str
+    directive_id: int | None
+    assignment_id: int | None
+    details: dict[str, Any]
+
+
+def canonical(event: AuditEvent | NewEvent) -> str:
     """The hashed encoding of an event: every column but its id and the hashes."""
     return json.dumps(
         {
@@ -68,7 +83,7 @@ def chain_hash(prev_hash: str, encoded: str) -> str:
     return hashlib.sha256(f"{prev_hash}\n{encoded}".encode()).hexdigest()
 
 
-def event_hash(event: AuditEvent, prev_hash: str) -> str:
+def event_hash(event: AuditEvent | NewEvent, prev_hash: str) -> str:
     return chain_hash(prev_hash, canonical(event))
 
 
@@ -79,23 +94,28 @@ def append_events(session: Session, drafts: list[AuditDraft]) -> None:
     head = session.execute(
         select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
     ).scalar_one()
-    events = []
+    events: list[NewEvent] = []
+    rows: list[dict[str, Any]] = []
+    seq, prev_hash = head.seq, head.hash
     for draft in drafts:
-        event = AuditEvent(
-            seq=head.seq + 1,
+        seq += 1
+        event = NewEvent(
+            seq=seq,
             occurred_at=draft.occurred_at.astimezone(UTC),
             actor=nfc(draft.actor),
             action=draft.action,
             directive_id=draft.directive_id,
             assignment_id=draft.assignment_id,
             details=normalise_details(draft.details),
-            prev_hash=head.hash,
         )
-        event.hash = event_hash(event, head.hash)
+        hashed = event_hash(event, prev_hash)
         events.append(event)
-        head.seq = event.seq
-        head.hash = event.hash
-    session.add_all(events)
+        rows.append(dataclasses.asdict(event) | {"prev_hash": prev_hash, "hash": hashed})
+        prev_hash = hashed
+    if not rows:
+        return
+    session.execute(insert(AuditEvent), rows)
+    head.seq, head.hash = seq, prev_hash
     project(session, events)
 
 

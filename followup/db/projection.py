@@ -8,11 +8,12 @@ is checked against it (`verify`), version by version."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from followup.db.models import AssignmentVersion, AuditEvent
@@ -28,7 +29,25 @@ _ACTIONS = sorted(a.value for a in REPLAYED)
 Progress = Callable[[int], None]
 
 
-def facts_of(version: AssignmentVersion) -> AssignmentFacts:
+class Moving(Protocol):
+    """What the projection reads of an event (`db.audit.NewEvent`, a stored `AuditEvent`)."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def directive_id(self) -> int | None: ...
+    @property
+    def assignment_id(self) -> int | None: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
+
+
+def facts_of(version: Any) -> AssignmentFacts:
+    """The facts a stored version holds (an `AssignmentVersion` or a row of its table)."""
     return AssignmentFacts(
         directive_id=version.directive_id,
         unit=version.unit_code,
@@ -65,30 +84,30 @@ def _values(assignment_id: int, seq_from: int, facts: AssignmentFacts) -> dict[s
     }
 
 
-def project(session: Session, events: list[AuditEvent]) -> None:
+def project(session: Session, events: Sequence[Moving]) -> None:
     """Add the versions these (new, in-order) events make. The caller holds the audit head's
-    lock, so no other writer moves the same assignments meanwhile."""
+    lock, so no other writer moves the same assignments meanwhile. A batch is one SELECT of
+    the current versions, one UPDATE of those it supersedes and one INSERT of the new ones."""
     moving = [
         (e, e.assignment_id) for e in events if e.assignment_id is not None and e.action in REPLAYED
     ]
     if not moving:
         return
     ids = sorted({assignment_id for _, assignment_id in moving})
-    current: dict[int, AssignmentVersion] = {}
+    table = AssignmentVersion.__table__
+    #: assignment → (the stored current version's id, or the new version's values; facts)
+    current: dict[int, tuple[int | dict[str, Any], AssignmentFacts]] = {}
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-        current.update(
-            (v.assignment_id, v)
-            for v in session.scalars(
-                select(AssignmentVersion).where(
-                    AssignmentVersion.assignment_id.in_(chunk),
-                    AssignmentVersion.seq_to == CURRENT,
-                )
-            )
-        )
+        for row in session.execute(
+            select(table).where(table.c.assignment_id.in_(chunk), table.c.seq_to == CURRENT)
+        ):
+            current[row.assignment_id] = (row.id, facts_of(row))
+    superseded: list[dict[str, Any]] = []
+    new: list[dict[str, Any]] = []
     for event, assignment_id in moving:
         prior = current.get(assignment_id)
         facts = apply_event(
-            facts_of(prior) if prior is not None else None,
+            prior[1] if prior is not None else None,
             event.action,
             local_date(event.occurred_at),
             event.directive_id or 0,
@@ -96,11 +115,17 @@ def project(session: Session, events: list[AuditEvent]) -> None:
         )
         if facts is None:
             continue
-        if prior is not None:
-            prior.seq_to = event.seq
-        version = AssignmentVersion(**_values(assignment_id, event.seq, facts))
-        session.add(version)
-        current[assignment_id] = version
+        if prior is not None and isinstance(prior[0], dict):
+            prior[0]["seq_to"] = event.seq  # made earlier in this batch
+        elif prior is not None:
+            superseded.append({"id": prior[0], "seq_to": event.seq})
+        values = _values(assignment_id, event.seq, facts)
+        new.append(values)
+        current[assignment_id] = (values, facts)
+    if superseded:
+        session.execute(update(AssignmentVersion), superseded)
+    if new:
+        session.execute(insert(AssignmentVersion), new)
 
 
 def _trail_versions(session: Session, batch: int) -> Iterator[dict[str, Any]]:

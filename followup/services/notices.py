@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -17,7 +19,7 @@ from followup.domain.states import WORKING_STATES, AssignmentState
 from followup.domain.vocabulary import NoticeKind
 from followup.links import LinkAction
 from followup.notifications.outbox import Recipient, notice_row
-from followup.notifications.render import render
+from followup.notifications.render import ShapeCache, render
 from followup.services.context import ServiceContext
 
 #: Who stands in when a unit has no contact for a role.
@@ -44,6 +46,35 @@ def active_delegation(session: Session, unit_id: int, on: date) -> Delegation | 
         .order_by(Delegation.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def delegations_on(session: Session, on: date) -> dict[int, Delegation]:
+    """Every unit's delegation in force on a day (the latest made), by unit id: a batch (the
+    sweep's) looks them up once instead of once per notice."""
+    with session.no_autoflush:
+        rows = session.execute(
+            select(Delegation)
+            .where(
+                Delegation.starts_on <= on,
+                Delegation.ends_on >= on,
+                Delegation.revoked_at.is_(None),
+            )
+            .order_by(Delegation.id)
+        ).scalars()
+        return {d.unit_id: d for d in rows}
+
+
+@dataclass
+class NoticeBatch:
+    """What a batch of notices (the sweep's) looks up once instead of once per notice: the
+    delegations in force, and the shapes of the notices rendered so far."""
+
+    delegations: Mapping[int, Delegation]
+    shapes: ShapeCache = field(default_factory=ShapeCache)
+
+    @classmethod
+    def on(cls, session: Session, day: date) -> NoticeBatch:
+        return cls(delegations_on(session, day))
 
 
 def recipient_for(unit: Unit, role: Role, delegation: Delegation | None = None) -> Recipient | None:
@@ -144,13 +175,24 @@ def notify(
     role: Role,
     occasion: str,
     extra: dict[str, Any] | None = None,
+    batch: NoticeBatch | None = None,
 ) -> Recipient | None:
     """Queue one notice about `assignment`; `occasion` makes its dedupe key unique.
 
     Returns the recipient, or None when the unit has nobody for that role (the caller audits
-    it). A notice already queued under the same key is not queued again.
+    it). A notice already queued under the same key is not queued again. `batch`: what the
+    caller's batch of notices looked up once.
     """
-    prepared = prepare_notice(ctx, uow, assignment, kind, role=role, occasion=occasion, extra=extra)
+    prepared = prepare_notice(
+        ctx,
+        uow,
+        assignment,
+        kind,
+        role=role,
+        occasion=occasion,
+        extra=extra,
+        batch=batch,
+    )
     if prepared is None:
         return None
     recipient, row = prepared
@@ -167,14 +209,15 @@ def prepare_notice(
     role: Role,
     occasion: str,
     extra: dict[str, Any] | None = None,
+    batch: NoticeBatch | None = None,
 ) -> tuple[Recipient, dict[str, Any]] | None:
     """The notice `notify` would queue, and to whom, without queueing it (the sweep gathers a
     leader's escalations of a day into one e-mail)."""
-    delegation = (
-        active_delegation(uow.session, assignment.unit_id, local_date(uow.clock.now()))
-        if role is Role.OFFICER
-        else None
-    )
+    delegation = None
+    if role is Role.OFFICER and batch is not None:
+        delegation = batch.delegations.get(assignment.unit_id)
+    elif role is Role.OFFICER:
+        delegation = active_delegation(uow.session, assignment.unit_id, local_date(uow.clock.now()))
     recipient = recipient_for(assignment.unit, role, delegation)
     if recipient is None:
         return None
@@ -184,7 +227,10 @@ def prepare_notice(
         "links_expire_on": local_date(ctx.clock.now() + timedelta(days=ctx.link_valid_days)),
         "acting_for": recipient.acting_for,
     }
-    rendered = render(kind, language, context | (extra or {}))
+    whole = context | (extra or {})
+    rendered = (
+        batch.shapes.render(kind, language, whole) if batch else render(kind, language, whole)
+    )
     return recipient, notice_row(
         dedupe_key=f"a{assignment.id}:{kind.value}:{occasion}:{role.value}",
         kind=kind,

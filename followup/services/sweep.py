@@ -26,7 +26,7 @@ from followup.domain.vocabulary import AuditAction, NoticeKind, label
 from followup.notifications.outbox import Recipient, notice_row
 from followup.notifications.render import render
 from followup.services.context import ServiceContext
-from followup.services.notices import notify, prepare_notice, recipient_for
+from followup.services.notices import NoticeBatch, notify, prepare_notice, recipient_for
 from followup.services.queries import assignment_options
 from followup.services.tracking import snapshot
 
@@ -78,8 +78,10 @@ def sweep(
             if not rows:
                 return result
             gathered = LeaderEscalations()
+            # Who stands in for whom, once per batch, as of the day the notices are written.
+            batch = NoticeBatch.on(uow.session, local_date(uow.clock.now()))
             for assignment in rows:
-                _apply_due(ctx, uow, assignment, today, result, gathered)
+                _apply_due(ctx, uow, assignment, today, result, gathered, batch)
             gathered.queue(ctx, uow, today)
             uow.commit()
         result.examined += len(rows)
@@ -92,11 +94,12 @@ def _apply_due(
     today: date,
     result: SweepResult,
     gathered: LeaderEscalations,
+    batch: NoticeBatch,
 ) -> None:
     snap = snapshot(a)
     due = plan(snap, today, ctx.policy, ctx.calendar)
     for action in due.actions:
-        _carry_out(ctx, uow, a, action, today, gathered)
+        _carry_out(ctx, uow, a, action, today, gathered, batch)
         snap = after(snap, action, today)
         key = _key(action)
         result.actions[key] += 1
@@ -133,6 +136,7 @@ def _carry_out(
     action: DueAction,
     today: date,
     gathered: LeaderEscalations,
+    batch: NoticeBatch,
 ) -> None:
     common = {"directive": a.directive.code, "unit": a.unit.code, "about": action.about}
     kind, role = NoticeKind.REMINDER, Role.OFFICER
@@ -158,10 +162,21 @@ def _carry_out(
         }
         details = common | {"level": action.level, "step": action.step, "role": role.value}
     if role is Role.LEADER:  # gathered: one e-mail per leader for the batch
-        prepared = prepare_notice(ctx, uow, a, kind, role=role, occasion=action.key, extra=extra)
+        prepared = prepare_notice(
+            ctx, uow, a, kind, role=role, occasion=action.key, extra=extra, batch=batch
+        )
         sent_to = gathered.add(prepared)
     else:
-        sent_to = notify(ctx, uow, a, kind, role=role, occasion=action.key, extra=extra)
+        sent_to = notify(
+            ctx,
+            uow,
+            a,
+            kind,
+            role=role,
+            occasion=action.key,
+            extra=extra,
+            batch=batch,
+        )
     uow.record(
         event,
         actor=SWEEP_ACTOR,

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from followup.domain.vocabulary import NoticeKind
-from followup.notifications.render import LANGUAGES, render
+from followup.notifications.render import LANGUAGES, PERSONAL, ShapeCache, render
 from tests.helpers import raw_values_in
 
 EXTRA: dict[NoticeKind, dict[str, Any]] = {
@@ -280,3 +280,48 @@ def test_digests_and_gathered_escalations_render_escaped_and_nfc(
     else:
         assert mail.text.count("MC-0") == 2  # each item listed once
         assert "Nội dung 2" in mail.text  # then told in detail
+
+
+_PERSON = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=30
+)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", ABOUT_ONE)
+@given(
+    people=st.lists(
+        st.tuples(_PERSON, _PERSON, _PERSON, st.one_of(st.none(), _PERSON), _PERSON),
+        min_size=1,
+        max_size=4,
+    ),
+    level=st.sampled_from([1, 2, 3]),
+)
+def test_a_notice_filled_into_its_shape_is_the_notice_rendered_whole(
+    kind: NoticeKind, language: str, people: list[tuple[str, ...]], level: int
+) -> None:
+    """The sweep renders a notice's shape once and fills in who it is for: for any names and
+    links (markup, accents in any normal form, spaces, empty), every notice equals the one
+    rendered whole, and only one shape is rendered for them all."""
+    shapes = ShapeCache()
+    for recipient, unit, officer, acting_for, url in people:
+        ctx = context("Nội dung") | EXTRA.get(kind, {})
+        ctx |= {"recipient_name": recipient, "unit_name": unit, "unit_code": unit[:8]}
+        ctx |= {"acting_for": acting_for, "links": [("acknowledge", url), ("view", url + "&v")]}
+        ctx |= {"links_expire_on": date(2021, 4, 1)}
+        if kind is NoticeKind.ESCALATION:
+            ctx |= {"officer_name": officer, "level": level}
+        assert shapes.render(kind, language, ctx) == render(kind, language, ctx)
+    # Empty values and None stay in the shape's key (a template may test them): at most one
+    # shape for each way the values can be empty.
+    assert shapes.rendered <= 2 ** len(PERSONAL)
+
+
+def test_a_shape_is_rendered_once_for_the_units_of_a_directive() -> None:
+    shapes = ShapeCache()
+    for unit in ("UBND xã Hải Tiến", "UBND xã Hải Đông", "UBND xã Vạn Ninh"):
+        ctx = context("Nội dung") | EXTRA[NoticeKind.ESCALATION] | {"unit_name": unit}
+        filled = shapes.render(NoticeKind.ESCALATION, "vi", ctx)
+        assert unit in filled.text
+        assert filled == render(NoticeKind.ESCALATION, "vi", ctx)
+    assert shapes.rendered == 1
