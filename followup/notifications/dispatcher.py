@@ -8,6 +8,12 @@ not delivered after a span of days, is given up on (audited) for a person to loo
 Nothing is sent twice by two dispatchers: each works only on the notices it leased, and a
 lease covers one message's send, renewed while the batch goes on, so the notices of a
 dispatcher that died are taken over within one lease.
+
+Connections stay open from one batch to the next, and the notices the server accepted are
+marked sent in group commits (`_SentMarks`): at most `unmarked_limit` accepted notices per
+dispatcher wait for their commit, so a crash at the worst moment (after the server's 250,
+before our commit) makes the next dispatcher send at most that many again (each with the
+same Message-ID, which lets a mail system drop the copy) once their lease has run out.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import asyncio
 import logging
 import ssl
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import aiosmtplib
@@ -51,6 +57,9 @@ class SmtpConfig:
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 300.0
     give_up_after: timedelta = timedelta(hours=72)
+    #: Notices accepted by the server that may wait for their "sent" commit (the most a
+    #: crash can make the next dispatcher send again); 1 commits after every message.
+    unmarked_limit: int = 20
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpConfig:
@@ -171,6 +180,26 @@ async def dispatch(
     # renewed while the batch is still being worked on; a dispatcher that died (kill -9)
     # holds its notices for one lease at most, not for a whole batch's worst case.
     lease = message_lease(config)
+    connections: list[_Connection] = []
+    try:
+        return await _dispatch(
+            session_factory, config, clock, directive_id, step, report, lease, connections
+        )
+    finally:
+        for connection in connections:
+            await connection.close()
+
+
+async def _dispatch(
+    session_factory: sessionmaker[Session],
+    config: SmtpConfig,
+    clock: Clock,
+    directive_id: int | None,
+    step: LifecycleStep | None,
+    report: DispatchReport,
+    lease: timedelta,
+    connections: list[_Connection],
+) -> DispatchReport:
     while True:
         batch = await asyncio.to_thread(
             outbox.claim,
@@ -187,7 +216,7 @@ async def dispatch(
             config = replace(config, sender_name=await asyncio.to_thread(_sender, session_factory))
         renewing = asyncio.create_task(_keep_leased(session_factory, clock, batch, lease))
         try:
-            await _send_batch(session_factory, config, clock, batch, report)
+            await _send_batch(session_factory, config, clock, batch, report, connections)
         finally:
             renewing.cancel()
 
@@ -219,28 +248,67 @@ def _sender(session_factory: sessionmaker[Session]) -> str:
     return f"Theo dõi nhiệm vụ - {name}"
 
 
+class _SentMarks:
+    """Marks accepted notices sent in group commits. A worker takes room before it sends
+    (`reserve`): at most `limit` accepted notices wait for their commit, the most a crash can
+    make the next dispatcher send again. The first worker to find no commit under way
+    commits everything accepted until nothing waits; the others go on sending."""
+
+    def __init__(self, session_factory: sessionmaker[Session], limit: int) -> None:
+        self._factory = session_factory
+        self._room = asyncio.Semaphore(max(limit, 1))
+        self._waiting: list[tuple[OutgoingMessage, datetime]] = []
+        self._lock = asyncio.Lock()
+
+    async def reserve(self) -> None:
+        await self._room.acquire()
+
+    def release(self) -> None:
+        """The reserved notice was not accepted (it is marked failed or retrying)."""
+        self._room.release()
+
+    async def add(self, message: OutgoingMessage, at: datetime) -> None:
+        self._waiting.append((message, at))
+        if not self._lock.locked():  # else the commit under way takes it before it ends
+            await self.commit()
+
+    async def commit(self) -> None:
+        async with self._lock:
+            while self._waiting:
+                sent, self._waiting = self._waiting, []
+                await asyncio.to_thread(outbox.mark_sent_many, self._factory, sent)
+                for _ in sent:
+                    self._room.release()
+
+
 async def _send_batch(
     session_factory: sessionmaker[Session],
     config: SmtpConfig,
     clock: Clock,
     batch: list[OutgoingMessage],
     report: DispatchReport,
+    connections: list[_Connection],
 ) -> None:
     queue: asyncio.Queue[OutgoingMessage] = asyncio.Queue()
     for message in batch:
         queue.put_nowait(message)
+    marks = _SentMarks(session_factory, config.unmarked_limit)
+    while len(connections) < min(config.concurrency, len(batch)):
+        connections.append(_Connection(config))
 
-    async def worker() -> None:
-        connection = _Connection(config)
-        try:
-            while not queue.empty():
-                message = queue.get_nowait()
-                await _send_one(session_factory, config, clock, connection, message, report)
-        finally:
-            await connection.close()
+    async def worker(connection: _Connection) -> None:
+        while not queue.empty():
+            message = queue.get_nowait()
+            await marks.reserve()
+            if await _send_one(session_factory, config, clock, connection, message, report):
+                await marks.add(message, clock.now())
+            else:
+                marks.release()
 
-    workers = min(config.concurrency, len(batch))
-    await asyncio.gather(*(worker() for _ in range(workers)))
+    try:
+        await asyncio.gather(*(worker(c) for c in connections[: len(batch)]))
+    finally:
+        await marks.commit()  # what was accepted is marked, even if a worker failed
 
 
 async def _send_one(
@@ -250,7 +318,8 @@ async def _send_one(
     connection: _Connection,
     message: OutgoingMessage,
     report: DispatchReport,
-) -> None:
+) -> bool:
+    """Send one notice; True when the server accepted it (the caller marks it sent)."""
     # No immediate resend: a connection dropped after the data went out may still have
     # delivered, and a resend would double the notice. The backoff gives a person time too.
     try:
@@ -287,5 +356,6 @@ async def _send_one(
             outbox.mark_failed, session_factory, message, error=error, retry_at=retry_at, now=now
         )
     else:
-        await asyncio.to_thread(outbox.mark_sent, session_factory, message, clock.now())
         report.sent += 1
+        return True
+    return False

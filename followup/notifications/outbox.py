@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -183,18 +184,26 @@ def _owned(message: OutgoingMessage) -> ColumnElement[bool]:
 def mark_sent(
     session_factory: sessionmaker[Session], message: OutgoingMessage, at: datetime
 ) -> None:
+    mark_sent_many(session_factory, [(message, at)])
+
+
+def mark_sent_many(
+    session_factory: sessionmaker[Session], sent: Sequence[tuple[OutgoingMessage, datetime]]
+) -> None:
+    """Mark notices the server accepted as sent, in one transaction (one commit for many)."""
     with session_factory() as session, session.begin():
-        session.execute(
-            update(Notice)
-            .where(_owned(message))
-            .values(
-                status="sent",
-                sent_at=at,
-                attempts=message.attempts + 1,
-                claimed_until=None,
-                last_error=None,
+        for message, at in sent:
+            session.execute(
+                update(Notice)
+                .where(_owned(message))
+                .values(
+                    status="sent",
+                    sent_at=at,
+                    attempts=message.attempts + 1,
+                    claimed_until=None,
+                    last_error=None,
+                )
             )
-        )
 
 
 def mark_failed(
