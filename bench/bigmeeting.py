@@ -97,6 +97,15 @@ def main() -> None:
     bench = common.Bench("bigmeeting", p.parse_args())
     count = 10 if bench.smoke else bench.args.directives
     database, prefect_database = _create_database(), _create_database()
+    try:
+        _with_databases(bench, count, database, prefect_database)
+    finally:
+        _drop_database(database)
+        _drop_database(prefect_database)
+    bench.finish()
+
+
+def _with_databases(bench: common.Bench, count: int, database: str, prefect_database: str) -> None:
     with tempfile.TemporaryDirectory() as tmp, MailSink(Path(tmp) / "mail") as sink:
         folder = Path(tmp)
         province = Province(folder, database, prefect_database, sink.port)
@@ -110,9 +119,6 @@ def main() -> None:
             raise
         finally:
             province.stop()
-    _drop_database(database)
-    _drop_database(prefect_database)
-    bench.finish()
 
 
 def _run(bench: common.Bench, province: Province, count: int) -> None:

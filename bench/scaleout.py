@@ -218,6 +218,15 @@ def main() -> None:
     count = 10 if bench.smoke else bench.args.directives
     bench.meta = {"directives": count, "units_per_directive": 2, "workers": 2}
     database, prefect_database = _create_database(), _create_database()
+    try:
+        _with_databases(bench, count, database, prefect_database)
+    finally:
+        _drop_database(database)
+        _drop_database(prefect_database)
+    bench.finish()
+
+
+def _with_databases(bench: common.Bench, count: int, database: str, prefect_database: str) -> None:
     with tempfile.TemporaryDirectory() as tmp, MailSink(Path(tmp) / "mail") as sink:
         folder = Path(tmp)
         province = Province(folder, database, prefect_database, sink.port)
@@ -231,9 +240,6 @@ def main() -> None:
             raise
         finally:
             province.stop()
-    _drop_database(database)
-    _drop_database(prefect_database)
-    bench.finish()
 
 
 def _run(bench: common.Bench, province: Province, folder: Path, count: int, sink: MailSink) -> None:
