@@ -34,9 +34,11 @@ from prefect.states import Suspended
 from bench import common
 from bench.scaleout import _create_database, _drop_database
 from followup.demo.local_prefect import LocalPrefect
+from followup.deployments import SERVER
 
-#: What keeps an idle server cheap with many waiting runs (docs/waiting-runs.md).
-TUNED = {"PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED": "false"}
+#: Prefect's own default, which `deployments.SERVER` (what followup starts its servers with)
+#: turns off.
+DEFAULTS = {"PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED": "true"}
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -121,7 +123,7 @@ def _run(bench: common.Bench, folder: Path, database: str, sizes: list[int], idl
     waiting: list[UUID] = []
     bench.meta = {"sizes": sizes, "idle_window_s": idle}
     for size in sizes:
-        for label, env in (("defaults", {}), ("pause expirations off", TUNED)):
+        for label, env in (("Prefect's defaults", DEFAULTS), ("pause expirations off", SERVER)):
             server_env: dict[str, Any] = {"PREFECT_API_DATABASE_CONNECTION_URL": url, **env}
             prefect = LocalPrefect(folder / "prefect", **server_env)
             prefect.start_server(ui=False)

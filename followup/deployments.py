@@ -152,6 +152,13 @@ QUIET = {
 }
 
 
+#: What followup's Prefect server is started with (the demo's, the tests', and the one
+#: docs/production.md describes): followup never gives a pause a timeout, and Prefect's
+#: pause-expiration service reads every paused run every 5 s to find expired ones, which
+#: costs about 3% of a core per 1,000 waiting directives (docs/waiting-runs.md).
+SERVER = {"PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED": "false"}
+
+
 def heartbeat(settings: Settings) -> dict[str, str]:
     """Flow runs send Prefect a heartbeat this often, so that a run whose process was killed
     is told from a busy one (`run_dead_after_seconds`): ours, not an inherited value."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from followup.deployments import QUIET
+from followup.deployments import QUIET, SERVER
 
 
 def free_port() -> int:
@@ -45,7 +45,7 @@ class LocalPrefect:
             "FOLLOWUP_SCHEDULES_ENABLED": "false",
             "FOLLOWUP_CATCH_UP_ON_START": "false",  # the demo and tests wake runs themselves
         }
-        return base | QUIET | own | self.extra_env | extra
+        return base | QUIET | SERVER | own | self.extra_env | extra
 
     def start_server(self, *, ui: bool = True, timeout: float = 120) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
