@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 import tomllib
-from pathlib import Path
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
@@ -29,15 +27,12 @@ from bench.scaleout import (
     DATA,
     ROOT,
     Province,
-    _create_database,
-    _drop_database,
     _not_suspended,
     _wait,
+    on_topology,
 )
 from followup.config import Settings
-from followup.db.migrate import upgrade
 from followup.db.models import Directive
-from followup.demo.mailsink import MailSink
 from followup.orchestration.names import OPEN_MEETING_FLOW
 from followup.services.context import ServiceContext
 from followup.services.meeting_files import unit_choice
@@ -96,29 +91,8 @@ def main() -> None:
     p.add_argument("--directives", type=int, default=200)
     bench = common.Bench("bigmeeting", p.parse_args())
     count = 10 if bench.smoke else bench.args.directives
-    database, prefect_database = _create_database(), _create_database()
-    try:
-        _with_databases(bench, count, database, prefect_database)
-    finally:
-        _drop_database(database)
-        _drop_database(prefect_database)
+    on_topology(lambda province, _folder, _sink: _run(bench, province, count))
     bench.finish()
-
-
-def _with_databases(bench: common.Bench, count: int, database: str, prefect_database: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp, MailSink(Path(tmp) / "mail") as sink:
-        folder = Path(tmp)
-        province = Province(folder, database, prefect_database, sink.port)
-        try:
-            upgrade(province.database_url)
-            _run(bench, province, count)
-        except BaseException:
-            for log in [*sorted(folder.glob("*.log")), folder / "prefect" / "server.log"]:
-                if log.exists():
-                    print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
-            raise
-        finally:
-            province.stop()
 
 
 def _run(bench: common.Bench, province: Province, count: int) -> None:

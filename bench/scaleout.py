@@ -217,29 +217,32 @@ def main() -> None:
     bench = common.Bench("scaleout", p.parse_args())
     count = 10 if bench.smoke else bench.args.directives
     bench.meta = {"directives": count, "units_per_directive": 2, "workers": 2}
-    database, prefect_database = _create_database(), _create_database()
-    try:
-        _with_databases(bench, count, database, prefect_database)
-    finally:
-        _drop_database(database)
-        _drop_database(prefect_database)
+    on_topology(lambda province, folder, sink: _run(bench, province, folder, count, sink))
     bench.finish()
 
 
-def _with_databases(bench: common.Bench, count: int, database: str, prefect_database: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp, MailSink(Path(tmp) / "mail") as sink:
-        folder = Path(tmp)
-        province = Province(folder, database, prefect_database, sink.port)
-        try:
-            upgrade(province.database_url)
-            _run(bench, province, folder, count, sink)
-        except BaseException:
-            for log in [*sorted(folder.glob("*.log")), folder / "prefect" / "server.log"]:
-                if log.exists():
-                    print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
-            raise
-        finally:
-            province.stop()
+def on_topology(run: Callable[[Province, Path, MailSink], None]) -> None:
+    """`run` on a fresh topology (two PostgreSQL databases, a mail sink, the Prefect
+    server and workers `run` starts); everything is stopped and dropped after, and the
+    processes' logs are printed if `run` fails."""
+    database, prefect_database = _create_database(), _create_database()
+    try:
+        with tempfile.TemporaryDirectory() as tmp, MailSink(Path(tmp) / "mail") as sink:
+            folder = Path(tmp)
+            province = Province(folder, database, prefect_database, sink.port)
+            try:
+                upgrade(province.database_url)
+                run(province, folder, sink)
+            except BaseException:
+                for log in [*sorted(folder.glob("*.log")), folder / "prefect" / "server.log"]:
+                    if log.exists():
+                        print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
+                raise
+            finally:
+                province.stop()
+    finally:
+        _drop_database(database)
+        _drop_database(prefect_database)
 
 
 def _run(bench: common.Bench, province: Province, folder: Path, count: int, sink: MailSink) -> None:

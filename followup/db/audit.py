@@ -47,18 +47,12 @@ def normalise_details(details: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-@dataclass(frozen=True)
-class NewEvent:
-    """An event as `append_events` writes it (plain values: a batch of thousands is one
-    INSERT, without an ORM object each)."""
+@dataclass(frozen=True, kw_only=True)
+class NewEvent(AuditDraft):
+    """A draft with its place in the chain, as `append_events` writes it (plain values: a
+    batch of thousands is one INSERT, without an ORM object each)."""
 
     seq: int
-    occurred_at: datetime
-    actor: str
-    action: str
-    directive_id: int | None
-    assignment_id: int | None
-    details: dict[str, Any]
 
 
 def canonical(event: AuditEvent | NewEvent) -> str:
