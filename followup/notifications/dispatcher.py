@@ -276,7 +276,11 @@ class _SentMarks:
         async with self._lock:
             while self._waiting:
                 sent, self._waiting = self._waiting, []
-                await asyncio.to_thread(outbox.mark_sent_many, self._factory, sent)
+                try:
+                    await asyncio.to_thread(outbox.mark_sent_many, self._factory, sent)
+                except BaseException:
+                    self._waiting[:0] = sent  # still to mark: the batch's last commit retries
+                    raise
                 for _ in sent:
                     self._room.release()
 
@@ -300,14 +304,25 @@ async def _send_batch(
         while not queue.empty():
             message = queue.get_nowait()
             await marks.reserve()
-            if await _send_one(session_factory, config, clock, connection, message, report):
-                await marks.add(message, clock.now())
-            else:
-                marks.release()
+            accepted = False
+            try:
+                accepted = await _send_one(
+                    session_factory, config, clock, connection, message, report
+                )
+            finally:
+                if not accepted:
+                    marks.release()
+            await marks.add(message, clock.now())
 
+    workers = [asyncio.create_task(worker(c)) for c in connections[: len(batch)]]
     try:
-        await asyncio.gather(*(worker(c) for c in connections[: len(batch)]))
+        done, _pending = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()  # a worker's error: the others stop below, before anything else
     finally:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
         await marks.commit()  # what was accepted is marked, even if a worker failed
 
 

@@ -97,6 +97,9 @@ class ShapeCache:
         if links:
             shape["links"] = [(action, mark(url)) for action, url in links]
         key = f"{kind.value}|{language}|{shape!r}"  # the same code builds the same order
+        if key.count("\\ue000") != len(values):
+            # Some other value holds a mark's character: never mistake it for a mark.
+            return render(kind, language, context)
         found = self._shapes.get(key)
         if found is None:
             whole = render(kind, language, shape)

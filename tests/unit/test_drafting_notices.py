@@ -106,3 +106,25 @@ def test_a_notice_is_drafted_in_the_year_it_was_held(path: Path) -> None:
     draft = _draft(path.read_text(encoding="utf-8"))
     assert draft.held_on.year == 2021
     assert "held_on" not in draft.flags
+
+
+def test_what_the_drafter_leaves_out_or_doubts_is_marked_never_dropped_silently() -> None:
+    text = (
+        "Chủ tịch UBND thành phố kết luận như sau:\n"
+        "1. Ghi nhận kết quả của các xã. Tuy nhiên, tiến độ còn chậm. "
+        "Số liệu chợ xã do Phòng Kinh tế rà soát lại trước ngày 30/3/2021.\n"
+        "2. Giao UBND xã Hải Tiến sửa chữa kênh mương trước ngày 30/4/2021.\n"
+        "Văn bản của Phòng Tư pháp về tuyên truyền\n"
+    )
+    draft = _draft(text)
+    by_start = {" ".join(d.text.split()[:2]): d for d in draft.directives}
+    # A sentence of an assessment item that names a unit: drafted, and marked for review.
+    assert "text" in by_start["Số liệu"].flags
+    assert by_start["Số liệu"].lead == "phong-kt"
+    assert by_start["Số liệu"].deadline == "2021-03-30"
+    # A short line without its full stop that names a unit: drafted and marked too.
+    assert "text" in by_start["Văn bản"].flags
+    assert "text" not in by_start["Giao UBND"].flags
+    # "Tuy nhiên, tiến độ còn chậm" names no unit: not drafted, but its line is listed.
+    assert "dòng 2" in draft.flags["skipped"]
+    assert all("Tuy nhiên" not in d.text for d in draft.directives)

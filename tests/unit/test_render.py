@@ -325,3 +325,14 @@ def test_a_shape_is_rendered_once_for_the_units_of_a_directive() -> None:
         assert unit in filled.text
         assert filled == render(NoticeKind.ESCALATION, "vi", ctx)
     assert shapes.rendered == 1
+
+
+def test_text_that_looks_like_a_mark_is_never_filled_in() -> None:
+    """A directive's text holding the private-use characters the shapes use as marks (typed,
+    pasted) is printed as it is: the notice is rendered whole, not mistaken for a shape."""
+    shapes = ShapeCache()
+    for text in ("Sửa \ue0000\ue001 kênh", "\ue000", "\ue0019\ue000"):
+        ctx = context(text) | EXTRA[NoticeKind.ESCALATION]
+        assert shapes.render(NoticeKind.ESCALATION, "vi", ctx) == render(
+            NoticeKind.ESCALATION, "vi", ctx
+        )

@@ -118,12 +118,16 @@ def draft_meeting(
     patterns = unit_patterns(units)
     start, end = conclusion_lines(lines)
     directives: list[DraftDirective] = []
+    skipped: list[int] = []
     for piece in candidates(lines, start, end):
         if not is_directive(piece):
             continue
         folded = fold_aligned(piece.text)
         mentions = own = find_mentions(folded, patterns)
-        item_flags: dict[str, str] = {}
+        if piece.doubt and not own:
+            skipped.append(piece.line)  # an assessment naming no unit: listed, not drafted
+            continue
+        item_flags: dict[str, str] = {"text": piece.doubt} if piece.doubt else {}
         if not mentions and piece.context:
             mentions = find_mentions(fold_aligned(piece.context), patterns)
             if mentions:
@@ -141,6 +145,7 @@ def draft_meeting(
         item_flags.update(role_flags)
         if not lead:
             lead = [fallback_unit]
+            support = [c for c in support if c != fallback_unit]  # never both
             item_flags["lead"] = "không thấy đơn vị nào: máy ghi văn phòng điều phối"
         deadline, why = find_deadline(folded, held_on, settings)
         if deadline is None and piece.context:
@@ -177,6 +182,12 @@ def draft_meeting(
         )
     if not directives:
         flags["directives"] = "không tìm thấy nhiệm vụ nào: nhập tay"
+    if skipped:
+        lines_skipped = ", ".join(str(n) for n in sorted(set(skipped)))
+        flags["skipped"] = (
+            f"máy bỏ qua các câu nhận xét không nêu đơn vị nào (dòng {lines_skipped} của "
+            "thông báo): nếu trong đó có nhiệm vụ, thêm tay"
+        )
     return Draft(
         code=code,
         title=title,

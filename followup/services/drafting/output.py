@@ -68,8 +68,9 @@ def draft_toml(draft: Draft, units: Sequence[KnownUnit], *, source: str) -> str:
         f"notice_number = {_toml_string(draft.notice_number)}",
         f"source_text = {_toml_string(draft.source_text)}",
     ]
-    if "directives" in draft.flags:
-        lines.append(f"{REVIEW_MARK} {draft.flags['directives']}")
+    for key in ("directives", "skipped"):
+        if key in draft.flags:
+            lines.append(f"{REVIEW_MARK} {draft.flags[key]}")
     for d in draft.directives:
         support = ", ".join(unit(c) for c in d.support)
         lines += [
@@ -201,6 +202,7 @@ FLAG_FIELDS = {
     "title": "tên cuộc họp",
     "held_on": "ngày họp",
     "directives": "nhiệm vụ",
+    "skipped": "câu bị bỏ qua",
 }
 
 

@@ -13,9 +13,11 @@ from followup.domain.text import fold_aligned
 _ITEM = re.compile(r"^\s*(?:(\d{1,2})\s*[.)]|([a-zđ])\s*\)|([-–•+*]))\s+")
 _NOT_DIRECTIVE = re.compile(
     r"^(?:co ban\s+)?(?:thong nhat|nhat tri|danh gia cao|ghi nhan|bieu duong|"
-    r"hoan nghenh|quang canh|dong chi|ngay \d|so:|noi nhan|tuy nhien|tuy vay|ben canh do|"
-    r"nhin chung|nam \d{4},)"
+    r"hoan nghenh|quang canh|dong chi|ngay \d|so:|noi nhan)"
 )
+#: How an assessment goes on ("Tuy nhiên, tiến độ … còn chậm"): such a part is a directive
+#: only if it names a unit, and then it is marked for review.
+_ASSESSING = re.compile(r"^(?:tuy nhien|tuy vay|ben canh do|nhin chung|nam \d{4},)")
 #: Words that give an order at the start of a sentence: a sentence of an assessment item
 #: ("1. Ghi nhận … Tuy nhiên … Giao Phòng X …") is kept only when it starts with one.
 _ORDER_START = re.compile(
@@ -48,6 +50,9 @@ class _Piece:
     #: The units a heading or the clause that opens a semicolon list names, for the parts
     #: that name none.
     context: str = ""
+    #: Why this part may not give an order (an assessment goes on, a short line without
+    #: its full stop): kept, and marked, only if it names a unit.
+    doubt: str = ""
 
 
 def conclusion_lines(lines: list[str]) -> tuple[int, int]:
@@ -100,22 +105,24 @@ def candidates(lines: list[str], start: int, end: int) -> list[_Piece]:
         if text.endswith(":") and words <= 25:
             heading = text  # "2. Đối với UBND các xã:" speaks for the items under it
             continue
-        if not re.search(r"[.;!?…]$", text) and (
-            (is_item and _FIELD_HEADING.match(folded) and words <= 15)
-            or (not is_item and words <= 10 and not _ORDER_START.match(folded))
-        ):
-            # "3. Về xây dựng nông thôn mới" (a heading without its colon); an article's
-            # byline ("Minh Anh - Trung tâm Truyền thông").
-            if is_item:
-                heading = text
+        doubt = ""
+        unended = not re.search(r"[.;!?…]$", text)
+        if unended and is_item and _FIELD_HEADING.match(folded) and words <= 15:
+            heading = text  # "3. Về xây dựng nông thôn mới" (a heading without its colon)
             continue
+        if unended and not is_item and words <= 10 and not _ORDER_START.match(folded):
+            doubt = "dòng ngắn không có dấu chấm (tiêu đề, tên tác giả?): xem có phải nhiệm vụ"
         assessment = False
         for number, sentence in enumerate(_sentences(text)):
             sentence_folded = fold_aligned(sentence)
+            said = doubt
             if number == 0:
                 assessment = bool(_NOT_DIRECTIVE.match(sentence_folded))
             elif assessment and not _ORDER_START.match(sentence_folded):
-                continue  # "1. Ghi nhận … Tuy nhiên, … còn chậm": the item assesses
+                # "1. Ghi nhận … Tuy nhiên, … còn chậm": the item assesses
+                said = "câu trong mục nhận xét, không có lời giao việc: xem có phải nhiệm vụ"
+            if _ASSESSING.match(sentence_folded):
+                said = "câu nhận xét (“tuy nhiên”, “nhìn chung”…): xem có phải nhiệm vụ"
             parts = [p.strip() for p in sentence.split(";") if p.strip()]
             merged: list[str] = []
             for part in parts:
@@ -126,7 +133,8 @@ def candidates(lines: list[str], start: int, end: int) -> list[_Piece]:
                     merged.append(part)
             opener = merged[0] if len(merged) > 1 else ""
             for part in merged:
-                pieces.append(_Piece(part.rstrip(" .…"), line, f"{heading} {opener}".strip()))
+                context = f"{heading} {opener}".strip()
+                pieces.append(_Piece(part.rstrip(" .…"), line, context, said))
     return pieces
 
 
