@@ -8,7 +8,12 @@ changes a period that has ended. They are read from the trail's projection
 (`db.projection`: the versions valid at the period's chain mark, counted by one GROUP BY), or,
 with `from_trail=True`, replayed from the trail itself, which is slower and says the same.
 Every report names the event and hash of the chain it was computed from:
-`followup audit verify --against HASH` later proves the chain up to it was not rewritten."""
+`followup audit verify --against HASH` later proves the chain up to it was not rewritten.
+
+Kept as one module (just over 400 lines) on purpose: the projection path and the replay path
+are two readings of the same report that must agree, and the tests hold them equal; the rules
+of each (what a period counts, the overdue list) sit side by side so a change to one is seen
+next to the other."""
 
 from __future__ import annotations
 
