@@ -3,7 +3,6 @@ the event, so changing, removing, adding or reordering events breaks the chain."
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Iterator
@@ -104,7 +103,19 @@ def append_events(session: Session, drafts: list[AuditDraft]) -> None:
         )
         hashed = event_hash(event, prev_hash)
         events.append(event)
-        rows.append(dataclasses.asdict(event) | {"prev_hash": prev_hash, "hash": hashed})
+        rows.append(
+            {  # by hand: dataclasses.asdict deep-copies the details, 0.2 ms an event
+                "seq": seq,
+                "occurred_at": event.occurred_at,
+                "actor": event.actor,
+                "action": event.action,
+                "directive_id": event.directive_id,
+                "assignment_id": event.assignment_id,
+                "details": event.details,
+                "prev_hash": prev_hash,
+                "hash": hashed,
+            }
+        )
         prev_hash = hashed
     if not rows:
         return

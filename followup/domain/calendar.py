@@ -78,12 +78,20 @@ def parse_adjustments(text: str, *, source: str) -> CalendarAdjustments:
     return CalendarAdjustments(frozenset(off), frozenset(work), names)
 
 
+#: How many answers of each kind a calendar keeps (a few years of dates × common counts).
+_MEMO = 20_000
+
+
 class WorkingCalendar:
     """Answers "is this a working day?" and counts working days for Vietnam."""
 
     def __init__(self, adjustments: CalendarAdjustments | None = None) -> None:
         self.adjustments = adjustments or CalendarAdjustments()
         self._cache: dict[date, bool] = {}
+        # The sweep asks the same few questions for thousands of assignments ("3 working days
+        # after the 9th?"): answers are kept, a bounded number of them.
+        self._added: dict[tuple[date, int], date] = {}
+        self._between: dict[tuple[date, date], int] = {}
 
     @cached_property
     def _national(self) -> holidays.HolidayBase:
@@ -117,6 +125,14 @@ class WorkingCalendar:
         A negative `count` walks back: the `-count`-th working day before `start`.
         `count == 0` gives `start` if it is a working day, else the next working day.
         """
+        found = self._added.get((start, count))
+        if found is None:
+            found = self._added[(start, count)] = self._add_working_days(start, count)
+            if len(self._added) > _MEMO:
+                self._added.clear()
+        return found
+
+    def _add_working_days(self, start: date, count: int) -> date:
         day = start
         if count == 0:
             while not self.is_working_day(day):
@@ -134,11 +150,16 @@ class WorkingCalendar:
         """Working days in (start, end]; negative when end is before start."""
         if end < start:
             return -self.working_days_between(end, start)
-        return sum(
-            1
-            for offset in range(1, (end - start).days + 1)
-            if self.is_working_day(start + timedelta(days=offset))
-        )
+        found = self._between.get((start, end))
+        if found is None:
+            found = self._between[(start, end)] = sum(
+                1
+                for offset in range(1, (end - start).days + 1)
+                if self.is_working_day(start + timedelta(days=offset))
+            )
+            if len(self._between) > _MEMO:
+                self._between.clear()
+        return found
 
     def working_days_in(self, days: Iterable[date]) -> int:
         return sum(1 for d in days if self.is_working_day(d))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect, text
 
 from followup.db.base import Base
 from followup.db.migrate import alembic_config, current_revision, upgrade
@@ -17,10 +17,23 @@ def test_migrations_match_models_and_downgrade(database_url: str) -> None:
     try:
         with engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-        assert current_revision(database_url) == "0006"
+        assert current_revision(database_url) == "0007"
+        if engine.dialect.name == "postgresql":  # 0007: notice bodies in lz4
+            assert _compression(engine) == {"body_text": "l", "body_html": "l"}
         command.downgrade(alembic_config(database_url), "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         upgrade(database_url)
-        assert current_revision(database_url) == "0006"
+        assert current_revision(database_url) == "0007"
     finally:
         engine.dispose()
+
+
+def _compression(engine: Engine) -> dict[str, str]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT attname, attcompression FROM pg_attribute "
+                "WHERE attrelid = 'notices'::regclass AND attname IN ('body_text', 'body_html')"
+            )
+        )
+        return {name: str(method) for name, method in rows}

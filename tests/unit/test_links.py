@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from itsdangerous import BadData
+from itsdangerous import BadData, URLSafeSerializer
 from itsdangerous.encoding import base64_decode
 
 from followup.domain.errors import FollowupError
@@ -55,6 +55,20 @@ def _decoded(token: str) -> list[bytes] | None:
         return [base64_decode(part) for part in token.split(".")]
     except BadData:
         return None
+
+
+def test_tokens_keep_itsdangerous_format_both_ways() -> None:
+    """Links are signed without the zlib attempt and with hmac's C path: the tokens must
+    still be itsdangerous' own, and links e-mailed before (compressed ones too) must work."""
+    plain = URLSafeSerializer(SECRET, salt="followup-action-link")
+    token = signer.sign(7, LinkAction.DONE, expires_at=NOW + timedelta(days=1), recipient="a@x")
+    assert plain.loads(token)["a"] == 7
+    payload = {"a": 7, "k": "view", "e": int(NOW.timestamp()) + 60, "n": "n", "r": "a" * 300}
+    compressed = plain.dumps(payload)
+    assert compressed.startswith(".")  # the old signer compressed this one
+    claims = signer.verify(compressed, action=LinkAction.VIEW, now=NOW)
+    assert (claims.unit_id, claims.recipient) == (7, "a" * 300)
+    assert plain.dumps(payload | {"r": "b@x"}) == signer._serializer.dumps(payload | {"r": "b@x"})
 
 
 @given(garbage=st.text(max_size=200))
