@@ -21,8 +21,9 @@ def context() -> ServiceContext:
     """The context a run's tasks share; commands it executes wake no run (a directive's run
     reconciles itself next), except through `waking_context`. A database that is missing
     or not migrated fails the run at once, saying so (not later with "no such table")."""
-    check_ready(settings().database_url)
-    return ServiceContext.from_settings(settings())
+    ctx = ServiceContext.from_settings(settings())
+    check_ready(settings().database_url, ctx.engine)
+    return ctx
 
 
 def waking_context(waker: RunWaker) -> ServiceContext:

@@ -7,8 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
-from followup.db.migrate import check_ready, upgrade
+from followup.db.migrate import (
+    alembic_config,
+    check_ready,
+    current_revision,
+    head_revision,
+    upgrade,
+)
+from followup.db.session import make_engine
 from followup.domain.errors import FollowupError
 from tests.helpers import run_cli
 
@@ -42,3 +51,26 @@ def test_an_unmigrated_postgres_database_is_refused_then_accepted(postgres_url: 
     upgrade(postgres_url)
     check_ready(postgres_url)  # migrated: no error
     assert run_cli("status", url=postgres_url).returncode == 0
+
+
+@pytest.mark.postgres
+def test_a_database_behind_or_ahead_of_the_code_is_refused(postgres_url: str) -> None:
+    upgrade(postgres_url, "0006")
+    with pytest.raises(FollowupError, match=r"phiên bản cũ \(0006\)"):
+        check_ready(postgres_url)
+    upgrade(postgres_url)
+    assert current_revision(postgres_url) == head_revision()
+    engine = make_engine(postgres_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        with pytest.raises(FollowupError, match="mới hơn phần mềm này"):
+            check_ready(postgres_url, engine)
+    finally:
+        engine.dispose()
+
+
+def test_the_head_read_from_file_names_is_alembics() -> None:
+    """`check_ready` reads the head from the migrations' file names, without Alembic."""
+    config = alembic_config("sqlite://")
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
