@@ -41,3 +41,16 @@ def fold_aligned(value: str) -> str:
     """`value` (NFC) lower case without diacritics, one character for one character, so a
     match found in the folded text is at the same place in the original."""
     return "".join(_fold_char(c) for c in value)
+
+
+def shorten(value: str, limit: int) -> str:
+    """`value` cut to at most `limit` characters at a word boundary, ending with "…" when cut
+    (never inside a word or a date such as "30/4/2021", unless one word fills half the limit).
+    """
+    if len(value) <= limit:
+        return value
+    cut = value[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–") + "…"

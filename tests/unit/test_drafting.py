@@ -15,15 +15,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from followup.domain.text import fold
+from followup.domain.text import fold, shorten
 from followup.services.drafting import (
     REVIEW_MARK,
     Draft,
     KnownUnit,
+    draft_markdown,
     draft_meeting,
+    draft_review_list,
     draft_toml,
     review_marks,
 )
+from followup.services.drafting.output import SHOWN_TEXT
 from followup.services.meeting_files import MeetingFile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -258,3 +261,36 @@ def test_any_text_drafts_and_the_reviewed_draft_loads(text: str) -> None:
         assert d.lead
         assert d.lead not in d.support
         assert d.code.startswith("MC-")
+
+
+def test_the_review_shows_long_texts_cut_at_a_word_never_inside_a_date() -> None:
+    long_text = (
+        "UBND xã Hải Tiến chủ trì, phối hợp với các đơn vị liên quan rà soát cả hệ thống "
+        "kênh mương nội đồng và đê biển, hoàn thành việc nạo vét, sửa chữa trước ngày "
+        "30/4/2021 để chủ động phòng chống thiên tai trong mùa mưa bão năm nay."
+    )
+    assert len(long_text) > SHOWN_TEXT
+    draft = _draft(f"Ngày 09/3/2021.\n1. {long_text}\n", held_on=date(2021, 3, 9))
+    shown = draft_review_list(draft, UNITS) + draft_markdown(draft, UNITS)
+    assert "ngày 30/" not in shown  # [:160] cut "30/4/2021" to "30/"
+    cut = shorten(draft.directives[0].text, SHOWN_TEXT)
+    assert cut.endswith("…")
+    assert len(cut) <= SHOWN_TEXT
+    assert draft.directives[0].text.startswith(cut.removesuffix("…"))
+    assert cut in draft_markdown(draft, UNITS)
+
+
+@given(st.text(alphabet=st.sampled_from("ab đ30/4,. "), max_size=80), st.integers(10, 60))
+def test_shorten_keeps_whole_words_and_says_when_it_cut(text: str, limit: int) -> None:
+    cut = shorten(text, limit)
+    assert len(cut) <= limit
+    if len(text) <= limit:
+        assert cut == text
+    else:
+        kept = cut.removesuffix("…")
+        assert cut.endswith("…")
+        assert text.startswith(kept)
+        rest = text[len(kept) :]
+        # The cut falls before a space (or punctuation stripped before it), or a single long
+        # word filled half the limit.
+        assert rest[:1] in " ,;:.-–" or " " not in text[limit // 2 : limit - 1]

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from followup.config import Settings
 from followup.db.models import Unit
 from followup.domain.errors import ValidationError
+from followup.domain.text import shorten
 from followup.services.context import ServiceContext
 from followup.services.drafting.draft import draft_meeting
 from followup.services.drafting.model import REVIEW_MARK, Draft, DraftSettings, KnownUnit
@@ -206,6 +207,15 @@ FLAG_FIELDS = {
 }
 
 
+#: How much of a directive's text the review shows (the whole text is in the form below it).
+SHOWN_TEXT = 160
+
+
+def _checks(flags: dict[str, str]) -> str:
+    """What to check about a directive, as the review reads it ("hạn: …; chủ trì: …")."""
+    return "; ".join(f"{FLAG_FIELDS.get(k, k)}: {v}" for k, v in flags.items())
+
+
 def draft_review_list(draft: Draft, units: Sequence[KnownUnit]) -> str:
     """The review as a list (the resume form renders lists, not tables): each directive with
     its units and deadline, and what to check, marked ⚠."""
@@ -218,11 +228,12 @@ def draft_review_list(draft: Draft, units: Sequence[KnownUnit]) -> str:
     ]
     for d in draft.directives:
         support = ", ".join(names.get(c, c) for c in d.support) or "không"
-        checks = "; ".join(f"{FLAG_FIELDS.get(k, k)}: {v}" for k, v in d.flags.items())
+        checks = _checks(d.flags)
         # Each item ends with a full stop and a blank line: Prefect's renderer otherwise runs
         # the items together.
         lines += [
-            f"- **{d.code}** {d.text[:160].rstrip('.')}. Chủ trì: {names.get(d.lead, d.lead)}; "
+            f"- **{d.code}** {shorten(d.text, SHOWN_TEXT).rstrip('.')}. "
+            f"Chủ trì: {names.get(d.lead, d.lead)}; "
             f"phối hợp: {support}; hạn: {shown_deadline(d.deadline)}."
             + (f" ⚠ Cần kiểm tra: {checks}." if checks else ""),
             "",
@@ -251,10 +262,11 @@ def draft_markdown(draft: Draft, units: Sequence[KnownUnit]) -> str:
     ]
     for d in draft.directives:
         support = ", ".join(names.get(c, c) for c in d.support) or "—"
-        checks = "; ".join(f"{FLAG_FIELDS.get(k, k)}: {v}" for k, v in d.flags.items())
+        checks = _checks(d.flags)
         marked = f"⚠ {cell(checks)}" if checks else "—"
+        text = shorten(d.text, SHOWN_TEXT)
         lines.append(
-            f"| {cell(d.code)} | {cell(d.text[:160])} | {cell(names.get(d.lead, d.lead))} | "
+            f"| {cell(d.code)} | {cell(text)} | {cell(names.get(d.lead, d.lead))} | "
             f"{cell(support)} | {cell(shown_deadline(d.deadline))} | {marked} |"
         )
     for key, why in draft.flags.items():
