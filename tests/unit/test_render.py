@@ -12,7 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from followup.domain.vocabulary import NoticeKind
-from followup.notifications.render import LANGUAGES, PERSONAL, ShapeCache, render
+from followup.notifications.render import (
+    DIRECTIVE_PRINTED,
+    LANGUAGES,
+    PERSONAL,
+    ShapeCache,
+    render,
+)
 from tests.helpers import raw_values_in
 
 EXTRA: dict[NoticeKind, dict[str, Any]] = {
@@ -287,25 +293,43 @@ _PERSON = st.text(
 )
 
 
+_DIRECTIVE = st.fixed_dictionaries(
+    {
+        "code": _PERSON,
+        "title": _PERSON,
+        # Lines in any of the ways str.splitlines() breaks them, markup, accents, empty lines.
+        "text": st.lists(_PERSON, max_size=4).flatmap(
+            lambda lines: st.sampled_from(["\n", "\r\n", "\u2028", "\n\n"]).map(
+                lambda sep: sep.join(lines)
+            )
+        ),
+        "meeting_title": _PERSON,
+        "notice_number": _PERSON,
+    }
+)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", ABOUT_ONE)
 @given(
     people=st.lists(
-        st.tuples(_PERSON, _PERSON, _PERSON, st.one_of(st.none(), _PERSON), _PERSON),
+        st.tuples(_PERSON, _PERSON, _PERSON, st.one_of(st.none(), _PERSON), _PERSON, _DIRECTIVE),
         min_size=1,
         max_size=4,
     ),
     level=st.sampled_from([1, 2, 3]),
 )
 def test_a_notice_filled_into_its_shape_is_the_notice_rendered_whole(
-    kind: NoticeKind, language: str, people: list[tuple[str, ...]], level: int
+    kind: NoticeKind, language: str, people: list[tuple[Any, ...]], level: int
 ) -> None:
-    """The sweep renders a notice's shape once and fills in who it is for: for any names and
-    links (markup, accents in any normal form, spaces, empty), every notice equals the one
-    rendered whole, and only one shape is rendered for them all."""
+    """The sweep renders a notice's shape once and fills in who it is for and the directive's
+    printed values: for any names, links and directive texts (markup, accents in any normal
+    form, line breaks, spaces, empty), every notice equals the one rendered whole, and only
+    one shape is rendered for them all."""
     shapes = ShapeCache()
-    for recipient, unit, officer, acting_for, url in people:
+    for recipient, unit, officer, acting_for, url, directive in people:
         ctx = context("Nội dung") | EXTRA.get(kind, {})
+        ctx["directive"] = ctx["directive"] | directive
         ctx |= {"recipient_name": recipient, "unit_name": unit, "unit_code": unit[:8]}
         ctx |= {"acting_for": acting_for, "links": [("acknowledge", url), ("view", url + "&v")]}
         ctx |= {"links_expire_on": date(2021, 4, 1)}
@@ -314,7 +338,23 @@ def test_a_notice_filled_into_its_shape_is_the_notice_rendered_whole(
         assert shapes.render(kind, language, ctx) == render(kind, language, ctx)
     # Empty values and None stay in the shape's key (a template may test them): at most one
     # shape for each way the values can be empty.
-    assert shapes.rendered <= 2 ** len(PERSONAL)
+    assert shapes.rendered <= 2 ** (len(PERSONAL) + len(DIRECTIVE_PRINTED))
+
+
+def test_one_shape_serves_the_directives_of_a_meeting() -> None:
+    """Three directives of one meeting, with the same deadline, to three communes each: one
+    body is rendered; the subject, which shortens each title, is each directive's own."""
+    shapes = ShapeCache()
+    for n, title in enumerate(("Sửa kênh <mương>", "Thu ngân sách", "Chống khai thác " * 9)):
+        directive = {"code": f"MC-0{n}", "title": title, "text": f"Dòng 1 & {n}\nDòng 2"}
+        for unit in ("UBND xã Hải Tiến", "UBND xã Hải Đông", "UBND xã Vạn Ninh"):
+            ctx = context("") | EXTRA[NoticeKind.ESCALATION] | {"unit_name": unit}
+            ctx["directive"] = ctx["directive"] | directive
+            filled = shapes.render(NoticeKind.ESCALATION, "vi", ctx)
+            assert filled == render(NoticeKind.ESCALATION, "vi", ctx)
+            assert f"MC-0{n}" in filled.subject
+            assert f"Dòng 1 &amp; {n}<br>Dòng 2" in filled.html
+    assert shapes.rendered == 1
 
 
 def test_a_shape_is_rendered_once_for_the_units_of_a_directive() -> None:
