@@ -4,6 +4,7 @@ Vietnamese word (precomposed or with combining marks) compares, hashes and sorts
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 from typing import Any
 
 
@@ -14,12 +15,27 @@ def nfc(value: str) -> str:
 def nfc_deep(value: Any) -> Any:
     """NFC every string inside dicts, lists and tuples (keys included)."""
     if isinstance(value, str):
-        return nfc(value)
+        return _normalize("NFC", value)
     if isinstance(value, dict):
-        return {nfc_deep(k): nfc_deep(v) for k, v in value.items()}
+        # Strings and plain values inline: a notice's context is rendered thousands a night.
+        return {
+            (_normalize("NFC", k) if isinstance(k, str) else nfc_deep(k)): (
+                _normalize("NFC", v)
+                if isinstance(v, str)
+                else v
+                if isinstance(v, _PLAIN)
+                else nfc_deep(v)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return type(value)(nfc_deep(v) for v in value)
     return value
+
+
+_normalize = unicodedata.normalize
+#: Values nfc_deep passes through as they are.
+_PLAIN = (int, float, type(None), date)
 
 
 def fold(value: str) -> str:
