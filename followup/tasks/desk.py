@@ -18,6 +18,7 @@ from uuid import UUID
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
 
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
@@ -126,13 +127,29 @@ def publish_status(state: DirectiveState, refused: list[StoryLine]) -> None:
 
 def publish_meeting(ctx: ServiceContext, meeting_code: str) -> None:
     """The meeting's artifact, refreshed by each of its directives' passes: every directive
-    with its lead, deadline, open and overdue parts, linked to its run."""
+    with its lead, deadline, open and overdue parts, linked to its run. A new version only
+    when the table changed: each of a 200-directive meeting's runs passes once as it opens,
+    and would otherwise store 200 copies of one 200-row table (and one per wake after)."""
     view = meeting_view(ctx, meeting_code)
+    key = meeting_artifact_key(meeting_code)
+    markdown = meeting_markdown(view)
+    if _latest_data(key) == markdown:
+        return
     create_markdown_artifact(
-        key=meeting_artifact_key(meeting_code),
-        markdown=meeting_markdown(view),
+        key=key,
+        markdown=markdown,
         description=f"Cuộc họp {meeting_code}: {len(view.directives)} nhiệm vụ",
     )
+
+
+def _latest_data(key: str) -> object:
+    """What the latest version of the artifact `key` holds (None if there is none)."""
+    with get_client(sync_client=True) as client:
+        found = client.read_latest_artifacts(
+            artifact_filter=ArtifactCollectionFilter(key=ArtifactCollectionFilterKey(any_=[key])),
+            limit=1,
+        )
+    return found[0].data if found else None
 
 
 def artifact_key(code: str) -> str:

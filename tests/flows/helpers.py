@@ -36,6 +36,7 @@ from followup.services.commands import (
 )
 from followup.services.context import ServiceContext
 from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
+from followup.services.overview import meeting_artifact_key
 from followup.services.queries import get_directive
 from followup.tasks.desk import artifact_key
 from tests.helpers import run_cli
@@ -228,6 +229,18 @@ def status_artifact(code: str) -> tuple[str, list[dict[str, str]]]:
     data = found[0].data
     rows = json.loads(data) if isinstance(data, str) else data
     return found[0].description or "", rows
+
+
+def meeting_versions(meeting_code: str) -> list[str]:
+    """Every version of a meeting's artifact, oldest first: its markdown tables."""
+    key = meeting_artifact_key(meeting_code)
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=200,
+        )
+    return [str(a.data) for a in reversed(found)]
 
 
 def sent_all(ctx: ServiceContext, code: str) -> bool:

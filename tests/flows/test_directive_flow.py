@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from itertools import pairwise
 from pathlib import Path
 from uuid import UUID
 
@@ -41,6 +42,7 @@ from tests.flows.helpers import (
     events_about,
     get_id,
     inputs,
+    meeting_versions,
     new_directive,
     pause_description,
     resume,
@@ -155,6 +157,12 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
     assert len(story) == len(set(story))
     assert any(m.startswith("Tiếp nhận: 0/1 đơn vị đã tiếp nhận; chưa: ") for m in messages)
     assert any(m.startswith("Tiếp nhận: 1/1 đơn vị đã tiếp nhận") for m in messages), messages
+    # The meeting's table got a new version only when it changed, not one per pass.
+    tables = meeting_versions(f"M-{code}")
+    assert 1 <= len(tables) < len(passes), tables
+    assert all(a != b for a, b in pairwise(tables)), tables
+    assert "| 1 | 0 |" in tables[0]  # one part open, none overdue
+    assert "| 0 | 0 |" in tables[-1]  # nothing left open once closed
     final = stack.run(rid)
     assert final.name.startswith(f"{code} · ")
     assert "đã kết thúc" in final.tags
