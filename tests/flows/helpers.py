@@ -20,7 +20,7 @@ from prefect.client.schemas.filters import (
     LogFilter,
     LogFilterFlowRunId,
 )
-from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.objects import Artifact, FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.client.schemas.sorting import ArtifactSort, LogSort, TaskRunSort
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
@@ -216,31 +216,30 @@ def run_logs(rid: str) -> list[tuple[int, str]]:
                 return found
 
 
+def _newest_first(key: str, limit: int) -> list[Artifact]:
+    """The versions of the artifact `key`, newest first."""
+    with get_client(sync_client=True) as client:
+        return client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=limit,
+        )
+
+
 def status_artifact(code: str) -> tuple[str, list[dict[str, str]]]:
     """The latest status artifact of a directive: its description and its table's rows."""
     key = artifact_key(code)
-    with get_client(sync_client=True) as client:
-        found = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
-            sort=ArtifactSort.CREATED_DESC,
-            limit=1,
-        )
+    found = _newest_first(key, 1)
     assert found, f"no artifact {key}"
     data = found[0].data
     rows = json.loads(data) if isinstance(data, str) else data
+    assert isinstance(rows, list), rows
     return found[0].description or "", rows
 
 
 def meeting_versions(meeting_code: str) -> list[str]:
     """Every version of a meeting's artifact, oldest first: its markdown tables."""
-    key = meeting_artifact_key(meeting_code)
-    with get_client(sync_client=True) as client:
-        found = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
-            sort=ArtifactSort.CREATED_DESC,
-            limit=200,
-        )
-    return [str(a.data) for a in reversed(found)]
+    return [str(a.data) for a in reversed(_newest_first(meeting_artifact_key(meeting_code), 200))]
 
 
 def sent_all(ctx: ServiceContext, code: str) -> bool:
