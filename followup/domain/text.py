@@ -3,6 +3,7 @@ Vietnamese word (precomposed or with combining marks) compares, hashes and sorts
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 from typing import Any
@@ -59,14 +60,18 @@ def fold_aligned(value: str) -> str:
     return "".join(_fold_char(c) for c in value)
 
 
+_CUT_TAIL = re.compile(r"[\s,;:.\-–]+$")
+
+
 def shorten(value: str, limit: int) -> str:
     """`value` cut to at most `limit` characters at a word boundary, ending with "…" when cut
     (never inside a word or a date such as "30/4/2021", unless one word fills half the limit).
     """
     if len(value) <= limit:
         return value
-    cut = value[: limit - 1]
-    space = cut.rfind(" ")
+    cut = value[: max(limit - 1, 0)]
+    # Any whitespace is a word boundary (a no-break space pasted from Word, a line break).
+    space = max((i for i, c in enumerate(cut) if c.isspace()), default=-1)
     if space >= limit // 2:
         cut = cut[:space]
-    return cut.rstrip(" ,;:.-–") + "…"
+    return _CUT_TAIL.sub("", cut) + "…"

@@ -22,7 +22,11 @@ def context() -> ServiceContext:
     reconciles itself next), except through `waking_context`. A database that is missing
     or not migrated fails the run at once, saying so (not later with "no such table")."""
     ctx = ServiceContext.from_settings(settings())
-    check_ready(settings().database_url, ctx.engine)
+    try:
+        check_ready(settings().database_url, ctx.engine)
+    except Exception:
+        ctx.close()  # not cached: a retry in this process would open another engine
+        raise
     return ctx
 
 

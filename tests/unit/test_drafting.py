@@ -294,3 +294,11 @@ def test_shorten_keeps_whole_words_and_says_when_it_cut(text: str, limit: int) -
         # The cut falls before a space (or punctuation stripped before it), or a single long
         # word filled half the limit.
         assert rest[:1] in " ,;:.-–" or " " not in text[limit // 2 : limit - 1]
+
+
+def test_shorten_cuts_at_a_no_break_space_and_ends_the_review_item_once() -> None:
+    text = "Hoàn thành nạo vét kênh mương trước ngày\u00a030/4/2021 theo kế hoạch"
+    cut = shorten(text, 50)
+    assert cut == "Hoàn thành nạo vét kênh mương trước ngày…"
+    draft = _draft(f"Ngày 09/3/2021.\n1. UBND xã Hải Tiến {text * 4}.\n", held_on=date(2021, 3, 9))
+    assert "…." not in draft_review_list(draft, UNITS)

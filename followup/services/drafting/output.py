@@ -216,6 +216,11 @@ def _checks(flags: dict[str, str]) -> str:
     return "; ".join(f"{FLAG_FIELDS.get(k, k)}: {v}" for k, v in flags.items())
 
 
+def _sentence(text: str) -> str:
+    """`text` ending with one full stop, or with the "…" of a cut text."""
+    return text if text.endswith("…") else text.rstrip(".") + "."
+
+
 def draft_review_list(draft: Draft, units: Sequence[KnownUnit]) -> str:
     """The review as a list (the resume form renders lists, not tables): each directive with
     its units and deadline, and what to check, marked ⚠."""
@@ -232,7 +237,7 @@ def draft_review_list(draft: Draft, units: Sequence[KnownUnit]) -> str:
         # Each item ends with a full stop and a blank line: Prefect's renderer otherwise runs
         # the items together.
         lines += [
-            f"- **{d.code}** {shorten(d.text, SHOWN_TEXT).rstrip('.')}. "
+            f"- **{d.code}** {_sentence(shorten(d.text, SHOWN_TEXT))} "
             f"Chủ trì: {names.get(d.lead, d.lead)}; "
             f"phối hợp: {support}; hạn: {shown_deadline(d.deadline)}."
             + (f" ⚠ Cần kiểm tra: {checks}." if checks else ""),

@@ -13,7 +13,7 @@ Create Date: 2026-11-29 01:50:00
 from collections.abc import Sequence
 
 from alembic import op
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import NotSupportedError, ProgrammingError
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -31,8 +31,10 @@ def _set(method: str) -> None:
     try:
         with bind.begin_nested():
             bind.exec_driver_sql(f"ALTER TABLE notices {columns}")
-    except DBAPIError:
-        pass  # no lz4 in this server: its default stays, which only costs time
+    except (NotSupportedError, ProgrammingError):
+        # Built without lz4, or older than 14 (no COMPRESSION clause): pglz stays, which
+        # only costs time. Anything else (a lock timeout, a permission) fails the upgrade.
+        pass
 
 
 def upgrade() -> None:
