@@ -4,6 +4,7 @@ a real SMTP server on loopback, and a clock that moves without sleeping."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -54,10 +55,12 @@ def postgres_ready() -> None:
     pytest.skip(message)
 
 
-def create_postgres_database() -> str:
+def create_postgres_database(*, template: str | None = None) -> str:
+    """A new, uniquely named PostgreSQL database (a copy of `template`'s if given)."""
     name = f"followup_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
     with psycopg.connect(_admin_dsn(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
@@ -69,6 +72,7 @@ def drop_postgres_database(url: str) -> None:
 
 @pytest.fixture
 def postgres_url(postgres_ready: None) -> Iterator[str]:
+    """An empty PostgreSQL database, not migrated (for the tests of migrating itself)."""
     url = create_postgres_database()
     try:
         yield url
@@ -76,17 +80,68 @@ def postgres_url(postgres_ready: None) -> Iterator[str]:
         drop_postgres_database(url)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty, migrated database: a SQLite file, then a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'followup.db'}"
+# Migrating takes 1-5 s and a test often 0.05 s: each test process migrates one database of
+# each kind once and every test gets a copy of it (a file copy, `CREATE DATABASE … TEMPLATE`).
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "followup.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_ready: None) -> Iterator[str]:
+    url = create_postgres_database()
+    try:
         upgrade(url)
         yield url
+    finally:
+        drop_postgres_database(url)
+
+
+#: Why a test runs on PostgreSQL as well as SQLite: what the two databases do differently.
+POSTGRES_MATTERS = {
+    "locking": "row locks and SKIP LOCKED: two processes at once",
+    "constraints": "a unique key or ON CONFLICT decides who wins",
+    "triggers": "the audit table refuses UPDATE and DELETE",
+    "migrations": "each migration runs on both",
+    "types": "timestamps, JSON and text come back as they were written",
+    "sql": "queries whose SQL differs by dialect (dates, grouping, case)",
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test on `database_url` runs on SQLite; one marked `postgres_matters(reason)` runs
+    on PostgreSQL too, the reason one of POSTGRES_MATTERS."""
+    if "database_url" not in metafunc.fixturenames:
         return
-    url = request.getfixturevalue("postgres_url")
-    upgrade(url)
-    yield url
+    marker = metafunc.definition.get_closest_marker("postgres_matters")
+    params: list[Any] = ["sqlite"]
+    if marker is not None:
+        reasons = set(marker.args)
+        if not reasons or not reasons <= POSTGRES_MATTERS.keys():
+            raise pytest.UsageError(
+                f"{metafunc.definition.nodeid}: postgres_matters takes reasons among "
+                f"{sorted(POSTGRES_MATTERS)}, not {sorted(reasons)}"
+            )
+        params.append(pytest.param("postgresql", marks=pytest.mark.postgres))
+    metafunc.parametrize("database_url", params, indirect=True)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database of its own: a SQLite file, or a PostgreSQL database (see
+    `pytest_generate_tests`), copied from the test process's migrated template."""
+    if request.param == "sqlite":
+        path = tmp_path / "followup.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = create_postgres_database(template=request.getfixturevalue("postgres_template"))
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
 
 
 START = datetime(2021, 3, 9, 8, 0, tzinfo=LOCAL_TZ).astimezone(UTC)

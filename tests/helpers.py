@@ -6,10 +6,12 @@ import os
 import re
 import subprocess
 import sys
+import traceback
 from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from followup.db.base import Base
@@ -35,22 +37,73 @@ def run_cli(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`followup *args` as a person runs it: a process of its own, on `url` (or the
-    database `env` names), with the test link secret and room for wide tables."""
+    """`followup *args` as a person runs it, in this process (a process of its own costs a
+    second of imports): `followup.cli.main` with its own argv, environment (`env` whole, as
+    a process would get it; FOLLOWUP_* settings it leaves out are unset), folder and output
+    streams, on `url` (or the database `env` names), with the test link secret. What
+    `main` lets escape is printed as a traceback and exits 1, as a process would.
+    `run_cli_process` is the same in a real process."""
+    from followup.cli import common, main
+
+    full = _cli_env(url, env)
+    changes: dict[str, str | None] = {
+        key: None for key in os.environ if key.startswith("FOLLOWUP_") and key not in full
+    }
+    changes |= {key: value for key, value in full.items() if os.environ.get(key) != value}
+    runner = CliRunner()
+    old_argv, old_cwd = sys.argv, Path.cwd()
+    code: int | str | None = 0
+    with runner.isolation(env=changes) as (stdout, stderr, _):
+        sys.argv = ["followup", *args]
+        common.settings.cache_clear()  # read once per process: here, once per command
+        try:
+            if cwd is not None:
+                os.chdir(cwd)
+            main()
+        except SystemExit as exc:
+            code = exc.code
+        except Exception:
+            traceback.print_exc()
+            code = 1
+        finally:
+            sys.argv = old_argv
+            os.chdir(old_cwd)
+            common.settings.cache_clear()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        out, err = stdout.getvalue(), stderr.getvalue()
+    returncode = code if isinstance(code, int) else (0 if code is None else 1)
+    return subprocess.CompletedProcess(
+        ["followup", *args], returncode, out.decode("utf-8"), err.decode("utf-8")
+    )
+
+
+def run_cli_process(
+    *args: str,
+    url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`followup *args` in a process of its own: exit codes and output as a shell sees them."""
+    return subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "followup", *args],
+        capture_output=True,
+        text=True,
+        env=_cli_env(url, env),
+        check=False,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+def _cli_env(url: str | None, env: Mapping[str, str] | None) -> dict[str, str]:
+    """The command's environment: the test link secret, room for wide tables, `url`."""
     full = dict(env if env is not None else os.environ)
     full.setdefault("FOLLOWUP_LINK_SECRET", TEST_LINK_SECRET)
     full["COLUMNS"] = "200"
     if url is not None:
         full["FOLLOWUP_DATABASE_URL"] = url
-    return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "followup", *args],
-        capture_output=True,
-        text=True,
-        env=full,
-        check=False,
-        timeout=120,
-        cwd=cwd,
-    )
+    return full
 
 
 def row_counts(ctx: ServiceContext) -> dict[str, int]:

@@ -88,11 +88,10 @@ def start_run(ctx: ServiceContext, code: str, *, replacing: str | None = None) -
     return Wake(code, W.STARTED, str(run.id))
 
 
-def silent_for(client: SyncPrefectClient, run: FlowRun) -> timedelta:
-    """How long the run has given no sign of life: its last state change or the last
-    heartbeat its process sent (Prefect's engine emits one every
+def silent_for(client: SyncPrefectClient, run: FlowRun, now: datetime) -> timedelta:
+    """How long, at `now`, the run has given no sign of life: its last state change or the
+    last heartbeat its process sent (Prefect's engine emits one every
     PREFECT_FLOWS_HEARTBEAT_FREQUENCY seconds while the run's process is alive)."""
-    now = datetime.now(UTC)
     since = run.state.timestamp if run.state and run.state.timestamp else run.created
     if since is None:
         return timedelta(0)
@@ -116,6 +115,7 @@ def nudge(
     *,
     stale_only: bool = False,
     dead_after: timedelta | None = None,
+    now: datetime | None = None,
 ) -> Wake:
     """Make the directive's run look at our database again.
 
@@ -126,6 +126,8 @@ def nudge(
     state change or a heartbeat of its process) for `dead_after`: then its process is dead
     (killed with its worker), it is marked crashed and a new run replaces it. Even if it were
     alive, both runs only reconcile from our database: nothing is sent or applied twice.
+    `now` is real time (Prefect's, not the followup clock, which a demo moves); the tests
+    pass a later one rather than wait through a dead-after span.
     """
     if not prefect_configured():
         return Wake(code, W.NOT_CONFIGURED)
@@ -157,7 +159,7 @@ def nudge(
             if (
                 kind in (StateType.RUNNING, StateType.PENDING)
                 and dead_after is not None
-                and (silence := silent_for(client, run)) > dead_after
+                and (silence := silent_for(client, run, now or datetime.now(UTC))) > dead_after
             ):
                 client.set_flow_run_state(
                     UUID(run_id),

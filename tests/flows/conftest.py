@@ -1,4 +1,6 @@
-"""A real Prefect server on PostgreSQL with `followup serve`, and a context beside it."""
+"""A real Prefect server on PostgreSQL with `followup serve`, and a context beside it: one
+of each per test process (starting them takes about 15 s). Every test opens directives of
+its own, with codes of their own, so the tests share them without seeing each other."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from tests.smtp import SmtpServer
 __all__ = ["chromium"]  # the browser fixture, used by the e-mail-to-browser test
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, postgres_ready: None) -> Iterator[PrefectStack]:
     url = create_postgres_database()
     # Prefect's own database on PostgreSQL too, as in production: its flows run several
@@ -48,7 +50,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, postgres_ready: None) -> Ite
         drop_postgres_database(prefect_url)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def ctx(stack: PrefectStack) -> Iterator[ServiceContext]:
     context = ServiceContext.from_settings(
         Settings(database_url=stack.database_url, link_secret=TEST_LINK_SECRET)

@@ -4,7 +4,7 @@ heartbeat, and a restarted `followup serve` replaces a killed run by itself."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 import httpx
@@ -37,7 +37,8 @@ def test_a_running_run_is_dead_when_its_heartbeat_stops_not_when_it_runs_long(
     stack: PrefectStack, ctx: ServiceContext
 ) -> None:
     """A run "running" longer than the dead-after span but still sending heartbeats is left
-    alone; once its heartbeats stop for that span it is marked crashed and replaced."""
+    alone; once its heartbeats stop for that span it is marked crashed and replaced. The
+    heartbeat and the nudges are dated a few seconds on (`now`) instead of waited for."""
     dead_after = timedelta(seconds=8)
     code = new_directive(ctx, "xa-hai-tien")
     with get_client(sync_client=True) as client:
@@ -49,36 +50,40 @@ def test_a_running_run_is_dead_when_its_heartbeat_stops_not_when_it_runs_long(
     rid = str(run.id)
     with ctx.session_factory() as session, session.begin():
         get_directive(session, code).flow_run_id = rid
-    time.sleep(dead_after.total_seconds() + 1)  # running longer than the span...
-    beat_at = time.monotonic()
-    heartbeat(stack, rid)  # ...but alive: its process sent a heartbeat just now
-    assert wait_until(lambda: seen_heartbeat(rid), timeout=dead_after.total_seconds() - 1)
-    busy = nudge(ctx, code, dead_after=dead_after)
+    running_since = stack.run(rid).state.timestamp  # type: ignore[union-attr]
+    # Its process sent a heartbeat a few seconds into the run.
+    beat_at = heartbeat(stack, rid, at=running_since + timedelta(seconds=4))
+    assert wait_until(lambda: seen_heartbeat(rid), timeout=30)
+    # Running longer than the span, but a heartbeat within it: alive.
+    later = running_since + dead_after + timedelta(seconds=1)
+    busy = nudge(ctx, code, dead_after=dead_after, now=later)
     assert busy.outcome == WakeOutcome.BUSY, busy
     assert stack.run(rid).state.type == StateType.RUNNING  # type: ignore[union-attr]
 
-    time.sleep(max(0.0, beat_at + dead_after.total_seconds() + 1 - time.monotonic()))
-    replaced = nudge(ctx, code, dead_after=dead_after)
+    # No heartbeat for longer than the span: dead, replaced.
+    replaced = nudge(ctx, code, dead_after=dead_after, now=beat_at + dead_after * 1.5)
     assert replaced.outcome == WakeOutcome.STARTED, replaced
     assert replaced.flow_run_id != rid
     dead = stack.run(rid).state
     assert dead is not None
     assert dead.type == StateType.CRASHED
-    assert "nhịp tim" in (dead.message or "")
+    assert "nhịp tim 12 giây" in (dead.message or "")
     stack.wait_for_run(run_id(ctx, code), suspended_at_current_key(ctx, code))
 
 
-def heartbeat(stack: PrefectStack, rid: str) -> None:
-    """The event Prefect's engine sends while a run's process is alive."""
+def heartbeat(stack: PrefectStack, rid: str, *, at: datetime) -> datetime:
+    """The event Prefect's engine sends while a run's process is alive, as of `at`."""
+    occurred = at
     event = {
         "id": str(uuid4()),
-        "occurred": datetime.now(UTC).isoformat(),
+        "occurred": occurred.isoformat(),
         "event": HEARTBEAT,
         "resource": {"prefect.resource.id": f"prefect.flow-run.{rid}"},
         "related": [],
         "payload": {},
     }
     httpx.post(f"{stack.api_url}/events", json=[event], timeout=10).raise_for_status()
+    return occurred
 
 
 def seen_heartbeat(rid: str) -> bool:

@@ -55,6 +55,7 @@ def test_opening_a_meeting_assigns_and_queues_one_notice_per_unit(loaded: Servic
     assert due.isoformat() == "2021-03-16"
 
 
+@pytest.mark.postgres_matters("locking", "types")
 def test_full_lifecycle_writes_state_audit_and_notices(
     loaded: ServiceContext, clock: ManualClock
 ) -> None:
@@ -177,6 +178,7 @@ BAD_ACTIONS = [
 @pytest.mark.parametrize(
     ("label", "call", "expected"), BAD_ACTIONS, ids=[b[0] for b in BAD_ACTIONS]
 )
+@pytest.mark.postgres_matters("types")
 def test_bad_input_is_one_clear_sentence_and_writes_nothing(
     loaded: ServiceContext, label: str, call: object, expected: str
 ) -> None:

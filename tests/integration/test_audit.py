@@ -20,6 +20,8 @@ from followup.services.period_report import period_report
 from followup.services.reports import verify_audit
 from tests.helpers import HAI_TIEN, run_cli, url_of
 
+pytestmark = pytest.mark.postgres_matters("triggers", "types")
+
 HT = HAI_TIEN
 
 

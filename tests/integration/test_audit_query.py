@@ -53,6 +53,7 @@ def worked(loaded: ServiceContext, clock: ManualClock) -> ServiceContext:
     return loaded
 
 
+@pytest.mark.postgres_matters("sql")
 def test_response_times_per_unit_in_working_days(worked: ServiceContext) -> None:
     rows = {r.unit_code: r for r in response_times(worked)}
     assert {code: (r.to_acknowledge, r.to_report_done) for code, r in rows.items()} == {
@@ -85,6 +86,7 @@ def test_median_and_90th_percentile() -> None:
     assert (days_text(2.5), days_text(3.0), days_text(None)) == ("2,5 ngày", "3 ngày", "-")
 
 
+@pytest.mark.postgres_matters("sql")
 def test_events_filtered_by_unit_actor_kind_directive_meeting_and_period(
     worked: ServiceContext,
 ) -> None:

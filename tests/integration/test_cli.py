@@ -1,4 +1,5 @@
-"""The `followup` command as a person runs it: real process, real database, exit codes."""
+"""The `followup` command as a person runs it: real database, output and exit codes (in this
+process, through `followup.cli.main`; one test runs it as a process of its own)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,27 @@ import pytest
 from followup.services.context import ServiceContext
 from followup.services.reports import rate_text
 from tests.conftest import DATA
-from tests.helpers import raw_values_in, row_counts, run_cli, url_of
+from tests.helpers import raw_values_in, row_counts, run_cli, run_cli_process, url_of
 
 FOUR = ("done_on_time", "done_late", "open_on_time", "overdue")
 
 
 def cli(url: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return run_cli(*args, url=url, cwd=cwd)
+
+
+def test_as_a_process_it_exits_0_on_success_and_1_with_one_sentence(tmp_path: Path) -> None:
+    """The entry point a shell runs: `python -m followup`, its exit codes and streams."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    missing = run_cli_process("status", url=url)
+    assert missing.returncode == 1
+    assert "followup db upgrade" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in missing.stderr
+    assert run_cli_process("db", "upgrade", url=url).returncode == 0
+    status = run_cli_process("status", "--format", "json", url=url)
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["views"]["unit"]["totals"]["overdue"] == 0
 
 
 def test_upgrade_load_act_and_report(tmp_path: Path) -> None:
@@ -134,6 +149,7 @@ def test_upgrade_load_act_and_report(tmp_path: Path) -> None:
         (["audit", "timeline", "KHONG"], "Không có nhiệm vụ mã 'KHONG'"),
     ],
 )
+@pytest.mark.postgres_matters("types")
 def test_cli_errors_are_one_sentence_without_traceback(
     loaded: ServiceContext, args: list[str], message: str
 ) -> None:

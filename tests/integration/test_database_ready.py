@@ -19,7 +19,7 @@ from followup.db.migrate import (
 )
 from followup.db.session import make_engine
 from followup.domain.errors import FollowupError
-from tests.helpers import run_cli
+from tests.helpers import run_cli, run_cli_process
 
 
 def test_a_missing_sqlite_file_is_named_and_not_created(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_an_empty_sqlite_file_says_it_has_no_tables(tmp_path: Path) -> None:
 def test_an_unmigrated_postgres_database_is_refused_then_accepted(postgres_url: str) -> None:
     with pytest.raises(FollowupError, match="chưa được tạo bảng"):
         check_ready(postgres_url)
-    result = run_cli("status", url=postgres_url)
+    result = run_cli_process("status", url=postgres_url)
     assert result.returncode == 1
     assert "chưa được tạo bảng" in result.stderr
     upgrade(postgres_url)

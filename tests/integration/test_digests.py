@@ -9,6 +9,7 @@ import zlib
 from datetime import date
 from email.message import EmailMessage
 
+import pytest
 from sqlalchemy import select
 
 from followup.db.models import AuditEvent, Notice
@@ -154,6 +155,7 @@ def _png_rows(data: bytes) -> list[set[tuple[int, int, int]]]:
     return bars
 
 
+@pytest.mark.postgres_matters("constraints")
 def test_a_leaders_escalations_of_a_day_arrive_in_one_email_each_item_once(
     loaded: ServiceContext, clock: ManualClock, smtp_server: SmtpServer
 ) -> None:

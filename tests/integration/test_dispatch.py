@@ -76,6 +76,7 @@ def test_notices_arrive_once_as_multipart_utf8(
     assert len(smtp_server.messages) == 3
 
 
+@pytest.mark.postgres_matters("locking")
 def test_refusals_and_disconnects_lose_nothing_and_double_nothing(
     loaded: ServiceContext, smtp_server: SmtpServer, clock: ManualClock
 ) -> None:
@@ -125,6 +126,7 @@ def test_a_permanent_refusal_is_marked_failed_not_retried(
     assert "550" in error
 
 
+@pytest.mark.postgres_matters("locking")
 def test_two_dispatchers_at_once_send_each_notice_once(
     loaded: ServiceContext, smtp_server: SmtpServer
 ) -> None:

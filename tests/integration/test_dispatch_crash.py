@@ -35,6 +35,8 @@ from followup.notifications.render import RenderedEmail
 from followup.services.context import ServiceContext
 from tests.smtp import SmtpServer
 
+pytestmark = pytest.mark.postgres_matters("locking")
+
 NOTICES = 24
 
 CHILD = textwrap.dedent(

@@ -14,6 +14,7 @@ from followup.services.link_uses import consume
 from tests.helpers import row_counts
 
 
+@pytest.mark.postgres_matters("constraints")
 def test_a_single_use_link_works_once(loaded: ServiceContext) -> None:
     signer = LinkSigner("s" * 48)
     now = loaded.clock.now()

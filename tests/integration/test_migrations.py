@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,6 +11,8 @@ from sqlalchemy import Engine, inspect, text
 from followup.db.base import Base
 from followup.db.migrate import alembic_config, current_revision, upgrade
 from followup.db.session import make_engine
+
+pytestmark = pytest.mark.postgres_matters("migrations")
 
 
 def test_migrations_match_models_and_downgrade(database_url: str) -> None:

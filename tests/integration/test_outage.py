@@ -23,6 +23,8 @@ from followup.services.context import ServiceContext
 from followup.services.undelivered import undelivered_count
 from tests.smtp import SmtpServer
 
+pytestmark = pytest.mark.postgres_matters("locking", "types")
+
 
 def _config(server: SmtpServer, **kw: object) -> SmtpConfig:
     values: dict[str, object] = {"host": "127.0.0.1", "port": server.port, "timeout": 2.0}

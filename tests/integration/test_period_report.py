@@ -73,6 +73,7 @@ def _same(projected: PeriodReport, replayed: PeriodReport) -> None:
     assert projected.overdue == replayed.overdue
 
 
+@pytest.mark.postgres_matters("sql")
 def test_a_months_figures_do_not_move_when_later_work_is_done(
     loaded: ServiceContext, clock: ManualClock
 ) -> None:
@@ -166,6 +167,7 @@ def test_a_months_figures_do_not_move_when_later_work_is_done(
     assert april.chain.seq > later.chain.seq
 
 
+@pytest.mark.postgres_matters("sql")
 def test_the_replay_agrees_with_the_live_assignments_every_day(
     loaded: ServiceContext, clock: ManualClock
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from alembic import command
 from sqlalchemy import func, select, update
 
@@ -28,6 +29,8 @@ from followup.services.commands import (
 )
 from followup.services.context import ServiceContext
 from tests.helpers import HAI_TIEN, run_cli, url_of, walk
+
+pytestmark = pytest.mark.postgres_matters("migrations", "sql")
 
 NN = AssignmentRef("T-01", "phong-nn")
 HX = AssignmentRef("T-02", "xa-hai-xuan")

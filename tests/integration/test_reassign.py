@@ -37,6 +37,7 @@ def _move(ctx: ServiceContext, **fields: str) -> object:
     return execute(ctx, Reassign(actor="vp", **values)).result  # type: ignore[arg-type]
 
 
+@pytest.mark.postgres_matters("constraints")
 def test_reassign_moves_the_work_and_keeps_the_story(loaded: ServiceContext) -> None:
     execute(loaded, Acknowledge(target=HT, actor="xã Hải Tiến"))
     execute(loaded, ReportProgress(target=HT, percent=30, note="Đã khảo sát", actor="xã"))

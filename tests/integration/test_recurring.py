@@ -9,6 +9,7 @@ import os
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from followup.db.models import Assignment, AuditEvent, Directive, Notice, Unit
@@ -74,6 +75,7 @@ def test_the_periods_of_a_repetition() -> None:
     ]
 
 
+@pytest.mark.postgres_matters("constraints")
 def test_each_month_opens_its_own_directive_once(
     loaded: ServiceContext, clock: ManualClock, tmp_path: Path
 ) -> None:

@@ -31,6 +31,7 @@ def _escalations(ctx: ServiceContext) -> list[tuple[str, str]]:
         ]
 
 
+@pytest.mark.postgres_matters("locking", "sql")
 def test_a_silent_unit_climbs_officer_head_leader(
     loaded: ServiceContext, clock: ManualClock
 ) -> None:
@@ -76,6 +77,7 @@ def test_a_silent_unit_climbs_officer_head_leader(
     assert verify_audit(loaded).ok
 
 
+@pytest.mark.postgres_matters("constraints")
 def test_running_the_sweep_twice_changes_nothing_the_second_time(
     loaded: ServiceContext, clock: ManualClock
 ) -> None:

@@ -29,6 +29,7 @@ def test_fold_drops_marks_and_case() -> None:
     "typed",
     ["xa-hai-tien", "UBND xã Hải Tiến", "ubnd xa hai tien", "hai tien", "Hai Tien", "Hải Tiến"],
 )
+@pytest.mark.postgres_matters("sql")
 def test_a_unit_is_found_by_code_or_name(loaded: ServiceContext, typed: str) -> None:
     with loaded.session_factory() as session:
         assert get_unit(session, typed).code == "xa-hai-tien"

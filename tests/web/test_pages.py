@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from followup.db.models import Assignment, UsedLink
@@ -9,6 +10,7 @@ from tests.helpers import row_counts
 from tests.web.conftest import Web, csrf_of, post_url_of, state_of
 
 
+@pytest.mark.postgres_matters("locking", "types")
 def test_acknowledge_from_the_assignment_email(web: Web) -> None:
     links = web.links("assignment", "xa-hai-tien")
     assert set(links) == {"acknowledge", "view"}

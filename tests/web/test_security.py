@@ -169,6 +169,7 @@ def test_a_scanner_fetching_every_link_leaves_no_trace(loaded: ServiceContext, w
     assert {409, 410} & set(statuses)  # used and expired links were among them
 
 
+@pytest.mark.postgres_matters("constraints")
 def test_a_replayed_link_acts_once(web: Web) -> None:
     link = _ack_link(web)
     page = web.client.get(link)
