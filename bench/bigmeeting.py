@@ -35,7 +35,7 @@ from followup.config import Settings
 from followup.db.models import Directive
 from followup.orchestration.names import OPEN_MEETING_FLOW
 from followup.services.context import ServiceContext
-from followup.services.meeting_files import unit_choice
+from followup.services.intake.meeting_files import unit_choice
 
 UNITS = [*COMMUNES, "phong-nn", "phong-tnmt", "phong-kt", "cong-an", "phong-gddt"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench import common
 from followup.domain.text import fold_aligned
-from followup.services.drafting import KnownUnit, draft_meeting
+from followup.services.intake.drafting import KnownUnit, draft_meeting
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTICES = ROOT / "tests" / "data" / "notices"

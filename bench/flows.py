@@ -40,21 +40,21 @@ from followup.demo.local_prefect import LocalPrefect
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.orchestration.keys import expected_pause_key
 from followup.orchestration.runs import nudge
-from followup.services.bus import execute
-from followup.services.commands import (
+from followup.services.context import ServiceContext
+from followup.services.intake.meeting_files import DirectiveInput, MeetingFile, MeetingInput
+from followup.services.queries import get_directive
+from followup.services.refs import AssignmentRef
+from followup.services.reporting.reports import directive_state
+from followup.services.write.bus import execute
+from followup.services.write.commands import (
     Acknowledge,
-    AssignmentRef,
     Close,
     OpenMeeting,
     ReportDone,
     ReportProgress,
 )
-from followup.services.context import ServiceContext
-from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
-from followup.services.queries import get_directive
-from followup.services.reports import directive_state
-from followup.services.run_inputs import consumed_keys
-from followup.services.units import load_units_file
+from followup.services.write.run_inputs import consumed_keys
+from followup.services.write.units import load_units_file
 
 UNITS = Path(__file__).resolve().parents[1] / "tests" / "data" / "units.toml"
 

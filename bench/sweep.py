@@ -26,7 +26,7 @@ from followup.db.migrate import upgrade
 from followup.db.models import Assignment, Directive, Meeting, Unit, UnitContact
 from followup.domain.clock import ManualClock, start_of_local_day
 from followup.services.context import ServiceContext
-from followup.services.sweep import sweep
+from followup.services.escalation.sweep import sweep
 
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 AS_OF = date(2021, 3, 12)  # ack due 11 Mar for work assigned 9 Mar: level 1 today

@@ -29,11 +29,11 @@ from followup.config import Settings
 from followup.db.migrate import upgrade
 from followup.db.models import Notice
 from followup.domain.clock import LOCAL_TZ, ManualClock
-from followup.services.bus import execute
-from followup.services.commands import Acknowledge, OpenMeeting
 from followup.services.context import ServiceContext
-from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
-from followup.services.units import load_units_file
+from followup.services.intake.meeting_files import DirectiveInput, MeetingFile, MeetingInput
+from followup.services.write.bus import execute
+from followup.services.write.commands import Acknowledge, OpenMeeting
+from followup.services.write.units import load_units_file
 from followup.web.app import serving
 
 DATA = Path(__file__).resolve().parent.parent / "followup" / "demo" / "data"

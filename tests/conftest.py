@@ -18,9 +18,9 @@ from sqlalchemy.engine import make_url
 from followup.config import Settings
 from followup.db.migrate import upgrade
 from followup.domain.clock import LOCAL_TZ, ManualClock
-from followup.services.bus import execute
 from followup.services.context import ServiceContext
-from followup.services.meetings import meeting_from_file
+from followup.services.write.bus import execute
+from followup.services.write.meetings import meeting_from_file
 from tests.helpers import TEST_LINK_SECRET
 from tests.smtp import SmtpServer
 
@@ -170,7 +170,7 @@ def ctx(database_url: str, clock: ManualClock) -> Iterator[ServiceContext]:
 @pytest.fixture
 def loaded(ctx: ServiceContext) -> ServiceContext:
     """The test organisation and meeting (two directives, three assignments)."""
-    from followup.services.units import load_units_file
+    from followup.services.write.units import load_units_file
 
     load_units_file(ctx, DATA / "units.toml", actor="test")
     execute(ctx, meeting_from_file(DATA / "meeting.toml", actor="test"))

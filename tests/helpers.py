@@ -8,6 +8,7 @@ import subprocess
 import sys
 import traceback
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,10 +17,11 @@ from sqlalchemy import func, select
 
 from followup.db.base import Base
 from followup.domain.clock import ManualClock, start_of_local_day
-from followup.domain.vocabulary import LABELLED
-from followup.services.commands import AssignmentRef
+from followup.domain.vocabulary import LABELLED, WakeOutcome
 from followup.services.context import ServiceContext
-from followup.services.sweep import sweep
+from followup.services.escalation.sweep import sweep
+from followup.services.ports import Wake
+from followup.services.refs import AssignmentRef
 
 #: The test meeting's first directive, as xã Hải Tiến (its lead) has it.
 HAI_TIEN = AssignmentRef("T-01", "xa-hai-tien")
@@ -133,3 +135,14 @@ def walk(ctx: ServiceContext, clock: ManualClock, until: date) -> None:
         clock.set(start_of_local_day(day))
         sweep(ctx)
         day += timedelta(days=1)
+
+
+@dataclass
+class RecordingWaker:
+    """Remembers what it was asked to wake (tests)."""
+
+    woken: list[str] = field(default_factory=list)
+
+    def wake(self, directive_code: str) -> Wake:
+        self.woken.append(directive_code)
+        return Wake(directive_code, WakeOutcome.RESUMED)

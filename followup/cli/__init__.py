@@ -24,7 +24,7 @@ from followup.cli import (
 )
 from followup.cli.common import Failed, err
 from followup.domain.errors import FollowupError
-from followup.services.meeting_files import explain
+from followup.services.intake.meeting_files import explain
 
 app = typer.Typer(
     help="followup: theo dõi, đôn đốc thực hiện nhiệm vụ sau các buổi làm việc.",

@@ -1,5 +1,5 @@
 """The action commands, generated from one table: each row names a command of
-`followup.services.commands`, where it sits in the CLI and which options it takes.
+`followup.services.write.commands`, where it sits in the CLI and which options it takes.
 Every one of them runs through `bus.execute` (one transaction, then the run is woken)."""
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from followup.cli.common import (
 )
 from followup.domain.calendar import parse_new_deadline
 from followup.domain.vocabulary import label
-from followup.services import commands as c
-from followup.services.bus import execute
-from followup.services.change import AssignmentView
-from followup.services.delegations import DelegationView, EndedDelegations
+from followup.services.refs import AssignmentRef
+from followup.services.write import commands as c
+from followup.services.write.bus import execute
+from followup.services.write.results import AssignmentView, DelegationView, EndedDelegations
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ def _fields(spec: ActionCommand, values: dict[str, Any]) -> dict[str, Any]:
     elif spec.on == "directive+unit":
         fields |= {"directive_code": values.pop("directive"), "unit_code": unit}
     else:
-        fields["target"] = c.AssignmentRef(values.pop("directive"), unit)
+        fields["target"] = AssignmentRef(values.pop("directive"), unit)
     for option in spec.options:
         value = values[option.field]
         if option.type is date:

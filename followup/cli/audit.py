@@ -33,7 +33,10 @@ from followup.cli.reports import (
 )
 from followup.domain.clock import LOCAL_TZ
 from followup.domain.periods import Period
-from followup.services.audit_query import (
+from followup.services.read.evidence import checked_content, evidence_of
+from followup.services.read.story import describe
+from followup.services.refs import AssignmentRef
+from followup.services.reporting.audit_query import (
     AuditFilter,
     AuditRow,
     ResponseTimes,
@@ -44,19 +47,14 @@ from followup.services.audit_query import (
     query_events,
     response_times,
 )
-from followup.services.commands import AssignmentRef
-from followup.services.evidence import checked_content, evidence_of
-from followup.services.report_files import (
-    action_text,
-)
-from followup.services.reports import (
+from followup.services.reporting.report_files import action_text
+from followup.services.reporting.reports import (
     check_projection,
     rebuild_projection,
     timeline,
     verify_audit,
 )
-from followup.services.story import describe
-from followup.services.units import unit_names
+from followup.services.write.units import unit_names
 
 audit_app = typer.Typer(help="Nhật ký thay đổi.", no_args_is_help=True)
 

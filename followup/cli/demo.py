@@ -14,7 +14,7 @@ from followup.cli.common import out
 from followup.cli.reports import status_table
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import NoticeKind, label
-from followup.services.reports import UnitStatus
+from followup.services.reporting.reports import UnitStatus
 
 app = typer.Typer()
 

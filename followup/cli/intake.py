@@ -11,8 +11,8 @@ import typer
 
 from followup.cli.common import Failed, context, out, parse_date, settings
 from followup.cli.operations import meeting_app
-from followup.services.drafting import REVIEW_MARK, draft_notice, draft_settings
-from followup.services.meeting_templates import meeting_template
+from followup.services.intake.drafting import REVIEW_MARK, draft_notice, draft_settings
+from followup.services.intake.meeting_templates import meeting_template
 
 
 @meeting_app.command("draft")

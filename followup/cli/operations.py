@@ -23,13 +23,13 @@ from followup.cli.common import (
 from followup.db.migrate import check_ready, upgrade
 from followup.domain.vocabulary import WakeOutcome, label
 from followup.notifications.dispatcher import SmtpConfig, dispatch
-from followup.services.bus import execute, wake_run
-from followup.services.commands import RequeueNotices
-from followup.services.digests import queue_digests
-from followup.services.meetings import meeting_from_file
-from followup.services.recurring import open_due_occurrences
-from followup.services.sweep import sweep
-from followup.services.units import load_units_file
+from followup.services.escalation.recurring import open_due_occurrences
+from followup.services.escalation.sweep import sweep
+from followup.services.reporting.digests import queue_digests
+from followup.services.write.bus import execute, wake_run
+from followup.services.write.commands import RequeueNotices
+from followup.services.write.meetings import meeting_from_file
+from followup.services.write.units import load_units_file
 
 #: `followup dispatch`: nothing was given up on, but some notices wait for a retry (the mail
 #: server refused or was down); a scheduler may simply run it again later (EX_TEMPFAIL).

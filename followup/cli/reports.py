@@ -24,23 +24,23 @@ from followup.cli.common import (
 from followup.domain.periods import Period, choose_period
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
+from followup.orchestration.overview import chain_text, deadline_text
 from followup.services.context import ServiceContext
-from followup.services.overview import chain_text, deadline_text
-from followup.services.period_report import (
+from followup.services.reporting.period_report import (
     DIMENSION_TITLES,
     Dimension,
     PeriodReport,
     events_up_to,
     period_report,
 )
-from followup.services.report_files import (
+from followup.services.reporting.report_files import (
     action_text,
     four_way_csv,
     overdue_csv,
     report_json,
     report_workbook,
 )
-from followup.services.reports import (
+from followup.services.reporting.reports import (
     RATE,
     TOTAL,
     UnitStatus,
@@ -48,7 +48,7 @@ from followup.services.reports import (
     rate_text,
     totals_of,
 )
-from followup.services.undelivered import undelivered_count
+from followup.services.write.undelivered import undelivered_count
 
 app = typer.Typer()
 report_app = typer.Typer(help="Báo cáo.", no_args_is_help=True)

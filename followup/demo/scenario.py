@@ -39,13 +39,13 @@ from followup.domain.status import FourWay
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.orchestration.meeting_form import refresh_unit_choices
 from followup.orchestration.runs import waking
-from followup.services.bus import execute
 from followup.services.context import ServiceContext
-from followup.services.meetings import meeting_from_file
-from followup.services.period_report import status_by_unit
-from followup.services.reports import UnitStatus, verify_audit
-from followup.services.sweep import sweep
-from followup.services.units import load_units_file
+from followup.services.escalation.sweep import sweep
+from followup.services.reporting.period_report import status_by_unit
+from followup.services.reporting.reports import UnitStatus, verify_audit
+from followup.services.write.bus import execute
+from followup.services.write.meetings import meeting_from_file
+from followup.services.write.units import load_units_file
 from followup.web.app import serving
 
 DATA = Path(__file__).parent / "data"

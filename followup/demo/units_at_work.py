@@ -16,15 +16,15 @@ from sqlalchemy import select
 
 from followup.db.models import Assignment, Directive, Notice, Unit
 from followup.domain.errors import FollowupError
-from followup.services.bus import execute
-from followup.services.commands import (
+from followup.services.context import ServiceContext
+from followup.services.write.bus import execute
+from followup.services.write.commands import (
     AssignmentCommand,
     Close,
     ReportDone,
     ReportProgress,
     SendBack,
 )
-from followup.services.context import ServiceContext
 
 START = date(2021, 3, 9)
 SILENT_UNIT = "xa-van-ninh"

@@ -21,7 +21,7 @@ Language = Literal["vi", "en"]
 
 
 class CommandName(StrEnum):
-    """What a person can do: one per command (see `followup.services.commands`)."""
+    """What a person can do: one per command (see `followup.services.write.commands`)."""
 
     ACKNOWLEDGE = "acknowledge"
     PROGRESS = "progress"

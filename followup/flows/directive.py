@@ -19,7 +19,7 @@ from followup.orchestration.keys import pause_key
 from followup.orchestration.names import DIRECTIVE_FLOW
 from followup.orchestration.resume_form import action_for_units
 from followup.orchestration.status_text import waiting_for
-from followup.services.reports import directive_state
+from followup.services.reporting.reports import directive_state
 from followup.tasks import runtime
 from followup.tasks.desk import previous_pass, show_pass
 from followup.tasks.directive import STEPS, apply_coordinator_input, unconsumed_inputs

@@ -12,7 +12,7 @@ from prefect.flow_runs import suspend_flow_run
 from followup.orchestration.meeting_form import REVIEW_KEY, ReviewedMeeting
 from followup.orchestration.names import OPEN_MEETING_FLOW
 from followup.orchestration.resume_form import COORDINATOR
-from followup.services.meeting_files import DirectiveInput, MeetingInput
+from followup.services.intake.meeting_files import DirectiveInput, MeetingInput
 from followup.tasks.operations import create_meeting, draft_for_review
 
 NOTHING_TO_OPEN = (

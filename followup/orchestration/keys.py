@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from followup.services.context import ServiceContext
-from followup.services.run_inputs import position
+from followup.services.write.run_inputs import position
 
 _KEY = re.compile(r"^v(\d+)-i(\d+)$")
 RESPONSE = re.compile(r"^suspended-(v\d+-i\d+)-response$")

@@ -25,8 +25,8 @@ from followup.config import Settings
 from followup.orchestration.names import OPEN_MEETING_FLOW
 from followup.orchestration.runs import UNREACHABLE, prefect_configured
 from followup.services.context import ServiceContext
-from followup.services.meeting_files import DirectiveInput, MeetingInput, unit_choice
-from followup.services.units import unit_names
+from followup.services.intake.meeting_files import DirectiveInput, MeetingInput, unit_choice
+from followup.services.write.units import unit_names
 
 log = logging.getLogger(__name__)
 

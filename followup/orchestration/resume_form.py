@@ -1,7 +1,7 @@
 """What a coordinator can send a suspended directive run: the Prefect UI builds its resume form
 from this schema, and `resume_flow_run` is validated against the same schema.
 
-The choices are the labels of the resume-form commands of `followup.services.commands`, so
+The choices are the labels of the resume-form commands of `followup.services.write.commands`, so
 the form speaks Vietnamese and lists exactly what the registry can do.
 """
 
@@ -14,8 +14,8 @@ from prefect.input import RunInput
 from pydantic import Field, create_model
 
 from followup.domain.vocabulary import CommandName, label
-from followup.services.commands import RESUME_FORM_COMMANDS, AssignmentCommand, from_form
-from followup.services.commands import AssignmentRef as Ref
+from followup.services.refs import AssignmentRef as Ref
+from followup.services.write.commands import RESUME_FORM_COMMANDS, AssignmentCommand, from_form
 
 #: The choice that changes nothing: the run only looks at our database again.
 WAKE = "Chỉ cập nhật lại tình trạng"

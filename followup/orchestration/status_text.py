@@ -5,8 +5,8 @@ from __future__ import annotations
 from followup.domain.states import WORKING_STATES, AssignmentState
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import CommandName, label
-from followup.services.markdown import literal
-from followup.services.reports import DirectiveState
+from followup.orchestration.markdown import literal
+from followup.services.reporting.reports import DirectiveState
 
 __all__ = ["literal", "waiting_for"]
 

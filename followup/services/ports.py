@@ -2,14 +2,14 @@
 
 Services never import Prefect. After a command commits, `bus.execute` tells the directive's
 run to look at our database again through a `RunWaker`: the Prefect one
-(`followup.flows.orchestration.PrefectWaker`) in the CLI, the pages and the open-meeting
+(`followup.orchestration.runs.PrefectWaker`) in the CLI, the pages and the open-meeting
 flow; `NoWaker` where nothing runs (a directive's own run applying its inputs, scripts);
-`RecordingWaker` in tests.
+the tests' own that records what it was asked (`tests.helpers.RecordingWaker`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from followup.domain.vocabulary import WakeOutcome
@@ -37,14 +37,3 @@ class NoWaker:
 
     def wake(self, directive_code: str) -> Wake:
         return Wake(directive_code, WakeOutcome.SKIPPED)
-
-
-@dataclass
-class RecordingWaker:
-    """Remembers what it was asked to wake (tests)."""
-
-    woken: list[str] = field(default_factory=list)
-
-    def wake(self, directive_code: str) -> Wake:
-        self.woken.append(directive_code)
-        return Wake(directive_code, WakeOutcome.RESUMED)

@@ -12,7 +12,7 @@ from sqlalchemy.orm.interfaces import LoaderOption
 from followup.db.models import Assignment, AuditEvent, Directive, FlowInput, Unit
 from followup.domain.errors import NotFoundError
 from followup.domain.text import fold
-from followup.services.commands import AssignmentRef
+from followup.services.refs import AssignmentRef
 
 
 def directive_version(session: Session, directive_id: int) -> int:

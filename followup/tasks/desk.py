@@ -23,13 +23,13 @@ from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCol
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
 from followup.orchestration.keys import version_of
+from followup.orchestration.lifecycle import ours, run_name, status_tags
+from followup.orchestration.overview import meeting_artifact_key, meeting_markdown, meeting_view
 from followup.orchestration.runs import UNREACHABLE
 from followup.orchestration.status_text import literal, waiting_for
 from followup.services.context import ServiceContext
-from followup.services.lifecycle import ours, run_name, status_tags
-from followup.services.overview import meeting_artifact_key, meeting_markdown, meeting_view
-from followup.services.reports import DirectiveState
-from followup.services.story import StoryLine, story_since
+from followup.services.read.story import StoryLine, story_since
+from followup.services.reporting.reports import DirectiveState
 from followup.tasks.events import emit, resource
 
 log = logging.getLogger(__name__)

@@ -19,10 +19,10 @@ from followup.domain.lifecycle import LifecycleStep, plain_letters
 from followup.domain.vocabulary import InputOutcome, label
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.orchestration.keys import RESPONSE, version_of
+from followup.orchestration.lifecycle import SUMMARIES
 from followup.orchestration.resume_form import command_from_input
-from followup.services.lifecycle import SUMMARIES
-from followup.services.reports import DirectiveState
-from followup.services.run_inputs import RunInput, apply_input, consumed_keys, input_detail
+from followup.services.reporting.reports import DirectiveState
+from followup.services.write.run_inputs import RunInput, apply_input, consumed_keys, input_detail
 from followup.tasks import runtime
 
 #: The run graph's names: "1. Giao viec", "2. Tiep nhan", "3. Kiem tra tien do", "4. Ket thuc".

@@ -12,7 +12,7 @@ import uuid
 
 from prefect.events import emit_event
 
-from followup.services.story import StoryLine
+from followup.services.read.story import StoryLine
 
 log = logging.getLogger(__name__)
 

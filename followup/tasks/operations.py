@@ -11,22 +11,22 @@ from prefect.variables import Variable
 
 from followup.domain.lifecycle import plain_letters
 from followup.notifications.dispatcher import SmtpConfig, dispatch
+from followup.orchestration.overview import city_overview, overview_markdown
 from followup.orchestration.runs import PrefectWaker, repair
-from followup.services.bus import execute, wake_run
-from followup.services.commands import OpenMeeting
-from followup.services.digests import queue_digests
-from followup.services.drafting import (
+from followup.services.escalation.recurring import open_due_occurrences
+from followup.services.escalation.sweep import sweep
+from followup.services.intake.drafting import (
     draft_form_data,
     draft_markdown,
     draft_review_list,
     draft_settings,
     draft_text,
 )
-from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
-from followup.services.overview import city_overview, overview_markdown
-from followup.services.recurring import open_due_occurrences
-from followup.services.story import office_story_since
-from followup.services.sweep import sweep
+from followup.services.intake.meeting_files import DirectiveInput, MeetingFile, MeetingInput
+from followup.services.read.story import office_story_since
+from followup.services.reporting.digests import queue_digests
+from followup.services.write.bus import execute, wake_run
+from followup.services.write.commands import OpenMeeting
 from followup.tasks import runtime
 from followup.tasks.events import emit_office
 

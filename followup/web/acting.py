@@ -12,18 +12,18 @@ from dataclasses import dataclass
 
 from followup.config import Settings
 from followup.links import LinkAction, LinkClaims
-from followup.services.bus import execute
-from followup.services.change import AssignmentView
-from followup.services.commands import (
+from followup.services.context import ServiceContext
+from followup.services.refs import EvidenceFile
+from followup.services.write.bus import execute
+from followup.services.write.commands import (
     Acknowledge,
     AssignmentCommand,
-    EvidenceFile,
     ReportDone,
     ReportProgress,
     RequestExtension,
 )
-from followup.services.context import ServiceContext
-from followup.services.link_uses import LinkUse
+from followup.services.write.link_uses import LinkUse
+from followup.services.write.results import AssignmentView
 from followup.web import forms
 from followup.web.evidence import check, staged
 

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from followup.domain.errors import ValidationError
-from followup.services.commands import EvidenceFile
-from followup.services.evidence import SIGNATURES, stored_path
+from followup.services.read.evidence import SIGNATURES, stored_path
+from followup.services.refs import EvidenceFile
 
 ALLOWED = "PDF, JPEG, PNG"
 

@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 from followup.domain.errors import ValidationError
-from followup.services.change import MAX_NOTE, clean_text
+from followup.services.write.change import MAX_NOTE, clean_text
 
 __all__ = ["MAX_NOTE", "parse_date", "parse_percent", "parse_text"]
 _PERCENT = re.compile(r"^\s*(\d{1,3})\s*%?\s*$")

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from followup.links import LinkAction, LinkClaims
 from followup.services.notices import action_url, unit_url
-from followup.services.read_model import AssignmentPage, UnitItem
+from followup.services.read.read_model import AssignmentPage, UnitItem
 from followup.web.deps import WebDeps
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from followup.links import LinkAction, LinkClaims, LinkError
-from followup.services.read_model import AssignmentPage, load_assignment_page, open_link
+from followup.services.read.read_model import AssignmentPage, load_assignment_page, open_link
 from followup.web.deps import WebDeps
 from followup.web.refusals import refuse_link
 

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from followup.domain.vocabulary import AuditAction
 from followup.links import LinkAction, LinkClaims, LinkError
-from followup.services.read_model import AssignmentPage, refusal_target
+from followup.services.read.read_model import AssignmentPage, refusal_target
 from followup.web.deps import WebDeps
 from followup.web.i18n import LINK_REASONS, strings
 from followup.web.rendering import state_label

@@ -12,7 +12,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from followup.config import Settings
 from followup.db.migrate import upgrade
 from followup.services.context import ServiceContext
-from followup.services.units import load_units_file
+from followup.services.write.units import load_units_file
 from tests.browser import chromium
 from tests.conftest import (
     DATA,

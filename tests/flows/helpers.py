@@ -30,15 +30,13 @@ from sqlalchemy import select
 from followup.db.models import Assignment, FlowInput, Notice
 from followup.domain.vocabulary import CommandName, label
 from followup.orchestration.keys import expected_pause_key
+from followup.orchestration.overview import meeting_artifact_key
 from followup.orchestration.runs import nudge
-from followup.services.bus import execute
-from followup.services.commands import (
-    OpenMeeting,
-)
 from followup.services.context import ServiceContext
-from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
-from followup.services.overview import meeting_artifact_key
+from followup.services.intake.meeting_files import DirectiveInput, MeetingFile, MeetingInput
 from followup.services.queries import get_directive
+from followup.services.write.bus import execute
+from followup.services.write.commands import OpenMeeting
 from followup.tasks.desk import artifact_key
 from tests.helpers import run_cli
 from tests.prefect_stack import ROOT, PrefectStack

@@ -13,7 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 from followup.config import Settings
 from followup.deployments import deployments, prefect_yaml
 from followup.orchestration.meeting_form import with_unit_choices
-from followup.services.meeting_files import DirectiveInput, MeetingInput
+from followup.services.intake.meeting_files import DirectiveInput, MeetingInput
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -24,14 +24,11 @@ from followup.db.models import Assignment, AuditEvent
 from followup.domain.vocabulary import WakeOutcome
 from followup.orchestration.keys import expected_pause_key
 from followup.orchestration.runs import waking
-from followup.services.bus import execute
-from followup.services.commands import (
-    Acknowledge,
-    AssignmentRef,
-    RequestExtension,
-)
 from followup.services.context import ServiceContext
-from followup.services.reports import timeline
+from followup.services.refs import AssignmentRef
+from followup.services.reporting.reports import timeline
+from followup.services.write.bus import execute
+from followup.services.write.commands import Acknowledge, RequestExtension
 from tests.browser import WebServer, web_base_url
 from tests.conftest import (
     TEST_LINK_SECRET,

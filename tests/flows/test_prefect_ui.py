@@ -21,14 +21,14 @@ from followup.db.models import Meeting
 from followup.domain.clock import ManualClock
 from followup.domain.errors import NotFoundError
 from followup.domain.vocabulary import CommandName, label
+from followup.orchestration.lifecycle import TAG_OVERDUE
 from followup.orchestration.meeting_form import OPEN_MEETING
 from followup.orchestration.names import SWEEP_FLOW
+from followup.orchestration.overview import OPEN_RUN, meeting_artifact_key
 from followup.services.context import ServiceContext
-from followup.services.lifecycle import TAG_OVERDUE
-from followup.services.meeting_files import unit_choice
-from followup.services.overview import OPEN_RUN, meeting_artifact_key
+from followup.services.intake.meeting_files import unit_choice
 from followup.services.queries import get_directive
-from followup.services.units import unit_names
+from followup.services.write.units import unit_names
 from followup.tasks.desk import artifact_key
 from followup.tasks.directive import STEP_NAMES
 from followup.tasks.operations import OVERVIEW_KEY

@@ -11,20 +11,20 @@ from followup.db.models import Assignment, AuditEvent, Notice, ProgressReport
 from followup.domain.clock import ManualClock
 from followup.domain.errors import FollowupError, IllegalTransitionError
 from followup.domain.states import AssignmentState
-from followup.services.bus import execute
-from followup.services.commands import (
+from followup.services.context import ServiceContext
+from followup.services.refs import AssignmentRef
+from followup.services.reporting.period_report import status_by_unit
+from followup.services.reporting.reports import timeline, verify_audit
+from followup.services.write.bus import execute
+from followup.services.write.commands import (
     Acknowledge,
     Assign,
-    AssignmentRef,
     Cancel,
     Close,
     ReportDone,
     ReportProgress,
     SendBack,
 )
-from followup.services.context import ServiceContext
-from followup.services.period_report import status_by_unit
-from followup.services.reports import timeline, verify_audit
 from tests.helpers import HAI_TIEN, row_counts
 
 HT = HAI_TIEN

@@ -13,11 +13,11 @@ from sqlalchemy.exc import DBAPIError
 from followup.db.audit import GENESIS_HASH, HEAD_ID, event_hash
 from followup.db.models import AuditEvent, AuditHead
 from followup.domain.periods import choose_period
-from followup.services.bus import execute
-from followup.services.commands import Acknowledge, ReportProgress
 from followup.services.context import ServiceContext
-from followup.services.period_report import period_report
-from followup.services.reports import verify_audit
+from followup.services.reporting.period_report import period_report
+from followup.services.reporting.reports import verify_audit
+from followup.services.write.bus import execute
+from followup.services.write.commands import Acknowledge, ReportProgress
 from tests.helpers import HAI_TIEN, run_cli, url_of
 
 pytestmark = pytest.mark.postgres_matters("triggers", "types")
@@ -147,7 +147,7 @@ def test_postgres_refuses_to_change_the_trail(
     postgres_url: str, statement: str, clock: object
 ) -> None:
     from followup.db.migrate import upgrade
-    from followup.services.units import load_units_file
+    from followup.services.write.units import load_units_file
     from tests.conftest import DATA, make_context
 
     upgrade(postgres_url)

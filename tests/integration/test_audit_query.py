@@ -15,7 +15,9 @@ from followup.domain.clock import ManualClock, start_of_local_day
 from followup.domain.errors import ValidationError
 from followup.domain.periods import Period, month_period
 from followup.domain.vocabulary import AuditAction
-from followup.services.audit_query import (
+from followup.services.context import ServiceContext
+from followup.services.refs import AssignmentRef
+from followup.services.reporting.audit_query import (
     AuditFilter,
     audit_kind,
     days_text,
@@ -24,9 +26,8 @@ from followup.services.audit_query import (
     query_events,
     response_times,
 )
-from followup.services.bus import execute
-from followup.services.commands import Acknowledge, AssignmentRef, ReportDone
-from followup.services.context import ServiceContext
+from followup.services.write.bus import execute
+from followup.services.write.commands import Acknowledge, ReportDone
 from tests.helpers import HAI_TIEN, raw_values_in, run_cli, url_of
 
 NN = AssignmentRef("T-01", "phong-nn")

@@ -8,11 +8,11 @@ import pytest
 from followup.domain.errors import FollowupError
 from followup.domain.states import AssignmentState
 from followup.domain.vocabulary import CommandName, WakeOutcome
-from followup.services.bus import HANDLERS, execute
-from followup.services.commands import Acknowledge, Close, Delegate
 from followup.services.context import ServiceContext
-from followup.services.ports import RecordingWaker, Wake
-from tests.helpers import HAI_TIEN, row_counts
+from followup.services.ports import Wake
+from followup.services.write.bus import HANDLERS, execute
+from followup.services.write.commands import Acknowledge, Close, Delegate
+from tests.helpers import HAI_TIEN, RecordingWaker, row_counts
 
 HT = HAI_TIEN
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from followup.services.context import ServiceContext
-from followup.services.reports import rate_text
+from followup.services.reporting.reports import rate_text
 from tests.conftest import DATA
 from tests.helpers import raw_values_in, row_counts, run_cli, run_cli_process, url_of
 

@@ -15,12 +15,12 @@ from sqlalchemy import select
 from followup.db.models import AuditEvent, Notice
 from followup.domain.clock import ManualClock, start_of_local_day
 from followup.domain.status import FourWay
-from followup.services.bus import execute
-from followup.services.chart import COLOURS, four_way_png
-from followup.services.commands import Acknowledge, Close, ReportDone
+from followup.notifications.chart import COLOURS, four_way_png
 from followup.services.context import ServiceContext
-from followup.services.digests import queue_digests
-from followup.services.reports import verify_audit
+from followup.services.reporting.digests import queue_digests
+from followup.services.reporting.reports import verify_audit
+from followup.services.write.bus import execute
+from followup.services.write.commands import Acknowledge, Close, ReportDone
 from tests.helpers import HAI_TIEN, walk
 from tests.integration.test_dispatch import _config, _dispatch
 from tests.smtp import SmtpServer

@@ -130,7 +130,7 @@ def test_a_permanent_refusal_is_marked_failed_not_retried(
 def test_two_dispatchers_at_once_send_each_notice_once(
     loaded: ServiceContext, smtp_server: SmtpServer
 ) -> None:
-    from followup.services.sweep import sweep
+    from followup.services.escalation.sweep import sweep
 
     sweep(loaded, as_of=__import__("datetime").date(2021, 3, 12))  # more notices to share
     config = _config(smtp_server, batch_size=1)

@@ -10,14 +10,10 @@ from sqlalchemy import select
 from followup.db.models import Notice
 from followup.domain.calendar import WorkingDaysLater, parse_new_deadline
 from followup.domain.errors import ValidationError
-from followup.services.bus import execute
-from followup.services.commands import (
-    Acknowledge,
-    ApproveExtension,
-    RequestExtension,
-)
 from followup.services.context import ServiceContext
 from followup.services.queries import lock_assignment
+from followup.services.write.bus import execute
+from followup.services.write.commands import Acknowledge, ApproveExtension, RequestExtension
 from tests.helpers import HAI_TIEN, row_counts
 
 HT = HAI_TIEN  # due Wednesday 31/03/2021

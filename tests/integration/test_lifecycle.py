@@ -14,17 +14,7 @@ from followup.domain.periods import Period
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import NoticeKind
 from followup.notifications.steps import of_step, step_of
-from followup.services.bus import execute
-from followup.services.commands import (
-    Acknowledge,
-    AssignmentRef,
-    Close,
-    ReportDone,
-    ReportProgress,
-    RequestExtension,
-)
-from followup.services.context import ServiceContext
-from followup.services.lifecycle import (
+from followup.orchestration.lifecycle import (
     SUMMARIES,
     TAG_EXTENSION,
     TAG_FINISHED,
@@ -34,7 +24,7 @@ from followup.services.lifecycle import (
     run_name,
     status_tags,
 )
-from followup.services.overview import (
+from followup.orchestration.overview import (
     Overview,
     city_overview,
     meeting_artifact_key,
@@ -42,9 +32,24 @@ from followup.services.overview import (
     meeting_view,
     overview_markdown,
 )
-from followup.services.period_report import ChainMark, Dimension, PeriodOverdue, PeriodReport
-from followup.services.reports import directive_state
-from followup.services.story import story_since
+from followup.services.context import ServiceContext
+from followup.services.read.story import story_since
+from followup.services.refs import AssignmentRef
+from followup.services.reporting.period_report import (
+    ChainMark,
+    Dimension,
+    PeriodOverdue,
+    PeriodReport,
+)
+from followup.services.reporting.reports import directive_state
+from followup.services.write.bus import execute
+from followup.services.write.commands import (
+    Acknowledge,
+    Close,
+    ReportDone,
+    ReportProgress,
+    RequestExtension,
+)
 from tests.helpers import HAI_TIEN, raw_values_in, walk
 
 NN = AssignmentRef("T-01", "phong-nn")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from followup.db.models import Assignment
 from followup.links import LinkAction, LinkError, LinkSigner
 from followup.services.context import ServiceContext
-from followup.services.link_uses import consume
+from followup.services.write.link_uses import consume
 from tests.helpers import row_counts
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from followup.db.models import Assignment, Directive, Meeting
 from followup.domain.clock import start_of_local_day
 from followup.domain.text import fold
-from followup.services.drafting import REVIEW_MARK
+from followup.services.intake.drafting import REVIEW_MARK
 from tests.browser import chromium  # noqa: F401 - the fixture
 from tests.helpers import run_cli
 

@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from followup.db.models import Assignment, Directive, Meeting, Unit
 from followup.domain.clock import ManualClock, start_of_local_day
 from followup.domain.errors import FollowupError
-from followup.services.bus import execute
 from followup.services.context import ServiceContext
-from followup.services.meeting_templates import meeting_template
-from followup.services.meetings import meeting_from_file
-from followup.services.units import load_units_file
+from followup.services.intake.meeting_templates import meeting_template
+from followup.services.write.bus import execute
+from followup.services.write.meetings import meeting_from_file
+from followup.services.write.units import load_units_file
 from tests.helpers import run_cli, url_of
 
 ROOT = Path(__file__).resolve().parents[2]

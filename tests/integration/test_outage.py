@@ -17,10 +17,10 @@ from followup.domain.clock import ManualClock
 from followup.domain.vocabulary import AuditAction
 from followup.notifications import outbox
 from followup.notifications.dispatcher import SmtpConfig, _keep_leased, dispatch, message_lease
-from followup.services.bus import execute
-from followup.services.commands import RequeueNotices
 from followup.services.context import ServiceContext
-from followup.services.undelivered import undelivered_count
+from followup.services.write.bus import execute
+from followup.services.write.commands import RequeueNotices
+from followup.services.write.undelivered import undelivered_count
 from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.postgres_matters("locking", "types")

@@ -17,20 +17,25 @@ from followup.domain.clock import ManualClock, start_of_local_day
 from followup.domain.errors import ValidationError
 from followup.domain.periods import choose_period, month_period, quarter_period
 from followup.domain.status import FourWay, assignment_status
-from followup.services.bus import execute
-from followup.services.commands import (
+from followup.services.context import ServiceContext
+from followup.services.refs import AssignmentRef
+from followup.services.reporting.period_report import (
+    Dimension,
+    PeriodReport,
+    events_up_to,
+    period_report,
+)
+from followup.services.reporting.reports import assignment_dates
+from followup.services.write.bus import execute
+from followup.services.write.commands import (
     Acknowledge,
     ApproveExtension,
-    AssignmentRef,
     Close,
     ReportDone,
     RequestExtension,
 )
-from followup.services.context import ServiceContext
-from followup.services.meetings import meeting_from_file
-from followup.services.period_report import Dimension, PeriodReport, events_up_to, period_report
-from followup.services.reports import assignment_dates
-from followup.services.units import load_units_file
+from followup.services.write.meetings import meeting_from_file
+from followup.services.write.units import load_units_file
 from tests.conftest import DATA
 from tests.helpers import HAI_TIEN, run_cli, url_of, walk
 

@@ -16,18 +16,18 @@ from followup.db.migrate import alembic_config, upgrade
 from followup.db.models import Assignment, AssignmentVersion, AuditEvent, Unit
 from followup.domain.clock import ManualClock, start_of_local_day
 from followup.domain.replay import REPLAYED
-from followup.services.bus import execute
-from followup.services.commands import (
+from followup.services.context import ServiceContext
+from followup.services.refs import AssignmentRef
+from followup.services.write.bus import execute
+from followup.services.write.commands import (
     Acknowledge,
     ApproveExtension,
-    AssignmentRef,
     Close,
     Reassign,
     ReportDone,
     RequestExtension,
     SendBack,
 )
-from followup.services.context import ServiceContext
 from tests.helpers import HAI_TIEN, run_cli, url_of, walk
 
 pytestmark = pytest.mark.postgres_matters("migrations", "sql")

@@ -12,20 +12,14 @@ from sqlalchemy import select
 from followup.db.models import Assignment, Directive, Notice
 from followup.domain.errors import FollowupError, NotFoundError
 from followup.domain.states import AssignmentState
-from followup.services.bus import execute
-from followup.services.commands import (
-    Acknowledge,
-    AssignmentRef,
-    Cancel,
-    Reassign,
-    ReportProgress,
-)
 from followup.services.context import ServiceContext
-from followup.services.period_report import status_by_unit
-from followup.services.ports import RecordingWaker
-from followup.services.reports import timeline, verify_audit
-from followup.services.sweep import sweep
-from tests.helpers import HAI_TIEN, row_counts
+from followup.services.escalation.sweep import sweep
+from followup.services.refs import AssignmentRef
+from followup.services.reporting.period_report import status_by_unit
+from followup.services.reporting.reports import timeline, verify_audit
+from followup.services.write.bus import execute
+from followup.services.write.commands import Acknowledge, Cancel, Reassign, ReportProgress
+from tests.helpers import HAI_TIEN, RecordingWaker, row_counts
 
 HT = HAI_TIEN
 MOVED = AssignmentRef("T-01", "xa-hai-xuan")

@@ -14,11 +14,12 @@ from sqlalchemy import func, select
 
 from followup.db.models import Assignment, AuditEvent, Directive, Notice, Unit
 from followup.domain.clock import ManualClock, start_of_local_day
+from followup.domain.recurrence import next_due, opens_on, period_key
 from followup.domain.vocabulary import AuditAction
-from followup.services.bus import execute
 from followup.services.context import ServiceContext
-from followup.services.meetings import meeting_from_file
-from followup.services.recurring import next_due, open_due_occurrences, opens_on, period_key
+from followup.services.escalation.recurring import open_due_occurrences
+from followup.services.write.bus import execute
+from followup.services.write.meetings import meeting_from_file
 from tests.helpers import run_cli, url_of
 
 MEETING = """

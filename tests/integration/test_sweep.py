@@ -10,13 +10,14 @@ from sqlalchemy import func, select
 
 from followup.db.models import AuditEvent, Notice
 from followup.domain.clock import ManualClock, start_of_local_day
-from followup.services.bus import execute
-from followup.services.commands import Acknowledge, AssignmentRef
 from followup.services.context import ServiceContext
-from followup.services.meetings import meeting_from_file
-from followup.services.reports import verify_audit
-from followup.services.sweep import sweep
-from followup.services.units import load_units_file
+from followup.services.escalation.sweep import sweep
+from followup.services.refs import AssignmentRef
+from followup.services.reporting.reports import verify_audit
+from followup.services.write.bus import execute
+from followup.services.write.commands import Acknowledge
+from followup.services.write.meetings import meeting_from_file
+from followup.services.write.units import load_units_file
 from tests.conftest import DATA, make_context
 from tests.helpers import HAI_TIEN, walk
 

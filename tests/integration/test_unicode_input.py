@@ -9,10 +9,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from followup.db.models import Directive
-from followup.services.bus import execute
 from followup.services.context import ServiceContext
-from followup.services.meeting_files import DirectiveInput
-from followup.services.meetings import meeting_from_file
+from followup.services.intake.meeting_files import DirectiveInput
+from followup.services.write.bus import execute
+from followup.services.write.meetings import meeting_from_file
 from tests.conftest import DATA
 
 

@@ -9,11 +9,12 @@ from sqlalchemy import select
 from followup.db.models import Assignment, AuditEvent, Directive, Unit
 from followup.domain.errors import FollowupError
 from followup.domain.text import fold
-from followup.services.bus import execute
-from followup.services.commands import Acknowledge, AssignmentRef, OpenMeeting
 from followup.services.context import ServiceContext
-from followup.services.meeting_files import DirectiveInput, MeetingFile, MeetingInput
+from followup.services.intake.meeting_files import DirectiveInput, MeetingFile, MeetingInput
 from followup.services.queries import get_unit
+from followup.services.refs import AssignmentRef
+from followup.services.write.bus import execute
+from followup.services.write.commands import Acknowledge, OpenMeeting
 
 
 def test_fold_drops_marks_and_case() -> None:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from followup.domain.text import fold, shorten
-from followup.services.drafting import (
+from followup.services.intake.drafting import (
     REVIEW_MARK,
     Draft,
     KnownUnit,
@@ -26,8 +26,8 @@ from followup.services.drafting import (
     draft_toml,
     review_marks,
 )
-from followup.services.drafting.output import SHOWN_TEXT
-from followup.services.meeting_files import MeetingFile
+from followup.services.intake.drafting.output import SHOWN_TEXT
+from followup.services.intake.meeting_files import MeetingFile
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTICES = ROOT / "tests" / "data" / "notices"

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from followup.domain.text import fold
-from followup.services.drafting import Draft, DraftDirective, DraftSettings
+from followup.services.intake.drafting import Draft, DraftDirective, DraftSettings
 
 from .test_drafting import NOTICES, UNITS, _draft, _loads
 

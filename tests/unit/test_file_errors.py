@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from followup.domain.errors import ValidationError
-from followup.services.meeting_files import MeetingFile, UnitsFile, parse_toml_file
+from followup.services.intake.meeting_files import MeetingFile, UnitsFile, parse_toml_file
 
 UNIT = '[[unit]]\ncode = "a"\nname = "A"\nkind = "commune"\n'
 CONTACT = '[[unit.contacts]]\nrole = "officer"\nname = "A"\nemail = "a@x.vn"\n'

@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 
 from followup.domain.states import AssignmentState
 from followup.orchestration.status_text import literal, waiting_for
-from followup.services.reports import DirectiveState, UnitRow
+from followup.services.reporting.reports import DirectiveState, UnitRow
 
 NASTY = "<script>alert(1)</script> {{ 7*7 }} **đậm** [x](http://a.vn) `mã` # 1. - _a_ | b"
 

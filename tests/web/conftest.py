@@ -15,11 +15,12 @@ from starlette.testclient import TestClient
 
 from followup.config import Settings
 from followup.db.models import AuditEvent, Notice
-from followup.services.bus import execute
-from followup.services.commands import Acknowledge, AssignmentRef, Delegate
 from followup.services.context import ServiceContext
-from followup.services.delegations import DelegationView
 from followup.services.queries import lock_assignment
+from followup.services.refs import AssignmentRef
+from followup.services.write.bus import execute
+from followup.services.write.commands import Acknowledge, Delegate
+from followup.services.write.results import DelegationView
 from followup.web.app import asgi
 from tests.helpers import HAI_TIEN, TEST_LINK_SECRET, row_counts
 

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from followup.config import Settings
-from followup.services.bus import execute
 from followup.services.context import ServiceContext
-from followup.services.meetings import meeting_from_file
+from followup.services.write.bus import execute
+from followup.services.write.meetings import meeting_from_file
 from tests.browser import WebServer, chromium, web_base_url
 from tests.conftest import TEST_LINK_SECRET, make_context
 from tests.helpers import HAI_TIEN
@@ -24,7 +24,7 @@ __all__ = ["chromium"]
 @pytest.fixture
 def site(database_url: str, clock: object, tmp_path: Path) -> Iterator[ServiceContext]:
     """The test organisation and meeting, with links pointing at a live server."""
-    from followup.services.units import load_units_file
+    from followup.services.write.units import load_units_file
     from tests.conftest import DATA
 
     base = web_base_url()

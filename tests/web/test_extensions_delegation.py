@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from followup.db.models import Assignment, ExtensionRequest, Notice
 from followup.domain.errors import ValidationError
-from followup.services.bus import execute
-from followup.services.commands import (
+from followup.services.context import ServiceContext
+from followup.services.write.bus import execute
+from followup.services.write.commands import (
     Acknowledge,
     ApproveExtension,
     Delegate,
@@ -20,7 +21,6 @@ from followup.services.commands import (
     RequestExtension,
     SendBack,
 )
-from followup.services.context import ServiceContext
 from tests.helpers import HAI_TIEN, row_counts
 from tests.web.conftest import Web, acting_officer, csrf_of, links_in, post_url_of
 
@@ -194,7 +194,7 @@ def test_sweep_notices_go_to_the_acting_officer_and_say_so_in_the_audit(
 ) -> None:
     from datetime import timedelta
 
-    from followup.services.sweep import sweep
+    from followup.services.escalation.sweep import sweep
 
     made = acting_officer(loaded)
     loaded.clock.advance(timedelta(days=3))  # type: ignore[attr-defined]  # Fri 12/03

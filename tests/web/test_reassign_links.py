@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from followup.services.bus import execute
-from followup.services.commands import Reassign
 from followup.services.context import ServiceContext
+from followup.services.write.bus import execute
+from followup.services.write.commands import Reassign
 from tests.helpers import HAI_TIEN, row_counts
 from tests.web.conftest import Web, csrf_of, only_audit_grew, post_url_of, refused
 

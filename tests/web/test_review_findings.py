@@ -10,8 +10,10 @@ from sqlalchemy import select
 from followup.db.models import ExtensionRequest, Notice
 from followup.domain.errors import ValidationError
 from followup.links import LinkAction
-from followup.services.bus import execute
-from followup.services.commands import (
+from followup.services.context import ServiceContext
+from followup.services.queries import lock_assignment
+from followup.services.write.bus import execute
+from followup.services.write.commands import (
     Acknowledge,
     ApproveExtension,
     Cancel,
@@ -20,8 +22,6 @@ from followup.services.commands import (
     ReportDone,
     RequestExtension,
 )
-from followup.services.context import ServiceContext
-from followup.services.queries import lock_assignment
 from tests.helpers import HAI_TIEN, row_counts
 from tests.web.conftest import (
     PDF,
@@ -91,7 +91,7 @@ def test_the_city_leader_sees_the_list_but_gets_no_buttons(
     assert "/acknowledge?" not in page.text
     # The leader's escalation e-mail itself carries only the unit's page.
     loaded.clock.advance(timedelta(days=10))  # type: ignore[attr-defined]
-    from followup.services.sweep import sweep
+    from followup.services.escalation.sweep import sweep
 
     for _ in range(14):
         sweep(loaded)

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select, update
 
 from followup.db.models import Directive, Notice
-from followup.services.bus import execute
-from followup.services.commands import Acknowledge
 from followup.services.context import ServiceContext
+from followup.services.write.bus import execute
+from followup.services.write.commands import Acknowledge
 from tests.helpers import HAI_TIEN, row_counts
 from tests.web.conftest import (
     EVIDENCE_LIMIT,

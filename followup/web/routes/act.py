@@ -17,7 +17,7 @@ from starlette.formparsers import MultiPartException
 
 from followup.domain.errors import FollowupError, IllegalTransitionError, NotFoundError
 from followup.links import LinkAction, LinkError
-from followup.services.commands import EvidenceFile
+from followup.services.refs import EvidenceFile
 from followup.web.acting import Answer, act_and_wake
 from followup.web.csrf import COOKIE
 from followup.web.deps import Deps, WebDeps

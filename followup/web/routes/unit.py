@@ -11,7 +11,7 @@ from followup.domain.clock import local_date
 from followup.domain.errors import NotFoundError
 from followup.links import LinkAction, LinkClaims, LinkError
 from followup.services.notices import link_expiry
-from followup.services.read_model import AssignmentPage, UnitOverview, unit_overview
+from followup.services.read.read_model import AssignmentPage, UnitOverview, unit_overview
 from followup.web.deps import Deps, WebDeps
 from followup.web.fresh_links import action_links
 from followup.web.refusals import refuse_link

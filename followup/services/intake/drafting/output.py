@@ -1,0 +1,274 @@
+"""A draft as people review it: the TOML file with its `# KIỂM TRA:` marks, the open-meeting
+form's data, the review list and the Markdown table; and drafting a notice file against the
+organisation's units."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from followup.config import Settings
+from followup.db.models import Unit
+from followup.domain.errors import ValidationError
+from followup.domain.text import shorten
+from followup.services.context import ServiceContext
+from followup.services.intake.drafting.draft import draft_meeting
+from followup.services.intake.drafting.model import REVIEW_MARK, Draft, DraftSettings, KnownUnit
+from followup.services.intake.meeting_files import ONCE, PRIORITY_LABELS, REPEAT_LABELS, unit_choice
+from followup.services.intake.notice_text import read_notice
+
+# ----------------------------------------------------------------------------- the file
+
+
+def shown_deadline(deadline: str) -> str:
+    """A drafted deadline as people write it: 31/05/2021 (or "30 ngày làm việc")."""
+    try:
+        return f"{date.fromisoformat(deadline):%d/%m/%Y}"
+    except ValueError:
+        return deadline
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's: quotes, backslashes, controls; TOML
+    also wants DEL escaped, which JSON leaves)."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _flagged(line: str, reason: str | None) -> str:
+    return f"{line}  {REVIEW_MARK} {reason}" if reason else line
+
+
+def draft_toml(draft: Draft, units: Sequence[KnownUnit], *, source: str) -> str:
+    """The draft as a meeting file: each guess marked on its line with `# KIỂM TRA:`."""
+    names = {u.code: u.name for u in units}
+
+    def unit(code: str) -> str:
+        return _toml_string(f"{names[code]} ({code})" if code in names else code)
+
+    lines = [
+        f"# BẢN NHÁP soạn tự động từ {source}: {len(draft.directives)} nhiệm vụ.",
+        "# Đọc lại từng nhiệm vụ với thông báo gốc. Dòng nào máy đoán có dấu KIỂM TRA ở cuối:",
+        "# sửa nếu cần rồi xoá dấu đó. 'followup meeting load' không nhận tệp còn dấu nào, nên",
+        "# chưa có gì được gửi đi.",
+        "",
+        "[meeting]",
+        f"code = {_toml_string(draft.code)}",
+        _flagged(f"title = {_toml_string(draft.title)}", draft.flags.get("title")),
+        _flagged(f"held_on = {draft.held_on.isoformat()}", draft.flags.get("held_on")),
+        f"chair = {_toml_string(draft.chair)}",
+        f"notice_number = {_toml_string(draft.notice_number)}",
+        f"source_text = {_toml_string(draft.source_text)}",
+    ]
+    for key in ("directives", "skipped"):
+        if key in draft.flags:
+            lines.append(f"{REVIEW_MARK} {draft.flags[key]}")
+    for d in draft.directives:
+        support = ", ".join(unit(c) for c in d.support)
+        lines += [
+            "",
+            "[[directives]]",
+            f"# Dòng {d.line} của thông báo.",
+            f"code = {_toml_string(d.code)}",
+            f"title = {_toml_string(d.title)}",
+            _flagged(f"text = {_toml_string(d.text)}", d.flags.get("text")),
+            f"field = {_toml_string(d.field)}",
+            _flagged(f"lead = {unit(d.lead)}", d.flags.get("lead")),
+            _flagged(f"support = [{support}]", d.flags.get("support")),
+            _flagged(
+                f"deadline = {_toml_string(shown_deadline(d.deadline))}", d.flags.get("deadline")
+            ),
+        ]
+        if d.repeat:
+            lines.append(
+                _flagged(f"repeat = {_toml_string(REPEAT_LABELS[d.repeat])}", d.flags.get("repeat"))
+            )
+    return "\n".join(lines) + "\n"
+
+
+def review_marks(text: str) -> list[int]:
+    """The lines (1-based) of a meeting file still carrying a review mark."""
+    return [n for n, line in enumerate(text.splitlines(), start=1) if REVIEW_MARK in line]
+
+
+def draft_settings(settings: Settings) -> DraftSettings:
+    day, month = (int(x) for x in settings.flood_season_starts.strip().split("/"))
+    return DraftSettings(
+        default_deadline=settings.draft_default_deadline,
+        flood_season=(month, day),
+        fallback_unit=settings.coordinator_unit,
+    )
+
+
+def draft_text(
+    ctx: ServiceContext,
+    text: str,
+    settings: DraftSettings,
+    *,
+    code: str | None = None,
+    held_on: date | None = None,
+    title: str = "",
+) -> tuple[Draft, list[KnownUnit]]:
+    """The draft of a notice's text against the organisation's units (and those units)."""
+    with ctx.session_factory() as session:
+        rows = session.execute(select(Unit.code, Unit.name, Unit.kind).order_by(Unit.id))
+        units = [KnownUnit(c, n, k) for c, n, k in rows]
+    if not units:
+        raise ValidationError(
+            "Chưa có đơn vị nào: nạp danh sách đơn vị trước ('followup units load')."
+        )
+    fallback = settings.fallback_unit or next(
+        (u.code for u in units if u.kind == "leadership"), units[0].code
+    )
+    draft = draft_meeting(
+        text,
+        units,
+        code=code or "",
+        held_on=held_on,
+        title=title,
+        fallback_unit=fallback,
+        settings=settings,
+        today=ctx.today(),
+    )
+    return draft, units
+
+
+def draft_notice(
+    ctx: ServiceContext,
+    path: Path,
+    settings: DraftSettings,
+    *,
+    code: str | None = None,
+    held_on: date | None = None,
+    title: str = "",
+) -> tuple[Draft, str]:
+    """The draft of a notice file against the organisation's units, and its TOML text."""
+    draft, units = draft_text(
+        ctx, read_notice(path), settings, code=code, held_on=held_on, title=title
+    )
+    return draft, draft_toml(draft, units, source=path.name)
+
+
+def draft_form_data(draft: Draft, units: Sequence[KnownUnit]) -> dict[str, Any]:
+    """The draft as the open-meeting form's values (units as "name (code)", labels for the
+    priority and the repetition), for a coordinator to review in the Prefect UI."""
+    names = {u.code: u.name for u in units}
+
+    def unit(code: str) -> str:
+        return unit_choice(code, names[code]) if code in names else code
+
+    return {
+        "meeting": {
+            "code": draft.code,
+            "title": draft.title,
+            "held_on": f"{draft.held_on:%d/%m/%Y}",
+            "chair": draft.chair,
+            "notice_number": draft.notice_number,
+            "source_text": draft.source_text,
+        },
+        "directives": [
+            {
+                "code": d.code,
+                "title": d.title,
+                "text": d.text,
+                "field": d.field,
+                "priority": PRIORITY_LABELS["normal"],
+                "lead": unit(d.lead),
+                "support": [unit(c) for c in d.support],
+                "deadline": shown_deadline(d.deadline),
+                "repeat": REPEAT_LABELS.get(d.repeat, ONCE),
+                "repeat_until": "",
+            }
+            for d in draft.directives
+        ],
+    }
+
+
+#: What the review table calls each field a guess was made about.
+FLAG_FIELDS = {
+    "lead": "chủ trì",
+    "support": "phối hợp",
+    "deadline": "hạn",
+    "repeat": "lặp lại",
+    "text": "nội dung",
+    "title": "tên cuộc họp",
+    "held_on": "ngày họp",
+    "directives": "nhiệm vụ",
+    "skipped": "câu bị bỏ qua",
+}
+
+
+#: How much of a directive's text the review shows (the whole text is in the form below it).
+SHOWN_TEXT = 160
+
+
+def _checks(flags: dict[str, str]) -> str:
+    """What to check about a directive, as the review reads it ("hạn: …; chủ trì: …")."""
+    return "; ".join(f"{FLAG_FIELDS.get(k, k)}: {v}" for k, v in flags.items())
+
+
+def _sentence(text: str) -> str:
+    """`text` ending with one full stop, or with the "…" of a cut text."""
+    return text if text.endswith("…") else text.rstrip(".") + "."
+
+
+def draft_review_list(draft: Draft, units: Sequence[KnownUnit]) -> str:
+    """The review as a list (the resume form renders lists, not tables): each directive with
+    its units and deadline, and what to check, marked ⚠."""
+    names = {u.code: u.name for u in units}
+    lines = [
+        f"**Bản nháp {draft.code}: {len(draft.directives)} nhiệm vụ** do máy soạn từ thông báo "
+        "kết luận. Xem lại từng nhiệm vụ (nhất là chỗ có ⚠ Cần kiểm tra), sửa trong biểu mẫu "
+        "rồi bấm gửi: chỉ khi đó cuộc họp mới được mở và thông báo mới được gửi.",
+        "",
+    ]
+    for d in draft.directives:
+        support = ", ".join(names.get(c, c) for c in d.support) or "không"
+        checks = _checks(d.flags)
+        # Each item ends with a full stop and a blank line: Prefect's renderer otherwise runs
+        # the items together.
+        lines += [
+            f"- **{d.code}** {_sentence(shorten(d.text, SHOWN_TEXT))} "
+            f"Chủ trì: {names.get(d.lead, d.lead)}; "
+            f"phối hợp: {support}; hạn: {shown_deadline(d.deadline)}."
+            + (f" ⚠ Cần kiểm tra: {checks}." if checks else ""),
+            "",
+        ]
+    for key, why in draft.flags.items():
+        lines += [f"- ⚠ Cần kiểm tra {FLAG_FIELDS.get(key, key)}: {why}.", ""]
+    return "\n".join(lines)
+
+
+def draft_markdown(draft: Draft, units: Sequence[KnownUnit]) -> str:
+    """The review table: each directive, its units and deadline, and what to check."""
+    names = {u.code: u.name for u in units}
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = [
+        f"# Bản nháp {cell(draft.code)}: {len(draft.directives)} nhiệm vụ",
+        "",
+        "Máy soạn từ thông báo kết luận. Xem lại từng dòng (nhất là cột **Cần kiểm tra**), "
+        "sửa trong biểu mẫu bên dưới rồi bấm gửi: chỉ khi đó cuộc họp mới được mở và thông "
+        "báo mới được gửi.",
+        "",
+        "| Mã | Nội dung | Chủ trì | Phối hợp | Hạn | Cần kiểm tra |",
+        "|---|---|---|---|---|---|",
+    ]
+    for d in draft.directives:
+        support = ", ".join(names.get(c, c) for c in d.support) or "—"
+        checks = _checks(d.flags)
+        marked = f"⚠ {cell(checks)}" if checks else "—"
+        text = shorten(d.text, SHOWN_TEXT)
+        lines.append(
+            f"| {cell(d.code)} | {cell(text)} | {cell(names.get(d.lead, d.lead))} | "
+            f"{cell(support)} | {cell(shown_deadline(d.deadline))} | {marked} |"
+        )
+    for key, why in draft.flags.items():
+        lines += ["", f"⚠ {FLAG_FIELDS.get(key, key)}: {why}"]
+    return "\n".join(lines) + "\n"
