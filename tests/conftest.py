@@ -129,6 +129,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture
+def migrated_postgres_url(postgres_template: str) -> Iterator[str]:
+    """A migrated PostgreSQL database of its own, for a test that only means PostgreSQL."""
+    url = create_postgres_database(template=postgres_template)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated database of its own: a SQLite file, or a PostgreSQL database (see
     `pytest_generate_tests`), copied from the test process's migrated template."""
@@ -137,11 +147,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    url = create_postgres_database(template=request.getfixturevalue("postgres_template"))
-    try:
-        yield url
-    finally:
-        drop_postgres_database(url)
+    yield request.getfixturevalue("migrated_postgres_url")
 
 
 START = datetime(2021, 3, 9, 8, 0, tzinfo=LOCAL_TZ).astimezone(UTC)

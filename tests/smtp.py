@@ -33,6 +33,8 @@ class Handler:
     #: Hold every RCPT this long before answering (a server that hangs mid-conversation).
     stall_seconds: float = 0
     stalled: threading.Event = field(default_factory=threading.Event)
+    #: Recipients refused for now (450): their notices wait for a retry.
+    refuse_recipients: set[str] = field(default_factory=set)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -40,6 +42,8 @@ class Handler:
         if self.stall_seconds:
             self.stalled.set()
             await asyncio.sleep(self.stall_seconds)
+        if address in self.refuse_recipients:
+            return "450 4.2.1 Mailbox busy, try later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -310,9 +310,10 @@ async def _send_batch(
                     session_factory, config, clock, connection, message, report
                 )
             finally:
-                if not accepted:
+                if not accepted:  # refused, failed or cancelled: nothing waits to be marked
                     marks.release()
-            await marks.add(message, clock.now())
+            if accepted:
+                await marks.add(message, clock.now())
 
     workers = [asyncio.create_task(worker(c)) for c in connections[: len(batch)]]
     try:

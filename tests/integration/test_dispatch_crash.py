@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.notifications.outbox import Recipient, notice_row
 from followup.notifications.render import RenderedEmail
 from followup.services.context import ServiceContext
+from tests.conftest import make_context
 from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.postgres_matters("locking")
@@ -56,16 +58,16 @@ CHILD = textwrap.dedent(
 )
 
 
-def _queue(ctx: ServiceContext, count: int) -> None:
+def _queue(ctx: ServiceContext, count: int, *, mailbox: str = "canbo") -> None:
     now = datetime.now(UTC)
     with UnitOfWork(ctx.session_factory, ManualClock(now)) as uow:
         for i in range(count):
             uow.notify(
                 notice_row(
-                    dedupe_key=f"crash:{i}",
+                    dedupe_key=f"{mailbox}:{i}",
                     kind=NoticeKind.REMINDER,
                     language="vi",
-                    recipient=Recipient(f"Cán bộ {i}", f"canbo{i}@haitien.example"),
+                    recipient=Recipient(f"Cán bộ {i}", f"{mailbox}{i}@haitien.example"),
                     rendered=RenderedEmail(f"[Nhắc hạn] Nhiệm vụ {i}", "Nội dung", "<p>x</p>"),
                     now=now,
                     message_id_domain="mongcai.example",
@@ -162,3 +164,56 @@ def test_a_dispatcher_killed_before_its_commit_resends_at_most_its_unmarked_limi
     assert sum(1 for n in copies.values() if n == 2) == unmarked  # only the unmarked again
     assert report.sent == NOTICES - marked
     assert _sent(ctx) == NOTICES
+
+
+@pytest.mark.postgres
+def test_a_refused_notice_gives_back_its_room_once_and_is_never_marked_sent(
+    migrated_postgres_url: str, clock: ManualClock
+) -> None:
+    """Notices the server refuses for now take no room from those waiting for their "sent"
+    commit: with the commits held, no more than `unmarked_limit` accepted notices wait,
+    however many were refused before them; the refused ones wait for a retry, unsent. On
+    PostgreSQL, whose row locks can hold back the accepted notices' commit alone."""
+    database_url = migrated_postgres_url
+    ctx = make_context(database_url, clock)
+    _queue(ctx, 3, mailbox="ban")  # claimed first: refused for now
+    _queue(ctx, 6)
+    server = SmtpServer()
+    server.handler.refuse_recipients = {f"ban{i}@haitien.example" for i in range(3)}
+    server.handler.stall_seconds = 1  # time to hold the commits once the batch is claimed
+    server.start()
+    config = SmtpConfig(
+        host="127.0.0.1",
+        port=server.port,
+        timeout=5.0,
+        concurrency=2,
+        unmarked_limit=1,
+        sender_name="Văn phòng",
+    )
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    clock = ManualClock(datetime.now(UTC))
+    dispatcher = threading.Thread(
+        target=lambda: asyncio.run(dispatch(ctx.session_factory, config, clock=clock))
+    )
+    try:
+        with psycopg.connect(dsn) as conn:
+            dispatcher.start()
+            claimed = "SELECT count(*) FROM notices WHERE claim_token IS NOT NULL"
+            _wait(lambda: conn.execute(claimed).fetchone() == (9,), "the batch to be claimed")
+            conn.execute(
+                "SELECT id FROM notices WHERE recipient_email LIKE 'canbo%' FOR UPDATE"
+            ).fetchall()
+            _wait(lambda: len(server.messages) >= 1, "a notice to be accepted")
+            received = _settled(server, quiet=3)
+            assert received == 1, "more accepted notices wait for their commit than the limit"
+            conn.rollback()
+        dispatcher.join(timeout=60)
+        assert not dispatcher.is_alive()
+    finally:
+        server.stop()
+    with ctx.session_factory() as session:
+        rows = session.execute(select(Notice.recipient_email, Notice.status)).all()
+    ctx.close()
+    assert sorted(status for email, status in rows if email.startswith("ban")) == ["pending"] * 3
+    assert sorted(status for email, status in rows if email.startswith("canbo")) == ["sent"] * 6
+    assert Counter(str(m["To"]) for m in server.messages).most_common(1)[0][1] == 1
