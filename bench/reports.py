@@ -33,7 +33,8 @@ from followup.db.migrate import upgrade
 from followup.domain.clock import ManualClock, start_of_local_day
 from followup.domain.periods import month_period
 from followup.services.context import ServiceContext
-from followup.services.reporting.period_report import Dimension, chain_mark_before, period_report
+from followup.services.reporting.period_model import Dimension
+from followup.services.reporting.period_report import chain_mark_before, period_report
 from followup.services.reporting.reports import timeline
 
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

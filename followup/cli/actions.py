@@ -58,7 +58,6 @@ class Later:
 
 
 NOTE = Option("note", "--note", "Ghi chú.", default="")
-REASON = Option("reason", "--reason", "Lý do.")
 
 TABLE: tuple[ActionCommand, ...] = (
     ActionCommand(

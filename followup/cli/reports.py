@@ -26,13 +26,8 @@ from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
 from followup.orchestration.overview import chain_text, deadline_text
 from followup.services.context import ServiceContext
-from followup.services.reporting.period_report import (
-    DIMENSION_TITLES,
-    Dimension,
-    PeriodReport,
-    events_up_to,
-    period_report,
-)
+from followup.services.reporting.period_model import DIMENSION_TITLES, Dimension, PeriodReport
+from followup.services.reporting.period_report import events_up_to, period_report
 from followup.services.reporting.report_files import (
     action_text,
     four_way_csv,

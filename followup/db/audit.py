@@ -129,7 +129,6 @@ class VerifyResult:
     ok: bool
     checked: int
     bad_seq: int | None = None
-    bad_id: int | None = None
     reason: str = ""
     #: The event whose hash was the one to check against (`verify_chain(against=...)`).
     anchored_seq: int | None = None
@@ -153,7 +152,7 @@ def verify_chain(session: Session, *, against: str | None = None) -> VerifyResul
     for event in _events(session):
 
         def bad(reason: str, ev: AuditEvent = event, done: int = checked) -> VerifyResult:
-            return VerifyResult(False, done, ev.seq, ev.id, reason)
+            return VerifyResult(False, done, ev.seq, reason)
 
         if event.seq != expected_seq:
             return bad(
@@ -181,7 +180,7 @@ def verify_chain(session: Session, *, against: str | None = None) -> VerifyResul
         )
     head = session.get(AuditHead, HEAD_ID)
     if head is None:
-        return VerifyResult(False, checked, None, None, "mất đầu chuỗi nhật ký (audit_head)")
+        return VerifyResult(False, checked, None, "mất đầu chuỗi nhật ký (audit_head)")
     if head.seq != checked or head.hash != prev_hash:
         missing_from = checked + 1
         if head.seq > checked:
@@ -189,6 +188,6 @@ def verify_chain(session: Session, *, against: str | None = None) -> VerifyResul
         else:
             reason = f"sự kiện #{head.seq + 1} trở đi được thêm ngoài chuỗi"
         return VerifyResult(
-            False, checked, head.seq + 1 if head.seq < checked else missing_from, None, reason
+            False, checked, head.seq + 1 if head.seq < checked else missing_from, reason
         )
     return VerifyResult(True, checked, anchored_seq=anchored)

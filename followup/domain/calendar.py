@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -160,9 +159,6 @@ class WorkingCalendar:
             if len(self._between) > _MEMO:
                 self._between.clear()
         return found
-
-    def working_days_in(self, days: Iterable[date]) -> int:
-        return sum(1 for d in days if self.is_working_day(d))
 
 
 _WORKING_DAYS = re.compile(

@@ -8,7 +8,6 @@ member of every enum registered here has both labels.
 from __future__ import annotations
 
 from enum import Enum, StrEnum
-from typing import Literal
 
 from followup.domain.escalation import DueKind, StepKind
 from followup.domain.labels import Label
@@ -16,8 +15,6 @@ from followup.domain.lifecycle import STEP_LABELS, LifecycleStep
 from followup.domain.policy import Role
 from followup.domain.states import STATE_LABELS, AssignmentState
 from followup.domain.status import FourWay
-
-Language = Literal["vi", "en"]
 
 
 class CommandName(StrEnum):

@@ -367,7 +367,7 @@ async def _send_one(
             report.failed += 1
         report.errors.append(f"thông báo #{message.id}: {error}")
         # Info, not warning: the report carries it to whoever runs the dispatch, once.
-        log.info("notice %s not sent (attempt %s): %s", message.id, attempts, error)
+        log.info("followup: thông báo #%s chưa gửi được (lần %s): %s", message.id, attempts, error)
         await asyncio.to_thread(
             outbox.mark_failed, session_factory, message, error=error, retry_at=retry_at, now=now
         )

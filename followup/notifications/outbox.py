@@ -181,12 +181,6 @@ def _owned(message: OutgoingMessage) -> ColumnElement[bool]:
     )
 
 
-def mark_sent(
-    session_factory: sessionmaker[Session], message: OutgoingMessage, at: datetime
-) -> None:
-    mark_sent_many(session_factory, [(message, at)])
-
-
 def mark_sent_many(
     session_factory: sessionmaker[Session], sent: Sequence[tuple[OutgoingMessage, datetime]]
 ) -> None:

@@ -107,7 +107,7 @@ def refresh_unit_choices(ctx: ServiceContext) -> str:
     except ObjectNotFound:
         return "Prefect chưa có deployment mở cuộc họp ('followup serve' chưa chạy)."
     except UNREACHABLE as exc:
-        log.warning("Prefect did not take the unit list: %s", exc)
+        log.warning("followup: Prefect không nhận danh sách đơn vị: %s", exc)
         return f"Không cập nhật được biểu mẫu mở cuộc họp trên Prefect: {exc}"
     if not units:
         return "Chưa có đơn vị nào: biểu mẫu mở cuộc họp để nhập mã đơn vị."

@@ -17,13 +17,13 @@ from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
 from followup.orchestration.markdown import literal
 from followup.services.context import ServiceContext
-from followup.services.reporting.period_report import (
+from followup.services.reporting.period_model import (
     DIMENSION_TITLES,
     Dimension,
     PeriodOverdue,
     PeriodReport,
-    period_report,
 )
+from followup.services.reporting.period_report import period_report
 from followup.services.reporting.reports import (
     RATE,
     TOTAL,

@@ -172,7 +172,7 @@ def nudge(
                 return start_run(ctx, code, replacing=run_id)
             return Wake(code, W.BUSY if kind != StateType.COMPLETED else W.FINISHED, run_id)
     except UNREACHABLE as exc:
-        log.warning("Prefect did not take the nudge for %s: %s", code, exc)
+        log.warning("followup: Prefect không nhận yêu cầu báo lượt theo dõi %s: %s", code, exc)
         return Wake(code, W.UNREACHABLE, run_id, str(exc).splitlines()[0] if str(exc) else "")
 
 

@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from followup.domain.vocabulary import AuditAction
+from followup.domain.vocabulary import AuditAction, LinkRefusal, label
 from followup.links import LinkAction, LinkClaims, LinkError
 from followup.services.read.read_model import AssignmentPage, refusal_target
 from followup.web.deps import WebDeps
@@ -29,6 +29,7 @@ UNKNOWN_ACTOR = "không rõ (liên kết)"
 #: Refused GETs logged per minute, at most; the rest are counted in the next line logged.
 GET_LOG_PER_MINUTE = 30
 log = logging.getLogger(__name__)
+_REASONS = {reason.value for reason in LinkRefusal}
 
 
 class _GetLog:
@@ -50,8 +51,9 @@ class _GetLog:
                 return
             self._logged += 1
             dropped, self._dropped = self._dropped, 0
-        more = f" (+{dropped} not logged before)" if dropped else ""
-        log.info("link refused on a page view: %s %s%s", reason, path[:100], more)
+        more = f" (+{dropped} lần trước không ghi)" if dropped else ""
+        why = label(LinkRefusal(reason)) if reason in _REASONS else reason
+        log.info("followup: liên kết bị từ chối khi xem trang (%s): %s%s", why, path[:100], more)
 
 
 _GET_LOG = _GetLog()

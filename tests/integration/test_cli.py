@@ -331,7 +331,7 @@ def test_dispatch_during_an_outage_says_each_failure_once(
 
 def test_overdue_report_and_units_named_as_people_type_them(loaded: ServiceContext) -> None:
     url = url_of(loaded)
-    # A unit named without diacritics, in part, is found (issue 11, item 4).
+    # A unit named without diacritics, in part, is found.
     acked = cli(url, "ack", "T-01", "hai tien")
     assert acked.returncode == 0, acked.stderr
     assert "T-01/xa-hai-tien" in acked.stdout

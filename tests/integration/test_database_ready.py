@@ -1,6 +1,6 @@
 """A wrong database path or an unmigrated database is refused in one sentence that says how
-to fix it, and nothing is created where the path pointed (before: SQLite made an empty file
-and the command failed later with "no such table")."""
+to fix it, and nothing is created where the path pointed (SQLite would make an empty file
+and the command fail later with "no such table")."""
 
 from __future__ import annotations
 

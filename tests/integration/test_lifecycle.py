@@ -35,7 +35,7 @@ from followup.orchestration.overview import (
 from followup.services.context import ServiceContext
 from followup.services.read.story import story_since
 from followup.services.refs import AssignmentRef
-from followup.services.reporting.period_report import (
+from followup.services.reporting.period_model import (
     ChainMark,
     Dimension,
     PeriodOverdue,

@@ -135,7 +135,7 @@ def test_a_dead_dispatchers_notices_are_taken_over_after_one_lease(
     loaded: ServiceContext, clock: ManualClock, smtp_server: SmtpServer
 ) -> None:
     """A dispatcher killed after claiming (kill -9: no release, no renewal) holds its notices
-    for one message's lease, not a whole batch's worst case (before: 510 s)."""
+    for one message's lease, not a whole batch's worst case."""
     config = _config(smtp_server, timeout=30.0)
     lease = message_lease(config)
     assert lease == timedelta(seconds=95)

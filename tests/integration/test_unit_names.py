@@ -1,4 +1,4 @@
-"""Units are found by their code or by their name as people type it (issue 11, item 4):
+"""Units are found by their code or by their name as people type it:
 whole or in part, with or without diacritics; a name that fits several lists them."""
 
 from __future__ import annotations

@@ -150,7 +150,7 @@ def test_an_expired_link_is_gone(web: Web) -> None:
 
 def test_a_scanner_fetching_every_link_leaves_no_trace(loaded: ServiceContext, web: Web) -> None:
     """Every link of every e-mail, used, expired or fine, fetched GET, HEAD, GET as a mail
-    scanner does: nothing is written, nothing changes (before: one audit event each)."""
+    scanner does: nothing is written, nothing changes (a refused view is logged, not audited)."""
     first = _ack_link(web)
     page = web.client.get(first)
     web.client.post(post_url_of(page.text), data={"csrf": csrf_of(page.text)})  # one used

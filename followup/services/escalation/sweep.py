@@ -112,7 +112,9 @@ def _apply_due(
         a.progress_requested_for = snap.progress_requested_for
     later = plan(snap, today, ctx.policy, ctx.calendar)
     if later.actions:  # cannot happen with a valid policy; never loop on it
-        log.error("assignment %s still has actions due after the sweep: %s", a.id, later.actions)
+        log.error(
+            "followup: phần việc #%s vẫn còn bước đến hạn sau khi quét: %s", a.id, later.actions
+        )
         a.next_check_on = today + timedelta(days=1)
     else:
         a.next_check_on = later.next_check_on

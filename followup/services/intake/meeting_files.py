@@ -135,7 +135,6 @@ def _day(value: Any) -> Any:
     return value
 
 
-DAY_PATTERN = r"^\s*(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})\s*$"
 #: A day typed dd/mm/yyyy (or yyyy-mm-dd, or a TOML date): the form shows a text box, not the
 #: browser's US-style date picker.
 DayText = Annotated[

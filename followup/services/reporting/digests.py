@@ -37,13 +37,13 @@ from followup.notifications.outbox import Recipient, notice_row
 from followup.notifications.render import render
 from followup.services.context import ServiceContext
 from followup.services.notices import recipient_for
-from followup.services.reporting.period_report import (
+from followup.services.reporting.period_model import (
     ChainMark,
     Dimension,
     PeriodOverdue,
     PeriodReport,
-    period_report,
 )
+from followup.services.reporting.period_report import period_report
 from followup.services.reporting.reports import UnitStatus, rate_text, totals_of
 
 

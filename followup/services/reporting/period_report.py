@@ -10,17 +10,15 @@ with `from_trail=True`, replayed from the trail itself, which is slower and says
 Every report names the event and hash of the chain it was computed from:
 `followup audit verify --against HASH` later proves the chain up to it was not rewritten.
 
-Kept as one module (just over 400 lines) on purpose: the projection path and the replay path
-are two readings of the same report that must agree, and the tests hold them equal; the rules
-of each (what a period counts, the overdue list) sit side by side so a change to one is seen
-next to the other."""
+The projection path and the replay path are kept in this one module on purpose: they are two
+readings of the same report that must agree, and the tests hold them equal; the rules of each
+(what a period counts, the overdue list) sit side by side so a change to one is seen next to
+the other. What a report holds is in `period_model`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Subquery, and_, case, func, or_, select
@@ -33,72 +31,14 @@ from followup.domain.periods import Period, choose_period
 from followup.domain.replay import REPLAYED, AssignmentFacts, apply_event
 from followup.domain.status import FourWay, assignment_status, combined_status
 from followup.services.context import ServiceContext
+from followup.services.reporting.period_model import (
+    NO_FIELD,
+    ChainMark,
+    Dimension,
+    PeriodOverdue,
+    PeriodReport,
+)
 from followup.services.reporting.reports import UnitStatus
-
-
-class Dimension(StrEnum):
-    UNIT = "unit"
-    MEETING = "meeting"
-    LEAD = "lead"
-    FIELD = "field"
-
-
-#: What each view counts and how its first column is headed.
-DIMENSION_TITLES = {
-    Dimension.UNIT: ("Đơn vị", "phần việc của từng đơn vị"),
-    Dimension.MEETING: ("Cuộc họp", "nhiệm vụ"),
-    Dimension.LEAD: ("Đơn vị chủ trì", "nhiệm vụ"),
-    Dimension.FIELD: ("Lĩnh vực", "nhiệm vụ"),
-}
-
-NO_FIELD = "(chưa ghi lĩnh vực)"
-
-
-@dataclass(frozen=True)
-class ChainMark:
-    """The last audit event a report read, and the chain's hash there (seq 0: empty)."""
-
-    seq: int
-    hash: str
-
-    @property
-    def short(self) -> str:
-        return self.hash[:16]
-
-
-@dataclass(frozen=True)
-class PeriodOverdue:
-    """One unit's work overdue at the period's end."""
-
-    directive_code: str
-    title: str
-    unit_code: str
-    unit_name: str
-    original_due_on: date
-    #: The extended deadline, when an extension was approved (None otherwise).
-    extended_due_on: date | None
-    days_late: int
-    working_days_late: int
-    escalation_level: int
-    last_action: str
-    last_action_on: date | None
-
-    @property
-    def due_on(self) -> date:
-        return self.extended_due_on or self.original_due_on
-
-
-@dataclass
-class PeriodReport:
-    period: Period
-    #: The day the figures are of: the period's last day, or today for a period not yet over.
-    as_of: date
-    chain: ChainMark
-    views: dict[Dimension, list[UnitStatus]] = field(default_factory=dict)
-    overdue: list[PeriodOverdue] = field(default_factory=list)
-    #: Events read to build it (progress bars and benchmarks).
-    events_read: int = 0
-
 
 Progress = Callable[[int], None]
 

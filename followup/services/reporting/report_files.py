@@ -15,7 +15,7 @@ import xlsxwriter
 from followup.domain.clock import LOCAL_TZ
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import AuditAction, label
-from followup.services.reporting.period_report import (
+from followup.services.reporting.period_model import (
     DIMENSION_TITLES,
     Dimension,
     PeriodOverdue,

@@ -79,5 +79,5 @@ def wake_run(ctx: ServiceContext, code: str) -> Wake:
     try:
         return ctx.waker.wake(code)
     except Exception as exc:  # the action has committed: nothing here may undo or hide it
-        log.exception("Could not wake the run of %s after an action", code)
+        log.exception("followup: không báo được lượt theo dõi của %s sau một thao tác", code)
         return Wake(code, WakeOutcome.UNREACHABLE, detail=str(exc)[:200])

@@ -1,4 +1,4 @@
-"""Used single-use action links (issue 4): a nonce recorded once, so a replayed link fails.
+"""Used single-use action links: a nonce recorded once, so a replayed link fails.
 
 Revision ID: 0002
 Revises: 0001
