@@ -16,6 +16,7 @@ from rich.console import Console
 
 from followup.config import Settings
 from followup.db.migrate import check_ready
+from followup.domain.calendar import parse_day
 from followup.domain.vocabulary import WakeOutcome, label
 from followup.services.context import ServiceContext
 from followup.services.ports import Wake
@@ -48,14 +49,10 @@ def parse_date(value: str | None, *, what: str = "Ngày") -> date | None:
     """A date as people type it: dd/mm/yyyy (as in the files) or yyyy-mm-dd."""
     if value is None:
         return None
-    text = value.strip()
-    try:
-        if "/" in text:
-            day, month, year = (int(part) for part in text.split("/"))
-            return date(year, month, day)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise Failed(f"{what} '{value}' không hợp lệ; dùng dạng dd/mm/yyyy.") from None
+    day = parse_day(value)
+    if day is None:
+        raise Failed(f"{what} '{value}' không hợp lệ; dùng dạng dd/mm/yyyy.")
+    return day
 
 
 def required_date(value: str, *, what: str = "Ngày") -> date:

@@ -13,6 +13,7 @@ from followup.domain.escalation import StepKind
 from followup.domain.lifecycle import LifecycleStep
 from followup.domain.states import WORKING_STATES, AssignmentState
 from followup.domain.status import FourWay
+from followup.domain.text import shorten
 from followup.services.reporting.reports import DirectiveState, UnitRow
 
 S = AssignmentState
@@ -137,6 +138,4 @@ def ours(tag: str) -> bool:
 
 def run_name(state: DirectiveState, *, width: int = 60) -> str:
     """`F-01 · Nạo vét kênh mương…`: the code and a short title, for the runs list."""
-    title = " ".join(state.title.split())
-    short = title if len(title) <= width else title[: width - 1].rstrip() + "…"
-    return f"{state.code} · {short}"
+    return f"{state.code} · {shorten(' '.join(state.title.split()), width)}"

@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from followup.domain.calendar import parse_day
 from followup.domain.errors import ValidationError
 from followup.services.write.change import MAX_NOTE, clean_text
 
 __all__ = ["MAX_NOTE", "parse_date", "parse_percent", "parse_text"]
 _PERCENT = re.compile(r"^\s*(\d{1,3})\s*%?\s*$")
-_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
-_VN = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
 
 def parse_percent(raw: str | None) -> int:
@@ -33,13 +32,8 @@ def parse_text(raw: str | None, *, field: str, required: bool) -> str:
 def parse_date(raw: str | None, *, field: str) -> date:
     """'2021-05-14' (what a date picker sends) or '14/05/2021' (what people type)."""
     value = raw or ""
-    try:
-        if match := _ISO.match(value):
-            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        if match := _VN.match(value):
-            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-    except ValueError:
-        pass
+    if (day := parse_day(value)) is not None:
+        return day
     raise ValidationError(
         f"{field.capitalize()} không hợp lệ (nhận '{value[:20]}'); nhập dạng ngày/tháng/năm."
     )

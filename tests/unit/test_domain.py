@@ -6,10 +6,13 @@ from datetime import date, timedelta
 from itertools import pairwise
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from followup.domain.calendar import (
     WorkingCalendar,
     parse_adjustments,
+    parse_day,
     parse_deadline,
 )
 from followup.domain.errors import IllegalTransitionError, ValidationError
@@ -275,3 +278,18 @@ def test_directive_status_combines_its_units() -> None:
     assert combined_status([FourWay.DONE_ON_TIME, FourWay.OPEN_ON_TIME]) is FourWay.OPEN_ON_TIME
     assert combined_status([FourWay.OVERDUE, FourWay.DONE_ON_TIME, None]) is FourWay.OVERDUE
     assert combined_status([None]) is None
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)))
+def test_one_parser_reads_a_day_both_ways_people_write_it(day: date) -> None:
+    """Files, pages, the CLI and deadlines all read days with `parse_day`."""
+    assert parse_day(f"{day.day}/{day.month}/{day.year}") == day
+    assert parse_day(f" {day:%d/%m/%Y} ") == day
+    assert parse_day(day.isoformat()) == day
+
+
+@pytest.mark.parametrize(
+    "text", ["31/02/2021", "2021-13-01", "30.4.2021", "20210430", "", "4/2021"]
+)
+def test_what_is_not_a_day_is_none(text: str) -> None:
+    assert parse_day(text) is None
