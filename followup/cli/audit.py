@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -19,8 +16,8 @@ from followup.cli.common import (
     out,
     settings,
 )
+from followup.cli.output import Format, csv_text, emit
 from followup.cli.reports import (
-    Format,
     FormatOption,
     FromDay,
     Month,
@@ -28,8 +25,6 @@ from followup.cli.reports import (
     Quarter,
     ToDay,
     period_of,
-    rendered,
-    write_text,
 )
 from followup.domain.clock import LOCAL_TZ
 from followup.domain.periods import Period
@@ -164,63 +159,54 @@ def _events(rows: list[AuditRow], names: dict[str, str], fmt: Format, output: Pa
     def unit(row: AuditRow) -> str:
         return names.get(row.unit_code, row.unit_code) if row.unit_code else ""
 
-    if fmt is Format.json:
-        text = json.dumps(
-            [
-                {
-                    "seq": r.seq,
-                    "hash": r.hash,
-                    "occurred_at": r.occurred_at.isoformat(),
-                    "actor": r.actor,
-                    "action": r.action,
-                    "action_label": action_text(r.action),
-                    "directive": r.directive_code,
-                    "unit": r.unit_code,
-                    "details": r.details,
-                }
-                for r in rows
-            ],
-            ensure_ascii=False,
-            indent=2,
-        )
-    elif fmt is Format.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow([*EVENT_COLUMNS, "Chi tiết", "Mã băm"])
-        for r in rows:
-            writer.writerow(
-                [
-                    r.seq,
-                    when(r),
-                    r.directive_code or "",
-                    unit(r),
-                    action_text(r.action),
-                    r.actor,
-                    describe(r.action, r.details, names, with_label=False),
-                    r.hash,
-                ]
-            )
-        text = buffer.getvalue()
-    else:
+    def cells(r: AuditRow) -> list[str]:
+        details = describe(r.action, r.details, names, with_label=False)
+        return [
+            f"#{r.seq}",
+            when(r),
+            r.directive_code or "",
+            unit(r),
+            action_text(r.action),
+            r.actor,
+            details,
+        ]
+
+    def as_json() -> object:
+        return [
+            {
+                "seq": r.seq,
+                "hash": r.hash,
+                "occurred_at": r.occurred_at.isoformat(),
+                "actor": r.actor,
+                "action": r.action,
+                "action_label": action_text(r.action),
+                "directive": r.directive_code,
+                "unit": r.unit_code,
+                "details": r.details,
+            }
+            for r in rows
+        ]
+
+    def as_table() -> Table:
         table = Table(title=f"Nhật ký: {len(rows)} sự kiện")
         for column in EVENT_COLUMNS:
             table.add_column(column, justify="right" if column == "Số sự kiện" else "left")
         table.add_column("Chi tiết")
         for r in rows:
-            table.add_row(
-                f"#{r.seq}",
-                when(r),
-                r.directive_code or "",
-                unit(r),
-                action_text(r.action),
-                r.actor,
-                describe(r.action, r.details, names, with_label=False),
-            )
-        if output is None:
-            out.print(table if rows else "Không có sự kiện nào khớp.", highlight=False)
-            return
-        text = rendered(table)
-    write_text(text, fmt, output)
+            table.add_row(*cells(r))
+        return table
+
+    emit(
+        fmt,
+        output,
+        as_json=as_json,
+        as_csv=lambda: csv_text(
+            [*EVENT_COLUMNS, "Chi tiết", "Mã băm"],
+            ([r.seq, *cells(r)[1:], r.hash] for r in rows),
+        ),
+        as_table=as_table,
+        empty=None if rows else "Không có sự kiện nào khớp.",
+    )
 
 
 #: The response-time table's columns.
@@ -251,51 +237,46 @@ def _response_times(
             days_text(percentile_90(r.to_report_done)),
         ]
 
-    if fmt is Format.json:
-        text = json.dumps(
-            [
-                {
-                    "unit": r.unit_code,
-                    "name": r.unit_name,
-                    "given": r.given,
-                    "acknowledge": {
-                        "count": len(r.to_acknowledge),
-                        "median_working_days": median(r.to_acknowledge),
-                        "p90_working_days": percentile_90(r.to_acknowledge),
-                    },
-                    "report_done": {
-                        "count": len(r.to_report_done),
-                        "median_working_days": median(r.to_report_done),
-                        "p90_working_days": percentile_90(r.to_report_done),
-                    },
-                    "events": [
-                        {"assigned": a, "acknowledged": k, "reported_done": d}
-                        for a, k, d in r.events
-                    ],
-                }
-                for r in rows
-            ],
-            ensure_ascii=False,
-            indent=2,
-        )
-    elif fmt is Format.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(TIME_COLUMNS)
-        writer.writerows(cells(r) for r in rows)
-        text = buffer.getvalue()
-    else:
+    def as_json() -> object:
+        return [
+            {
+                "unit": r.unit_code,
+                "name": r.unit_name,
+                "given": r.given,
+                "acknowledge": {
+                    "count": len(r.to_acknowledge),
+                    "median_working_days": median(r.to_acknowledge),
+                    "p90_working_days": percentile_90(r.to_acknowledge),
+                },
+                "report_done": {
+                    "count": len(r.to_report_done),
+                    "median_working_days": median(r.to_report_done),
+                    "p90_working_days": percentile_90(r.to_report_done),
+                },
+                "events": [
+                    {"assigned": a, "acknowledged": k, "reported_done": d} for a, k, d in r.events
+                ],
+            }
+            for r in rows
+        ]
+
+    def as_table() -> Table:
         span = f" — phần việc giao {period.title}" if period else ""
         table = Table(title=f"Thời gian phản hồi (ngày làm việc){span}")
         for column in TIME_COLUMNS:
             table.add_column(column, justify="left" if column == "Đơn vị" else "right")
         for r in rows:
             table.add_row(*cells(r))
-        if output is None:
-            out.print(table if rows else "Không có phần việc nào được giao trong kỳ.")
-            return
-        text = rendered(table)
-    write_text(text, fmt, output)
+        return table
+
+    emit(
+        fmt,
+        output,
+        as_json=as_json,
+        as_csv=lambda: csv_text(TIME_COLUMNS, (cells(r) for r in rows)),
+        as_table=as_table,
+        empty=None if rows else "Không có phần việc nào được giao trong kỳ.",
+    )
 
 
 @audit_app.command("timeline")

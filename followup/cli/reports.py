@@ -3,14 +3,10 @@ overdue list (the audit trail and evidence commands are in `cli/audit.py`)."""
 
 from __future__ import annotations
 
-import io
-import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
@@ -21,6 +17,7 @@ from followup.cli.common import (
     out,
     parse_date,
 )
+from followup.cli.output import Format, emit
 from followup.domain.periods import Period, choose_period
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
@@ -47,13 +44,6 @@ from followup.services.write.undelivered import undelivered_count
 
 app = typer.Typer()
 report_app = typer.Typer(help="Báo cáo.", no_args_is_help=True)
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    xlsx = "xlsx"
 
 
 #: The options every report takes.
@@ -157,45 +147,29 @@ def report_status(
     if fmt is Format.xlsx:
         _write_bytes(report_workbook(report, generated_at=now), output, report)
         return
-    if fmt is Format.json:
-        text = report_json(report, [by], undelivered=undelivered)
-    elif fmt is Format.csv:
-        text = four_way_csv(report, by)
-    else:
-        heading, counted = DIMENSION_TITLES[by]
+    heading, counted = DIMENSION_TITLES[by]
+
+    def as_table() -> Table:
+        until = "" if report.as_of == report.period.end else f" (đến ngày {report.as_of:%d/%m/%Y})"
         table = status_table(
             report.views[by],
-            title=f"Tình trạng {counted} {report.period.title}"
-            + ("" if report.as_of == report.period.end else f" (đến ngày {report.as_of:%d/%m/%Y})"),
+            title=f"Tình trạng {counted} {report.period.title}{until}",
             heading=heading,
         )
         table.caption = _footer(report)
-        if output is None:
-            out.print(table)
-            if undelivered:
-                out.print(
-                    f"Thông báo không gửi được (đã ngừng thử): {undelivered} — gửi lại bằng "
-                    "'followup notices requeue'.",
-                    highlight=False,
-                )
-            return
-        text = rendered(table)
-    write_text(text, fmt, output)
+        return table
 
-
-def rendered(table: Table) -> str:
-    buffer = io.StringIO()
-    Console(file=buffer, width=160).print(table)
-    return buffer.getvalue()
-
-
-def write_text(text: str, fmt: Format, output: Path | None) -> None:
-    """A report to standard output, or to a file (CSV with a BOM, so Excel shows the marks)."""
-    if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
-        output.write_text(text, encoding="utf-8-sig" if fmt is Format.csv else "utf-8")
-        out.print(f"Đã ghi {output}", highlight=False)
+    emit(
+        fmt,
+        output,
+        as_json=lambda: report_json(report, [by], undelivered=undelivered),
+        as_csv=lambda: four_way_csv(report, by),
+        as_table=as_table,
+        note=f"Thông báo không gửi được (đã ngừng thử): {undelivered} — gửi lại bằng "
+        "'followup notices requeue'."
+        if undelivered
+        else "",
+    )
 
 
 def _write_bytes(data: bytes, output: Path | None, report: PeriodReport) -> None:
@@ -233,12 +207,9 @@ def report_overdue(
     if fmt is Format.xlsx:
         _write_bytes(report_workbook(report, generated_at=now), output, report)
         return
-    if fmt is Format.json:
-        text = report_json(report, [])
-    elif fmt is Format.csv:
-        text = overdue_csv(report.overdue)
-    else:
-        rows = report.overdue
+    rows = report.overdue
+
+    def as_table() -> Table:
         table = Table(title=f"Quá hạn đến ngày {report.as_of:%d/%m/%Y}: {len(rows)} phần việc")
         for column in OVERDUE_TABLE:
             table.add_column(column, no_wrap=column == "Nhiệm vụ")
@@ -254,11 +225,16 @@ def report_overdue(
                 else "",
             )
         table.caption = _footer(report)
-        if output is None:
-            out.print(table if rows else "Không có phần việc nào quá hạn.")
-            return
-        text = rendered(table)
-    write_text(text, fmt, output)
+        return table
+
+    emit(
+        fmt,
+        output,
+        as_json=lambda: report_json(report, []),
+        as_csv=lambda: overdue_csv(report.overdue),
+        as_table=as_table,
+        empty=None if rows else "Không có phần việc nào quá hạn.",
+    )
 
 
 def status_table(rows: list[UnitStatus], *, title: str, heading: str = "Đơn vị") -> Table:
