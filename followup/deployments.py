@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import yaml
 from prefect import Flow, serve
 from prefect.schedules import Cron
 
@@ -114,33 +115,28 @@ HEADER = """\
 # environment (`pip install 'followup[postgres]'`, the same version as the deployment) and
 # the FOLLOWUP_* settings (at least FOLLOWUP_DATABASE_URL, FOLLOWUP_LINK_SECRET and the SMTP
 # ones). Schedules are the settings' defaults.
-name: followup
-prefect-version: 3.9.1
-
-deployments:
 """
 
 
 def prefect_yaml(settings: Settings) -> str:
     """prefect.yaml for work pools, from the same definitions."""
-    lines = [HEADER.rstrip("\n")]
+    entries: list[dict[str, Any]] = []
     for d in definitions(settings):
-        lines += [
-            f"  - name: {d.name}",
-            f"    entrypoint: {d.entrypoint}",
-            f"    description: {d.description}",
-        ]
+        entry: dict[str, Any] = {
+            "name": d.name,
+            "entrypoint": d.entrypoint,
+            "description": d.description,
+        }
         if d.every_minutes:
-            lines += ["    schedules:", f"      - interval: {d.every_minutes * 60}"]
+            entry["schedules"] = [{"interval": d.every_minutes * 60}]
         if d.cron:
-            lines += [
-                "    schedules:",
-                f'      - cron: "{d.cron}"',
-                f"        timezone: {TIMEZONE}",
-            ]
-        lines += ["    work_pool:", "      name: followup", "      job_variables:", "        env:"]
-        lines += [f'          {name}: "{value}"' for name, value in heartbeat(settings).items()]
-    return "\n".join(lines) + "\n"
+            entry["schedules"] = [{"cron": d.cron, "timezone": TIMEZONE}]
+        entry["work_pool"] = {"name": "followup", "job_variables": {"env": heartbeat(settings)}}
+        entries.append(entry)
+    document = {"name": "followup", "prefect-version": "3.9.1", "deployments": entries}
+    return HEADER + yaml.safe_dump(
+        document, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100
+    )
 
 
 #: Prefect reports usage home by default; there is no internet here and no reason to. Flow

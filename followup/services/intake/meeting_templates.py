@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+import tomlkit
 import yaml
 
 from followup.domain.errors import ValidationError
@@ -124,18 +125,16 @@ def _structured_example() -> dict[str, Any]:
 
 
 def _toml_example(data: dict[str, Any]) -> str:
-    import json
-
-    def value(v: Any) -> str:
-        if isinstance(v, list):
-            return "[" + ", ".join(json.dumps(x, ensure_ascii=False) for x in v) + "]"
-        return json.dumps(v, ensure_ascii=False)
-
-    lines = [TEMPLATE_HEAD, "[meeting]"]
-    lines += [f"{k} = {value(v)}" for k, v in data["meeting"].items()]
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment(TEMPLATE_HEAD.removeprefix("# ")))
+    meeting = tomlkit.table()
+    meeting.update(data["meeting"])
+    meeting.add(tomlkit.nl())
+    doc.add("meeting", meeting)
+    doc.add("directives", tomlkit.aot())
     for directive in data["directives"]:
-        lines += ["", "[[directives]]"] + [f"{k} = {value(v)}" for k, v in directive.items()]
-    return "\n".join(lines) + "\n"
+        doc["directives"].append(directive)
+    return tomlkit.dumps(doc)
 
 
 def _xlsx_template(headers: list[str]) -> bytes:

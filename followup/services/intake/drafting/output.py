@@ -4,13 +4,14 @@ organisation's units."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import tomlkit
 from sqlalchemy import select
+from tomlkit.items import Table
 
 from followup.config import Settings
 from followup.db.models import Unit
@@ -33,61 +34,55 @@ def shown_deadline(deadline: str) -> str:
         return deadline
 
 
-def _toml_string(value: str) -> str:
-    """A TOML basic string (JSON's escapes are TOML's: quotes, backslashes, controls; TOML
-    also wants DEL escaped, which JSON leaves)."""
-    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def _flagged(line: str, reason: str | None) -> str:
-    return f"{line}  {REVIEW_MARK} {reason}" if reason else line
-
-
 def draft_toml(draft: Draft, units: Sequence[KnownUnit], *, source: str) -> str:
     """The draft as a meeting file: each guess marked on its line with `# KIỂM TRA:`."""
     names = {u.code: u.name for u in units}
 
     def unit(code: str) -> str:
-        return _toml_string(f"{names[code]} ({code})" if code in names else code)
+        return f"{names[code]} ({code})" if code in names else code
 
-    lines = [
-        f"# BẢN NHÁP soạn tự động từ {source}: {len(draft.directives)} nhiệm vụ.",
-        "# Đọc lại từng nhiệm vụ với thông báo gốc. Dòng nào máy đoán có dấu KIỂM TRA ở cuối:",
-        "# sửa nếu cần rồi xoá dấu đó. 'followup meeting load' không nhận tệp còn dấu nào, nên",
-        "# chưa có gì được gửi đi.",
-        "",
-        "[meeting]",
-        f"code = {_toml_string(draft.code)}",
-        _flagged(f"title = {_toml_string(draft.title)}", draft.flags.get("title")),
-        _flagged(f"held_on = {draft.held_on.isoformat()}", draft.flags.get("held_on")),
-        f"chair = {_toml_string(draft.chair)}",
-        f"notice_number = {_toml_string(draft.notice_number)}",
-        f"source_text = {_toml_string(draft.source_text)}",
-    ]
+    def put(table: Table, key: str, value: object, flag: str | None = None) -> None:
+        table.add(key, value)
+        if flag:
+            table[key].comment(f"{REVIEW_MARK.removeprefix('# ')} {flag}")
+
+    doc = tomlkit.document()
+    doc.add(
+        tomlkit.comment(f"BẢN NHÁP soạn tự động từ {source}: {len(draft.directives)} nhiệm vụ.")
+    )
+    doc.add(tomlkit.comment("Đọc lại từng nhiệm vụ với thông báo gốc. Dòng nào máy đoán có dấu"))
+    doc.add(tomlkit.comment("KIỂM TRA ở cuối: sửa nếu cần rồi xoá dấu đó. 'followup meeting load'"))
+    doc.add(tomlkit.comment("không nhận tệp còn dấu nào, nên chưa có gì được gửi đi."))
+    doc.add(tomlkit.nl())
+    meeting = tomlkit.table()
+    put(meeting, "code", draft.code)
+    put(meeting, "title", draft.title, draft.flags.get("title"))
+    put(meeting, "held_on", draft.held_on, draft.flags.get("held_on"))
+    put(meeting, "chair", draft.chair)
+    put(meeting, "notice_number", draft.notice_number)
+    put(meeting, "source_text", draft.source_text)
     for key in ("directives", "skipped"):
         if key in draft.flags:
-            lines.append(f"{REVIEW_MARK} {draft.flags[key]}")
+            meeting.add(tomlkit.comment(f"{REVIEW_MARK.removeprefix('# ')} {draft.flags[key]}"))
+    meeting.add(tomlkit.nl())
+    doc.add("meeting", meeting)
+    directives = tomlkit.aot()
     for d in draft.directives:
-        support = ", ".join(unit(c) for c in d.support)
-        lines += [
-            "",
-            "[[directives]]",
-            f"# Dòng {d.line} của thông báo.",
-            f"code = {_toml_string(d.code)}",
-            f"title = {_toml_string(d.title)}",
-            _flagged(f"text = {_toml_string(d.text)}", d.flags.get("text")),
-            f"field = {_toml_string(d.field)}",
-            _flagged(f"lead = {unit(d.lead)}", d.flags.get("lead")),
-            _flagged(f"support = [{support}]", d.flags.get("support")),
-            _flagged(
-                f"deadline = {_toml_string(shown_deadline(d.deadline))}", d.flags.get("deadline")
-            ),
-        ]
+        item = tomlkit.table()
+        item.add(tomlkit.comment(f"Dòng {d.line} của thông báo."))
+        put(item, "code", d.code)
+        put(item, "title", d.title)
+        put(item, "text", d.text, d.flags.get("text"))
+        put(item, "field", d.field)
+        put(item, "lead", unit(d.lead), d.flags.get("lead"))
+        put(item, "support", [unit(c) for c in d.support], d.flags.get("support"))
+        put(item, "deadline", shown_deadline(d.deadline), d.flags.get("deadline"))
         if d.repeat:
-            lines.append(
-                _flagged(f"repeat = {_toml_string(REPEAT_LABELS[d.repeat])}", d.flags.get("repeat"))
-            )
-    return "\n".join(lines) + "\n"
+            put(item, "repeat", REPEAT_LABELS[d.repeat], d.flags.get("repeat"))
+        directives.append(item)
+    if draft.directives:
+        doc.add("directives", directives)
+    return tomlkit.dumps(doc)
 
 
 def review_marks(text: str) -> list[int]:
