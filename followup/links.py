@@ -20,6 +20,8 @@ from itsdangerous import BadSignature, Serializer, URLSafeSerializer
 from itsdangerous.encoding import base64_encode
 
 from followup.domain.errors import FollowupError
+from followup.domain.states import WORKING_STATES, AssignmentState
+from followup.domain.vocabulary import CommandName
 
 #: Values people leave in example configs: refused, the service would be forgeable.
 PLACEHOLDERS = frozenset(
@@ -39,6 +41,11 @@ MIN_SECRET_LENGTH = 32
 
 
 class LinkAction(StrEnum):
+    """What a link in a unit's e-mail does. Each action link carries one command and is
+    offered in the states that command moves on from (`offered_in`); the pages build the
+    command from the link's form (`web.acting.BUILDERS`) and show the texts named after the
+    action (`web.i18n`). A new unit action is a member here, its builder and its texts."""
+
     VIEW = "view"  # the unit's list of open assignments: reusable, bound to a unit
     ACKNOWLEDGE = "acknowledge"
     PROGRESS = "progress"
@@ -48,6 +55,32 @@ class LinkAction(StrEnum):
     @property
     def single_use(self) -> bool:
         return self is not LinkAction.VIEW
+
+    @property
+    def command(self) -> CommandName | None:
+        """The command the link's form becomes (None: the view link acts on nothing)."""
+        return _CARRIES.get(self, (None, frozenset()))[0]
+
+    @property
+    def offered_in(self) -> frozenset[AssignmentState]:
+        """The assignment states in which the unit's e-mails and pages offer this action."""
+        return _CARRIES.get(self, (None, frozenset()))[1]
+
+
+_CARRIES: dict[LinkAction, tuple[CommandName, frozenset[AssignmentState]]] = {
+    LinkAction.ACKNOWLEDGE: (CommandName.ACKNOWLEDGE, frozenset({AssignmentState.ASSIGNED})),
+    LinkAction.PROGRESS: (CommandName.PROGRESS, WORKING_STATES),
+    LinkAction.DONE: (CommandName.DONE, WORKING_STATES),
+    LinkAction.EXTENSION: (CommandName.REQUEST_EXTENSION, WORKING_STATES),
+}
+
+#: The links that act, in the order their buttons appear.
+ACTION_LINKS = tuple(action for action in LinkAction if action.single_use)
+
+
+def link_actions(state: AssignmentState) -> tuple[LinkAction, ...]:
+    """What a unit can do from `state`, in the order the buttons appear."""
+    return tuple(action for action in ACTION_LINKS if state in action.offered_in)
 
 
 class LinkError(FollowupError):

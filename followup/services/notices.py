@@ -15,9 +15,9 @@ from followup.db.models import Assignment, Delegation, Unit, UnitContact
 from followup.db.session import UnitOfWork
 from followup.domain.clock import LOCAL_TZ, local_date
 from followup.domain.policy import Role
-from followup.domain.states import WORKING_STATES, AssignmentState
+from followup.domain.states import AssignmentState
 from followup.domain.vocabulary import NoticeKind
-from followup.links import LinkAction
+from followup.links import LinkAction, link_actions
 from followup.notifications.outbox import Recipient, notice_row
 from followup.notifications.render import ShapeCache, render
 from followup.services.context import ServiceContext
@@ -95,15 +95,6 @@ def recipient_for(unit: Unit, role: Role, delegation: Delegation | None = None) 
     else:
         contact = next((c for r in _FALLBACK[role] if (c := _contact(unit, r)) is not None), None)
     return Recipient(contact.name, contact.email) if contact else None
-
-
-#: What a unit can do from each state, in the order the buttons appear.
-def link_actions(state: AssignmentState) -> tuple[LinkAction, ...]:
-    if state is AssignmentState.ASSIGNED:
-        return (LinkAction.ACKNOWLEDGE,)
-    if state in WORKING_STATES:
-        return (LinkAction.PROGRESS, LinkAction.DONE, LinkAction.EXTENSION)
-    return ()
 
 
 def action_url(ctx: ServiceContext, assignment_id: int, action: LinkAction, token: str) -> str:

@@ -7,7 +7,7 @@ the handlers nor the orchestrator.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from followup.config import Settings
@@ -43,22 +43,35 @@ class Answer:
     evidence_name: str = ""
 
 
+#: What each action link's form becomes. Free text goes to the command as typed: its handler
+#: cleans and checks it.
+Builder = Callable[[int, str, Mapping[str, str], EvidenceFile | None], AssignmentCommand]
+BUILDERS: dict[LinkAction, Builder] = {
+    LinkAction.ACKNOWLEDGE: lambda target, actor, values, _: Acknowledge(
+        target=target, actor=actor, note=values.get("note", "")
+    ),
+    LinkAction.PROGRESS: lambda target, actor, values, _: ReportProgress(
+        target=target,
+        actor=actor,
+        percent=forms.parse_percent(values.get("percent")),
+        note=values.get("note", ""),
+    ),
+    LinkAction.DONE: lambda target, actor, values, evidence: ReportDone(
+        target=target, actor=actor, note=values.get("note", ""), evidence=evidence
+    ),
+    LinkAction.EXTENSION: lambda target, actor, values, _: RequestExtension(
+        target=target,
+        actor=actor,
+        until=forms.parse_date(values.get("until"), field="ngày đề nghị gia hạn"),
+        reason=values.get("reason", ""),
+    ),
+}
+
+
 def command_for(answer: Answer, evidence: EvidenceFile | None) -> AssignmentCommand:
-    """The command a link's answer carries. Free text goes to it as typed: its handler
-    cleans and checks it."""
-    values, actor = answer.values, answer.actor
-    target = answer.claims.assignment_id
-    note = values.get("note", "")
-    if answer.action is LinkAction.ACKNOWLEDGE:
-        return Acknowledge(target=target, actor=actor, note=note)
-    if answer.action is LinkAction.PROGRESS:
-        percent = forms.parse_percent(values.get("percent"))
-        return ReportProgress(target=target, actor=actor, percent=percent, note=note)
-    if answer.action is LinkAction.DONE:
-        return ReportDone(target=target, actor=actor, note=note, evidence=evidence)
-    until = forms.parse_date(values.get("until"), field="ngày đề nghị gia hạn")
-    reason = values.get("reason", "")
-    return RequestExtension(target=target, actor=actor, until=until, reason=reason)
+    """The command a link's answer carries."""
+    build = BUILDERS[answer.action]
+    return build(answer.claims.assignment_id, answer.actor, answer.values, evidence)
 
 
 def act_and_wake(

@@ -16,8 +16,6 @@ from followup.services.read.read_model import AssignmentPage, load_assignment_pa
 from followup.web.deps import WebDeps
 from followup.web.refusals import refuse_link
 
-ACTIONS = (LinkAction.ACKNOWLEDGE, LinkAction.PROGRESS, LinkAction.DONE, LinkAction.EXTENSION)
-
 
 @dataclass(frozen=True)
 class Visit:
@@ -65,7 +63,7 @@ def check_link(
         action = LinkAction(action_name)
     except ValueError:
         raise LinkError("wrong_action", "unknown action") from None
-    if action not in ACTIONS:
+    if not action.single_use:
         raise LinkError("wrong_action", "not an action")
     claims = deps.signer.admit(genuine, action=action, now=deps.context.clock.now())
     if claims.assignment_id != assignment_id:

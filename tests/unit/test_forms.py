@@ -12,8 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from followup.domain.errors import ValidationError
-from followup.links import LinkAction, LinkSigner
+from followup.domain.states import AssignmentState
+from followup.links import ACTION_LINKS, LinkAction, LinkSigner, link_actions
+from followup.web.acting import BUILDERS
 from followup.web.forms import MAX_NOTE, parse_date, parse_percent, parse_text
+from followup.web.i18n import strings
 
 
 @given(st.integers(min_value=0, max_value=100), st.sampled_from(["{}", " {} ", "{}%", "{} %"]))
@@ -87,3 +90,26 @@ def test_link_claims_round_trip_with_their_recipient(
             _ = claims.assignment_id
     else:
         assert claims.assignment_id == subject
+
+
+@pytest.mark.parametrize("action", ACTION_LINKS)
+def test_each_action_link_is_one_entry_with_its_command_its_form_and_its_texts(
+    action: LinkAction,
+) -> None:
+    """A unit's action link is declared once (`LinkAction`): it names its command and the
+    states it is offered in; the pages build that command from its form and have its texts
+    in both languages."""
+    assert action.command is not None
+    assert action.offered_in
+    values = {"note": "Đã làm", "percent": "40", "until": "30/06/2021", "reason": "Mưa bão"}
+    command = BUILDERS[action](7, "Lê Thị Hồng", values, None)
+    assert command.name == action.command
+    assert command.target == 7
+    for lang in ("vi", "en"):
+        texts = strings(lang)
+        for key in (f"{action}_title", f"{action}_button", f"thanks_{action}", f"action_{action}"):
+            assert texts.get(key), (lang, key)
+    for state in AssignmentState:
+        assert (action in link_actions(state)) == (state in action.offered_in)
+    assert set(BUILDERS) == set(ACTION_LINKS)
+    assert LinkAction.VIEW not in ACTION_LINKS

@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 from followup.db.models import Assignment, Directive, ExtensionRequest, UsedLink
 from followup.domain.states import TERMINAL_STATE_VALUES, AssignmentState
 from followup.domain.status import FourWay, assignment_status
-from followup.links import LinkAction
+from followup.links import LinkAction, link_actions
 from followup.services.context import ServiceContext
-from followup.services.notices import link_actions
 from followup.services.queries import assignment_options, get_unit
 from followup.services.reporting.reports import assignment_dates
 from followup.services.write.delegations import acting_as

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from followup.services.notices import link_actions
+from followup.links import link_actions
 from followup.web.csrf import COOKIE, MAX_AGE_SECONDS
 from followup.web.deps import Deps, WebDeps
 from followup.web.gate import Visit, arrive
