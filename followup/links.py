@@ -9,15 +9,12 @@ refused. The token is signed, not encrypted: it holds nothing its recipient may 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
-from itsdangerous import BadSignature, Serializer, URLSafeSerializer
-from itsdangerous.encoding import base64_encode
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from followup.domain.errors import FollowupError
 from followup.domain.states import WORKING_STATES, AssignmentState
@@ -133,25 +130,9 @@ class LinkClaims:
         return self.subject_id
 
 
-class _LinkSerializer(URLSafeSerializer):
-    """itsdangerous' URL-safe tokens, signed without trying zlib on each payload: a link's
-    ~100 bytes never shrink enough for it to be used, and the attempt cost 40-100 µs a link
-    (the sweep signs two a notice, thousands a night). Tokens that were compressed still load.
-    """
-
-    def dump_payload(self, obj: Any) -> bytes:
-        return base64_encode(Serializer.dump_payload(self, obj))
-
-
 class LinkSigner:
     def __init__(self, secret: str) -> None:
-        self._serializer = _LinkSerializer(
-            check_secret(secret),
-            salt="followup-action-link",
-            # The same HMAC-SHA1 as itsdangerous' default, handed to hmac by name so it runs
-            # in C (the default's wrapper function takes hmac's pure-Python path).
-            signer_kwargs={"digest_method": hashlib.sha1},
-        )
+        self._serializer = URLSafeSerializer(check_secret(secret), salt="followup-action-link")
 
     def sign(
         self, subject_id: int, action: LinkAction, *, expires_at: datetime, recipient: str = ""

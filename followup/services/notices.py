@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +19,7 @@ from followup.domain.states import AssignmentState
 from followup.domain.vocabulary import NoticeKind
 from followup.links import LinkAction, link_actions
 from followup.notifications.outbox import Recipient, notice_row
-from followup.notifications.render import ShapeCache, render
+from followup.notifications.render import render
 from followup.services.context import ServiceContext
 
 #: Who stands in when a unit has no contact for a role.
@@ -67,10 +67,9 @@ def delegations_on(session: Session, on: date) -> dict[int, Delegation]:
 @dataclass
 class NoticeBatch:
     """What a batch of notices (the sweep's) looks up once instead of once per notice: the
-    delegations in force, and the shapes of the notices rendered so far."""
+    delegations in force."""
 
     delegations: Mapping[int, Delegation]
-    shapes: ShapeCache = field(default_factory=ShapeCache)
 
     @classmethod
     def on(cls, session: Session, day: date) -> NoticeBatch:
@@ -219,9 +218,7 @@ def prepare_notice(
         "acting_for": recipient.acting_for,
     }
     whole = context | (extra or {})
-    rendered = (
-        batch.shapes.render(kind, language, whole) if batch else render(kind, language, whole)
-    )
+    rendered = render(kind, language, whole)
     return recipient, notice_row(
         dedupe_key=f"a{assignment.id}:{kind.value}:{occasion}:{role.value}",
         kind=kind,

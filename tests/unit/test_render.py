@@ -13,10 +13,7 @@ from hypothesis import strategies as st
 
 from followup.domain.vocabulary import NoticeKind
 from followup.notifications.render import (
-    DIRECTIVE_PRINTED,
     LANGUAGES,
-    PERSONAL,
-    ShapeCache,
     render,
 )
 from tests.helpers import raw_values_in
@@ -310,69 +307,18 @@ _DIRECTIVE = st.fixed_dictionaries(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", ABOUT_ONE)
-@given(
-    people=st.lists(
-        st.tuples(_PERSON, _PERSON, _PERSON, st.one_of(st.none(), _PERSON), _PERSON, _DIRECTIVE),
-        min_size=1,
-        max_size=4,
-    ),
-    level=st.sampled_from([1, 2, 3]),
-)
-def test_a_notice_filled_into_its_shape_is_the_notice_rendered_whole(
-    kind: NoticeKind, language: str, people: list[tuple[Any, ...]], level: int
+@given(unit=_PERSON, directive=_DIRECTIVE)
+def test_any_names_and_directive_texts_render_escaped_and_nfc(
+    language: str, unit: str, directive: dict[str, str]
 ) -> None:
-    """The sweep renders a notice's shape once and fills in who it is for and the directive's
-    printed values: for any names, links and directive texts (markup, accents in any normal
-    form, line breaks, spaces, empty), every notice equals the one rendered whole, and only
-    one shape is rendered for them all."""
-    shapes = ShapeCache()
-    for recipient, unit, officer, acting_for, url, directive in people:
-        ctx = context("Nội dung") | EXTRA.get(kind, {})
-        ctx["directive"] = ctx["directive"] | directive
-        ctx |= {"recipient_name": recipient, "unit_name": unit, "unit_code": unit[:8]}
-        ctx |= {"acting_for": acting_for, "links": [("acknowledge", url), ("view", url + "&v")]}
-        ctx |= {"links_expire_on": date(2021, 4, 1)}
-        if kind is NoticeKind.ESCALATION:
-            ctx |= {"officer_name": officer, "level": level}
-        assert shapes.render(kind, language, ctx) == render(kind, language, ctx)
-    # Empty values and None stay in the shape's key (a template may test them): at most one
-    # shape for each way the values can be empty.
-    assert shapes.rendered <= 2 ** (len(PERSONAL) + len(DIRECTIVE_PRINTED))
-
-
-def test_one_shape_serves_the_directives_of_a_meeting() -> None:
-    """Three directives of one meeting, with the same deadline, to three communes each: one
-    body is rendered; the subject, which shortens each title, is each directive's own."""
-    shapes = ShapeCache()
-    for n, title in enumerate(("Sửa kênh <mương>", "Thu ngân sách", "Chống khai thác " * 9)):
-        directive = {"code": f"MC-0{n}", "title": title, "text": f"Dòng 1 & {n}\nDòng 2"}
-        for unit in ("UBND xã Hải Tiến", "UBND xã Hải Đông", "UBND xã Vạn Ninh"):
-            ctx = context("") | EXTRA[NoticeKind.ESCALATION] | {"unit_name": unit}
-            ctx["directive"] = ctx["directive"] | directive
-            filled = shapes.render(NoticeKind.ESCALATION, "vi", ctx)
-            assert filled == render(NoticeKind.ESCALATION, "vi", ctx)
-            assert f"MC-0{n}" in filled.subject
-            assert f"Dòng 1 &amp; {n}<br>Dòng 2" in filled.html
-    assert shapes.rendered == 1
-
-
-def test_a_shape_is_rendered_once_for_the_units_of_a_directive() -> None:
-    shapes = ShapeCache()
-    for unit in ("UBND xã Hải Tiến", "UBND xã Hải Đông", "UBND xã Vạn Ninh"):
-        ctx = context("Nội dung") | EXTRA[NoticeKind.ESCALATION] | {"unit_name": unit}
-        filled = shapes.render(NoticeKind.ESCALATION, "vi", ctx)
-        assert unit in filled.text
-        assert filled == render(NoticeKind.ESCALATION, "vi", ctx)
-    assert shapes.rendered == 1
-
-
-def test_text_that_looks_like_a_mark_is_never_filled_in() -> None:
-    """A directive's text holding the private-use characters the shapes use as marks (typed,
-    pasted) is printed as it is: the notice is rendered whole, not mistaken for a shape."""
-    shapes = ShapeCache()
-    for text in ("Sửa \ue0000\ue001 kênh", "\ue000", "\ue0019\ue000"):
-        ctx = context(text) | EXTRA[NoticeKind.ESCALATION]
-        assert shapes.render(NoticeKind.ESCALATION, "vi", ctx) == render(
-            NoticeKind.ESCALATION, "vi", ctx
-        )
+    """Whatever a unit is called and a directive says (markup, accents in any normal form,
+    every kind of line break, empty), the notice is NFC and its HTML holds no tag of theirs."""
+    ctx = context("Nội dung") | EXTRA[NoticeKind.ESCALATION] | {"unit_name": unit}
+    ctx["directive"] = ctx["directive"] | directive
+    mail = render(NoticeKind.ESCALATION, language, ctx)
+    for part in (mail.subject, mail.text, mail.html):
+        assert unicodedata.is_normalized("NFC", part)
+    for value in (unit, *directive.values()):
+        if "<" in value:  # printed escaped, never as markup
+            assert unicodedata.normalize("NFC", value) not in mail.html
+    assert unicodedata.normalize("NFC", unit).strip() in mail.text
