@@ -16,7 +16,7 @@ from followup.cli.common import (
     out,
     settings,
 )
-from followup.cli.output import Format, csv_text, emit
+from followup.cli.output import Format, csv_text, emit, table_of
 from followup.cli.reports import (
     FormatOption,
     FromDay,
@@ -187,15 +187,6 @@ def _events(rows: list[AuditRow], names: dict[str, str], fmt: Format, output: Pa
             for r in rows
         ]
 
-    def as_table() -> Table:
-        table = Table(title=f"Nhật ký: {len(rows)} sự kiện")
-        for column in EVENT_COLUMNS:
-            table.add_column(column, justify="right" if column == "Số sự kiện" else "left")
-        table.add_column("Chi tiết")
-        for r in rows:
-            table.add_row(*cells(r))
-        return table
-
     emit(
         fmt,
         output,
@@ -204,7 +195,12 @@ def _events(rows: list[AuditRow], names: dict[str, str], fmt: Format, output: Pa
             [*EVENT_COLUMNS, "Chi tiết", "Mã băm"],
             ([r.seq, *cells(r)[1:], r.hash] for r in rows),
         ),
-        as_table=as_table,
+        as_table=lambda: table_of(
+            f"Nhật ký: {len(rows)} sự kiện",
+            [*EVENT_COLUMNS, "Chi tiết"],
+            (cells(r) for r in rows),
+            right=lambda column: column == "Số sự kiện",
+        ),
         empty=None if rows else "Không có sự kiện nào khớp.",
     )
 
@@ -260,21 +256,18 @@ def _response_times(
             for r in rows
         ]
 
-    def as_table() -> Table:
-        span = f" — phần việc giao {period.title}" if period else ""
-        table = Table(title=f"Thời gian phản hồi (ngày làm việc){span}")
-        for column in TIME_COLUMNS:
-            table.add_column(column, justify="left" if column == "Đơn vị" else "right")
-        for r in rows:
-            table.add_row(*cells(r))
-        return table
-
+    span = f" — phần việc giao {period.title}" if period else ""
     emit(
         fmt,
         output,
         as_json=as_json,
         as_csv=lambda: csv_text(TIME_COLUMNS, (cells(r) for r in rows)),
-        as_table=as_table,
+        as_table=lambda: table_of(
+            f"Thời gian phản hồi (ngày làm việc){span}",
+            TIME_COLUMNS,
+            (cells(r) for r in rows),
+            right=lambda column: column != "Đơn vị",
+        ),
         empty=None if rows else "Không có phần việc nào được giao trong kỳ.",
     )
 

@@ -56,6 +56,22 @@ def emit(
     write_text(text, fmt, output)
 
 
+def table_of(
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    right: Callable[[str], bool] = lambda _column: False,
+) -> Table:
+    """A terminal table: its title, its columns (right-aligned where `right` says), its rows."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="right" if right(column) else "left")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def json_text(payload: object) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2)
 

@@ -9,7 +9,7 @@ is checked against it (`verify`), version by version."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -46,42 +46,18 @@ class Moving(Protocol):
     def details(self) -> dict[str, Any]: ...
 
 
+#: Where each fact is kept in the versions table (every column named as the fact, but the unit).
+_COLUMNS = {f.name: "unit_code" if f.name == "unit" else f.name for f in fields(AssignmentFacts)}
+
+
 def facts_of(version: Any) -> AssignmentFacts:
     """The facts a stored version holds (an `AssignmentVersion` or a row of its table)."""
-    return AssignmentFacts(
-        directive_id=version.directive_id,
-        unit=version.unit_code,
-        assigned_on=version.assigned_on,
-        original_due_on=version.original_due_on,
-        due_on=version.due_on,
-        extension_approved=version.extension_approved,
-        completed_on=version.completed_on,
-        closed_on=version.closed_on,
-        cancelled_on=version.cancelled_on,
-        escalation_level=version.escalation_level,
-        last_action=version.last_action,
-        last_action_on=version.last_action_on,
-    )
+    return AssignmentFacts(**{name: getattr(version, column) for name, column in _COLUMNS.items()})
 
 
 def _values(assignment_id: int, seq_from: int, facts: AssignmentFacts) -> dict[str, Any]:
-    return {
-        "assignment_id": assignment_id,
-        "seq_from": seq_from,
-        "seq_to": CURRENT,
-        "directive_id": facts.directive_id,
-        "unit_code": facts.unit,
-        "assigned_on": facts.assigned_on,
-        "original_due_on": facts.original_due_on,
-        "due_on": facts.due_on,
-        "extension_approved": facts.extension_approved,
-        "completed_on": facts.completed_on,
-        "closed_on": facts.closed_on,
-        "cancelled_on": facts.cancelled_on,
-        "escalation_level": facts.escalation_level,
-        "last_action": facts.last_action,
-        "last_action_on": facts.last_action_on,
-    }
+    own = {column: getattr(facts, name) for name, column in _COLUMNS.items()}
+    return {"assignment_id": assignment_id, "seq_from": seq_from, "seq_to": CURRENT} | own
 
 
 def project(session: Session, events: Sequence[Moving]) -> None:

@@ -7,7 +7,7 @@ fold is the one definition both the projection and its check against the trail u
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any
 
@@ -49,15 +49,7 @@ class AssignmentFacts:
     last_action_on: date | None = None
 
     def dates(self) -> AssignmentDates:
-        return AssignmentDates(
-            assigned_on=self.assigned_on,
-            original_due_on=self.original_due_on,
-            due_on=self.due_on,
-            extension_approved=self.extension_approved,
-            completed_on=self.completed_on,
-            closed_on=self.closed_on,
-            cancelled_on=self.cancelled_on,
-        )
+        return AssignmentDates(**{name: getattr(self, name) for name in _DATES})
 
 
 def _day(value: Any) -> date | None:
@@ -109,3 +101,7 @@ def apply_event(
         if isinstance(level, int) and level:
             return replace(facts, escalation_level=max(facts.escalation_level, level))
     return facts
+
+
+#: The facts that decide the four-way status (named alike in both).
+_DATES = tuple(f.name for f in fields(AssignmentDates))
