@@ -38,6 +38,7 @@ def run_cli(
     url: str | None = None,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    stdin: str = "",
 ) -> subprocess.CompletedProcess[str]:
     """`followup *args` as a person runs it, in this process (a process of its own costs a
     second of imports): `followup.cli.main` with its own argv, environment (`env` whole, as
@@ -55,7 +56,7 @@ def run_cli(
     runner = CliRunner()
     old_argv, old_cwd = sys.argv, Path.cwd()
     code: int | str | None = 0
-    with runner.isolation(env=changes) as (stdout, stderr, _):
+    with runner.isolation(input=stdin, env=changes) as (stdout, stderr, _):
         sys.argv = ["followup", *args]
         common.settings.cache_clear()  # read once per process: here, once per command
         try:

@@ -15,6 +15,7 @@ from rich.markup import escape
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from followup.cli import (
+    accounts,
     actions,
     audit,
     demo,
@@ -43,6 +44,7 @@ app.add_typer(operations.notices_app, name="notices")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(reports.report_app, name="report")
 app.add_typer(audit.evidence_app, name="evidence")
+app.add_typer(accounts.accounts_app, name="accounts")
 actions.register(app, {"extension": extension_app, "units": operations.units_app})
 
 

@@ -35,6 +35,8 @@ class CommandName(StrEnum):
     END_DELEGATION = "end_delegation"
     OPEN_MEETING = "open_meeting"
     REQUEUE_NOTICES = "requeue_notices"
+    ADD_ACCOUNT = "add_account"
+    DISABLE_ACCOUNT = "disable_account"
 
 
 class NoticeKind(StrEnum):
@@ -81,6 +83,8 @@ class AuditAction(StrEnum):
     DELEGATION_ENDED = "unit.delegation_ended"
     UNIT_CREATED = "unit.created"
     UNIT_UPDATED = "unit.updated"
+    ACCOUNT_ADDED = "account.added"
+    ACCOUNT_DISABLED = "account.disabled"
     LINK_REFUSED = "link.refused"
     NOTICE_GIVEN_UP = "notice.given_up"
     NOTICE_REQUEUED = "notice.requeued"
@@ -101,6 +105,13 @@ class LinkRefusal(StrEnum):
     BAD_FORM = "bad_form"
     EVIDENCE_TOO_LARGE = "evidence_too_large"
     EVIDENCE_BAD_TYPE = "evidence_bad_type"
+
+
+class AccountRole(StrEnum):
+    """What a signed-in person may do on the coordinators' desk (the Prefect UI)."""
+
+    COORDINATOR = "coordinator"  # acts: resumes runs, opens meetings
+    VIEWER = "viewer"  # leaders, inspectors: sees everything, changes nothing
 
 
 class WakeOutcome(StrEnum):
@@ -185,6 +196,8 @@ _ENTRIES: list[tuple[Enum, Label]] = [
     (AuditAction.DELEGATION_ENDED, Label("kết thúc ủy quyền", "delegation ended")),
     (AuditAction.UNIT_CREATED, Label("thêm đơn vị", "unit added")),
     (AuditAction.UNIT_UPDATED, Label("cập nhật đơn vị", "unit updated")),
+    (AuditAction.ACCOUNT_ADDED, Label("tạo tài khoản", "account added")),
+    (AuditAction.ACCOUNT_DISABLED, Label("khóa tài khoản", "account disabled")),
     (AuditAction.LINK_REFUSED, Label("liên kết bị từ chối", "link refused")),
     (AuditAction.NOTICE_GIVEN_UP, Label("thông báo không gửi được (ngừng thử)", "notice given up")),
     (AuditAction.NOTICE_REQUEUED, Label("gửi lại thông báo", "notice re-queued")),
@@ -229,6 +242,10 @@ _ENTRIES: list[tuple[Enum, Label]] = [
         CommandName.REQUEUE_NOTICES,
         Label("Gửi lại thông báo không gửi được", "Re-queue undelivered notices"),
     ),
+    (CommandName.ADD_ACCOUNT, Label("Tạo tài khoản điều phối", "Add an account")),
+    (CommandName.DISABLE_ACCOUNT, Label("Khóa tài khoản", "Disable an account")),
+    (AccountRole.COORDINATOR, Label("điều phối viên", "coordinator")),
+    (AccountRole.VIEWER, Label("người xem", "viewer")),
     (
         WakeOutcome.RESUMED,
         Label("đã báo lượt theo dõi trên Prefect cập nhật", "the Prefect run was told to update"),
@@ -286,6 +303,7 @@ LABELLED: tuple[type[Enum], ...] = (
     AuditAction,
     LinkRefusal,
     CommandName,
+    AccountRole,
     WakeOutcome,
     InputOutcome,
     LifecycleStep,

@@ -18,7 +18,14 @@ from followup.domain.clock import LOCAL_TZ
 from followup.domain.escalation import StepKind
 from followup.domain.policy import Role
 from followup.domain.states import AssignmentState
-from followup.domain.vocabulary import AuditAction, CommandName, LinkRefusal, NoticeKind, label
+from followup.domain.vocabulary import (
+    AccountRole,
+    AuditAction,
+    CommandName,
+    LinkRefusal,
+    NoticeKind,
+    label,
+)
 from followup.services.context import ServiceContext
 from followup.services.queries import get_directive
 
@@ -66,6 +73,8 @@ _KEYS_VI = {
     "approved": "đồng ý",
     "decision_note": "ghi chú quyết định",
     "previous_due_on": "hạn trước",
+    "login": "tên đăng nhập",
+    "account_role": "vai trò",
 }
 #: Keys that say nothing new on a line that already names the directive and unit.
 _HIDDEN = {"directive", "unit", "from", "to", "key", "path", "client", "link_subject", "detail"}
@@ -76,6 +85,7 @@ _VALUE_ENUMS: dict[str, type[Enum]] = {
     "action": CommandName,
     "link_action": CommandName,
     "kind": NoticeKind,
+    "account_role": AccountRole,
 }
 
 

@@ -17,7 +17,14 @@ from typing import Any, Generic, Protocol, TypeVar
 from followup.domain.vocabulary import CommandName, WakeOutcome
 from followup.services.context import ServiceContext
 from followup.services.ports import Wake
-from followup.services.write import actions, delegations, extensions, meetings, undelivered
+from followup.services.write import (
+    accounts,
+    actions,
+    delegations,
+    extensions,
+    meetings,
+    undelivered,
+)
 from followup.services.write.commands import Command
 from followup.services.write.results import Receipt
 
@@ -52,6 +59,8 @@ HANDLERS: dict[CommandName, Handler] = {
     CommandName.END_DELEGATION: delegations.end_delegation,
     CommandName.OPEN_MEETING: meetings.open_meeting,
     CommandName.REQUEUE_NOTICES: undelivered.requeue,
+    CommandName.ADD_ACCOUNT: accounts.add_account,
+    CommandName.DISABLE_ACCOUNT: accounts.disable_account,
 }
 
 

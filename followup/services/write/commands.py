@@ -20,6 +20,7 @@ from followup.services.refs import AssignmentRef, EvidenceFile
 
 if TYPE_CHECKING:  # commands only name the type their handler returns
     from followup.services.write.results import (  # noqa: F401
+        AccountView,
         AssignmentView,
         DelegationView,
         EndedDelegations,
@@ -186,6 +187,28 @@ class RequeueNotices(Command["RequeuedNotices"]):
 
     name: ClassVar[CommandName] = CommandName.REQUEUE_NOTICES
     notice_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddAccount(Command["AccountView"]):
+    """A person who will sign in to the coordinators' desk, with the unit they work for and
+    what they may do there. The password is hashed by the handler and never kept or shown."""
+
+    name: ClassVar[CommandName] = CommandName.ADD_ACCOUNT
+    login: str
+    person: str
+    unit_code: str
+    role: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisableAccount(Command["AccountView"]):
+    """The person may no longer sign in (left the office, a password leaked): refused at once."""
+
+    name: ClassVar[CommandName] = CommandName.DISABLE_ACCOUNT
+    login: str
+    reason: str
 
 
 #: The commands a coordinator can send a directive's run from its resume form, in the order

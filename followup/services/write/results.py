@@ -10,6 +10,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from followup.domain.states import AssignmentState
+from followup.domain.vocabulary import AccountRole
 
 
 @dataclass(frozen=True)
@@ -69,4 +70,18 @@ class OpenedMeeting:
 class RequeuedNotices:
     count: int
     #: Re-queued notices go out with the next dispatch; no directive's run must look again.
+    directive_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """An account as people may see it: never its password or hash."""
+
+    login: str
+    name: str
+    unit_code: str
+    unit_name: str
+    role: AccountRole
+    disabled: bool
+    #: Accounts touch no directive's run.
     directive_codes: tuple[str, ...] = ()
