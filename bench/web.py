@@ -7,7 +7,7 @@ sends requests one after another, as officers opening their e-mails would. Print
 - GET /healthz: the floor of a request through uvicorn + FastAPI (the baseline);
 - GET of a confirmation page: link verification, a read of the assignment, the page;
 - POST of an acknowledgement: CSRF, one transaction (state, audit, notice, link nonce);
-- the same acknowledgement called in-process (`services.actions.acknowledge`), no HTTP.
+- the same acknowledgement called in-process (`services.write.actions.acknowledge`), no HTTP.
 """
 
 from __future__ import annotations

@@ -199,6 +199,14 @@ _FIRST = ("tests/test_demo.py", "tests/flows/")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        on_databases = {"database_url", "postgres_url", "migrated_postgres_url"}
+        if item.get_closest_marker("postgres_matters") and not fixtures & on_databases:
+            raise pytest.UsageError(
+                f"{item.nodeid}: postgres_matters needs a database fixture (database_url)"
+            )
+
     def rank(item: pytest.Item) -> int:
         return next(
             (i for i, prefix in enumerate(_FIRST) if item.nodeid.startswith(prefix)), len(_FIRST)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
@@ -13,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import func, select
 
 from followup.db.base import Base
@@ -56,7 +58,19 @@ def run_cli(
     runner = CliRunner()
     old_argv, old_cwd = sys.argv, Path.cwd()
     code: int | str | None = 0
-    with runner.isolation(input=stdin, env=changes) as (stdout, stderr, _):
+    # Prefect reads its settings once per process: the command's PREFECT_API_URL (or none)
+    # goes into a settings context, as a process of its own would have it.
+    api_url = full.get("PREFECT_API_URL")
+    prefect = (
+        temporary_settings(updates={PREFECT_API_URL: api_url})
+        if api_url
+        else temporary_settings(restore_defaults={PREFECT_API_URL})
+    )
+    with prefect, runner.isolation(input=stdin, env=changes) as (stdout, stderr, _):
+        # Warnings a process would print through logging's last resort, to its stderr.
+        last_resort = logging.StreamHandler(sys.stderr)
+        last_resort.setLevel(logging.WARNING)
+        logging.getLogger().addHandler(last_resort)
         sys.argv = ["followup", *args]
         common.settings.cache_clear()  # read once per process: here, once per command
         try:
@@ -65,10 +79,13 @@ def run_cli(
             main()
         except SystemExit as exc:
             code = exc.code
+            if isinstance(code, str):  # printed by the interpreter in a process
+                sys.stderr.write(code + "\n")
         except Exception:
             traceback.print_exc()
             code = 1
         finally:
+            logging.getLogger().removeHandler(last_resort)
             sys.argv = old_argv
             os.chdir(old_cwd)
             common.settings.cache_clear()

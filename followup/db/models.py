@@ -224,8 +224,8 @@ class AuditEvent(Base):
 
 class RecurringDirective(Base):
     """A directive that repeats (every month, quarter or year): its first occurrence is the
-    directive it names; `services.recurring` opens the next one, as a directive of its own,
-    when the period of its deadline begins."""
+    directive it names; `services.escalation.recurring` opens the next one, as a directive of
+    its own, when the period of its deadline begins."""
 
     __tablename__ = "recurring_directives"
 

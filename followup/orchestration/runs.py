@@ -1,7 +1,7 @@
 """Talking to Prefect from outside a run: start a directive's run, wake it, repair it.
 
 Our database is the source of truth. Every command lands there first; `PrefectWaker` (the
-`RunWaker` that `services.bus.execute` calls after the commit) then only tells the
+`RunWaker` that `services.write.bus.execute` calls after the commit) then only tells the
 directive's run to look again. When Prefect is unreachable the action still stands and
 `followup repair` (or the next sweep) catches the run up.
 """

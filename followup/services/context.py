@@ -34,7 +34,7 @@ class ServiceContext:
     signer: LinkSigner | None = None
     base_url: str = "http://127.0.0.1:8080"
     link_valid_days: int = 30
-    #: Wakes a directive's run after a command commits (see `services.bus.execute`).
+    #: Wakes a directive's run after a command commits (see `services.write.bus.execute`).
     waker: RunWaker = field(default_factory=NoWaker)
 
     @classmethod

@@ -36,7 +36,7 @@ class Answer:
     claims: LinkClaims
     #: The form's text fields, as typed.
     values: Mapping[str, str]
-    #: Who acts, as the audit names them (`services.delegations.acting_as`).
+    #: Who acts, as the audit names them (`services.write.delegations.acting_as`).
     actor: str
     #: The file sent with a report of completion, as sent (empty if none).
     evidence_data: bytes = b""

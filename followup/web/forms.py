@@ -25,7 +25,7 @@ def parse_percent(raw: str | None) -> int:
 
 
 def parse_text(raw: str | None, *, field: str, required: bool) -> str:
-    """The service layer's own rule for free text (`services.change.clean_text`)."""
+    """The service layer's own rule for free text (`services.write.change.clean_text`)."""
     return clean_text(raw, field=field, required=required)
 
 

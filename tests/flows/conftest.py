@@ -40,14 +40,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory, postgres_ready: None) -> Ite
     try:
         upgrade(url)
         stack.start_server(ui=True)  # the coordinator's desk is tested in it
-        with temporary_settings({PREFECT_API_URL: stack.api_url}):
-            stack.start_serving()
-            yield stack
+        stack.start_serving()
+        yield stack
     finally:
         stack.stop()
         smtp.stop()
         drop_postgres_database(url)
         drop_postgres_database(prefect_url)
+
+
+@pytest.fixture(autouse=True)
+def prefect_api(stack: PrefectStack) -> Iterator[None]:
+    """This process's Prefect client talks to the stack's server during a flows test only:
+    the other tests of the same process must not wake runs on it."""
+    with temporary_settings({PREFECT_API_URL: stack.api_url}):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,6 @@ from prefect.client.schemas.objects import Artifact, FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.client.schemas.sorting import ArtifactSort, LogSort, TaskRunSort
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
-from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import select
 
 from followup.db.models import Assignment, FlowInput, Notice
@@ -165,11 +164,8 @@ def running(stack: PrefectStack, ctx: ServiceContext) -> tuple[str, str, Callabl
 
 
 def cli(stack: PrefectStack, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """`followup *args` in the stack's environment; in this process, Prefect's own settings
-    are a context, not the environment: its API address goes there."""
-    full = stack.env(**env)
-    with temporary_settings({PREFECT_API_URL: full["PREFECT_API_URL"]}):
-        return run_cli(*args, env=full, cwd=ROOT)
+    """`followup *args` in the stack's environment."""
+    return run_cli(*args, env=stack.env(**env), cwd=ROOT)
 
 
 def wait_for_mail(stack: PrefectStack, code: str, to: str, timeout: float = 60) -> EmailMessage:

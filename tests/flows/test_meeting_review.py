@@ -15,6 +15,7 @@ from uuid import UUID
 import pytest
 from playwright.sync_api import Browser
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from sqlalchemy import func, select
@@ -66,8 +67,12 @@ def test_a_notice_is_drafted_reviewed_in_the_ui_and_only_then_opened(
     # Suspended for review: nothing opened, nothing queued.
     assert _count(ctx, Meeting, code) == 0
     with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts()
-    table = next(a for a in artifacts if a.key == f"ban-nhap-{code.lower()}")
+        [table] = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[f"ban-nhap-{code.lower()}"])
+            ),
+            limit=1,
+        )
     assert "| Mã | Nội dung | Chủ trì |" in str(table.data)
     assert "⚠" in str(table.data)  # the guesses are marked
 

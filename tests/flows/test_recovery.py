@@ -118,7 +118,9 @@ def test_serve_killed_mid_run_replaces_the_dead_run_itself_once_restarted(
     finally:
         smtp.handler.stall_seconds = 0
     with ctx.session_factory() as session:
-        events_before = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+        directive_id = get_directive(session, code).id
+        ours = select(func.count()).where(AuditEvent.directive_id == directive_id)
+        events_before = session.execute(ours).scalar_one()
     try:
         stack.start_serving(
             FOLLOWUP_CATCH_UP_ON_START="true", FOLLOWUP_RUN_DEAD_AFTER_SECONDS=str(dead_after)
@@ -144,7 +146,7 @@ def test_serve_killed_mid_run_replaces_the_dead_run_itself_once_restarted(
             select(Notice.message_id).where(Notice.directive_id == directive.id)
         ).scalars()
         message_ids = list(notices)
-        events_after = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+        events_after = session.execute(ours).scalar_one()
     assert events_after == events_before  # reconciling writes no new facts
     assert len(message_ids) == 2
     delivered = [str(m["Message-ID"]) for m in smtp.messages]

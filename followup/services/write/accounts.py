@@ -3,7 +3,9 @@
 A password is kept only as an Argon2id hash (argon2-cffi, its recommended parameters) and is
 never written to the audit, a log or a result. Adding and disabling an account are audited
 in the same transaction; a disabled account stays (earlier events name it) and is refused
-from then on. `verify_password` is what the desk's sign-in asks.
+from then on. `verify_password` answers "who is this?" for the desk's sign-in, which is not
+built yet: today the accounts are kept and audited, and nothing signs in with them. A password
+is NFC-normalised first, so one typed on a keyboard that decomposes accents still fits.
 """
 
 from __future__ import annotations
@@ -45,11 +47,12 @@ def add_account(ctx: ServiceContext, cmd: AddAccount, _receipt: Receipt | None) 
     if not person or len(person) > 255:
         raise ValidationError("Cần nhập họ tên người dùng (tối đa 255 ký tự).")
     role = _role(cmd.role)
-    if len(cmd.password) < MIN_PASSWORD:
+    password = nfc(cmd.password)
+    if len(password) < MIN_PASSWORD:
         raise ValidationError(f"Mật khẩu phải dài ít nhất {MIN_PASSWORD} ký tự.")
-    if cmd.password.strip().lower() in (login, person.lower()):
+    if password.strip().lower() in (login, person.lower()):
         raise ValidationError("Mật khẩu không được trùng tên đăng nhập hay họ tên.")
-    digest = _HASHER.hash(cmd.password)
+    digest = _HASHER.hash(password)
     with ctx.uow() as uow:
         unit = get_unit(uow.session, cmd.unit_code)
         if _find(uow.session, login) is not None:
@@ -115,7 +118,7 @@ def verify_password(ctx: ServiceContext, login: str, password: str) -> AccountVi
             _HASHER.hash(password)  # as slow as a real check: timing does not tell
             return None
         try:
-            _HASHER.verify(account.password_hash, password)
+            _HASHER.verify(account.password_hash, nfc(password))
         except (VerificationError, InvalidHashError):
             return None
         return _view(session, account)
