@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     leader_digest_weekday: int = Field(
         default=0, ge=0, le=6, description="The leaders' weekly digest day (0 = Monday)."
     )
+    actor: str | None = Field(
+        default=None,
+        description="Who the audit names for what this machine's 'followup' commands do (a "
+        "person's name); none: the operating-system user. '--actor' overrides it.",
+    )
     coordinator_unit: str | None = Field(
         default=None,
         description="The coordinating unit (the city office) whose officer and head get the "
@@ -180,7 +185,7 @@ class Settings(BaseSettings):
     def _absolute_path(cls, value: Path | None) -> Path | None:
         return value.expanduser().absolute() if value is not None else None
 
-    @field_validator("org_name", "mail_from_name")
+    @field_validator("org_name", "mail_from_name", "actor")
     @classmethod
     def _not_blank(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():

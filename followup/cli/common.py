@@ -17,6 +17,7 @@ from rich.console import Console
 from followup.config import Settings
 from followup.db.migrate import check_ready
 from followup.domain.calendar import parse_day
+from followup.domain.text import nfc
 from followup.domain.vocabulary import WakeOutcome, label
 from followup.services.context import ServiceContext
 from followup.services.ports import Wake
@@ -37,7 +38,9 @@ def settings() -> Settings:
 
 
 def default_actor() -> str:
-    return f"điều phối viên ({getpass.getuser()})"
+    """Who the audit names when no '--actor' is given: FOLLOWUP_ACTOR, else the OS user."""
+    configured = settings().actor
+    return nfc(configured).strip() if configured else f"điều phối viên ({getpass.getuser()})"
 
 
 Actor = Annotated[str, typer.Option("--actor", help="Ai thực hiện (ghi vào nhật ký).")]
