@@ -6,15 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import unicodedata
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from followup.db.models import AuditEvent
 from followup.services.context import ServiceContext
 from followup.services.reporting.reports import rate_text
 from tests.conftest import DATA
@@ -379,24 +375,3 @@ def test_overdue_report_and_units_named_as_people_type_them(loaded: ServiceConte
     # that day the last thing each unit saw was its assignment.
     assert {r[8] for r in rows[1:]} == {"giao cho đơn vị"}
     assert not raw_values_in(cli(url, "report", "overdue", "--as-of", "05/04/2021").stdout)
-
-
-def test_the_audit_names_the_configured_actor_else_the_one_given(loaded: ServiceContext) -> None:
-    """FOLLOWUP_ACTOR names whoever runs this machine's commands (NFC, however typed);
-    '--actor' overrides it for one command."""
-    typed = unicodedata.normalize("NFD", "Lê Thị Hồng")
-    env = {**os.environ, "FOLLOWUP_ACTOR": typed}
-    acked = run_cli("ack", "T-01", "xa-hai-tien", url=url_of(loaded), env=env)
-    assert acked.returncode == 0, acked.stderr
-    given = run_cli("ack", "T-02", "xa-hai-xuan", "--actor", "Trần Văn Bình", url=url_of(loaded))
-    assert given.returncode == 0, given.stderr
-    blank = run_cli("status", url=url_of(loaded), env={**os.environ, "FOLLOWUP_ACTOR": " "})
-    assert blank.returncode == 1
-    assert "FOLLOWUP_ACTOR" in blank.stderr
-    with loaded.session_factory() as session:
-        actors = session.execute(
-            select(AuditEvent.actor)
-            .where(AuditEvent.action == "assignment.acknowledged")
-            .order_by(AuditEvent.seq)
-        ).scalars()
-        assert list(actors) == ["Lê Thị Hồng", "Trần Văn Bình"]
