@@ -95,6 +95,16 @@ class Settings(BaseSettings):
         description="Who the audit names for what this machine's 'followup' commands do (a "
         "person's name); none: the operating-system user. '--actor' overrides it.",
     )
+    sign_in_proxy_header: str | None = Field(
+        default=None,
+        description="Behind a single sign-on proxy: the header that names the signed-in "
+        "person's login (e.g. X-Forwarded-User); none: people sign in with their account's "
+        "password in the Prefect UI's prompt.",
+    )
+    sign_in_trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+        description="Addresses (or networks) the sign-on proxy's header is believed from.",
+    )
     coordinator_unit: str | None = Field(
         default=None,
         description="The coordinating unit (the city office) whose officer and head get the "

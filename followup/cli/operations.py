@@ -189,6 +189,19 @@ def serve_cmd() -> None:
     serve_all(settings())
 
 
+@app.command("desk")
+def desk_cmd(
+    host: Annotated[str, typer.Option(help="Địa chỉ lắng nghe.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Cổng.")] = 4200,
+) -> None:
+    """Chạy máy chủ Prefect (API và giao diện) sau lớp đăng nhập của followup."""
+    from followup.desk.server import run, service_credential
+
+    if service_credential() is not None:
+        check_ready(settings().database_url)  # the accounts live there
+    run(settings(), host, port)
+
+
 @app.command("web")
 def web_cmd(
     host: Annotated[str | None, typer.Option(help="Địa chỉ lắng nghe.")] = None,

@@ -1,10 +1,12 @@
-"""A local Prefect server and `followup serve`, as subprocesses: the demo's embedded setup.
+"""A local Prefect server (`followup desk`: Prefect's server behind our sign-in) and
+`followup serve`, as subprocesses: the demo's embedded setup.
 
 Loopback only, analytics off, its own PREFECT_HOME (and SQLite database) in a folder of ours.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import socket
@@ -47,6 +49,13 @@ class LocalPrefect:
         }
         return base | QUIET | SERVER | own | self.extra_env | extra
 
+    def auth(self) -> dict[str, str]:
+        """The service's Authorization header, when sign-in is on."""
+        credential = self.env().get("PREFECT_API_AUTH_STRING")
+        if not credential:
+            return {}
+        return {"Authorization": "Basic " + base64.b64encode(credential.encode()).decode()}
+
     def start_server(self, *, ui: bool = True, timeout: float = 120) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         log = (self.home / "server.log").open("ab")
@@ -54,9 +63,8 @@ class LocalPrefect:
             [
                 sys.executable,
                 "-m",
-                "prefect",
-                "server",
-                "start",
+                "followup",
+                "desk",
                 "--host",
                 "127.0.0.1",
                 "--port",
@@ -85,7 +93,9 @@ class LocalPrefect:
         )
 
         def deployed() -> bool:
-            response = httpx.post(f"{self.api_url}/deployments/filter", json={}, timeout=2)
+            response = httpx.post(
+                f"{self.api_url}/deployments/filter", json={}, headers=self.auth(), timeout=2
+            )
             return len(response.json()) >= 4
 
         self.wait(deployed, timeout, "followup serve did not register its deployments")

@@ -40,5 +40,6 @@ def open_meeting_flow(
         # again from the top and this call returns the reviewed form at once.
         reviewed = suspend_flow_run(wait_for_input=form, key=REVIEW_KEY)
         meeting, directives = reviewed.meeting, reviewed.directives
+        actor = reviewed.actor or actor  # who sent the reviewed form, when the desk says
     started = create_meeting(meeting, directives, actor)
     return {"meeting": meeting.code, "directives": started}

@@ -19,10 +19,11 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import DeploymentUpdate
 from prefect.exceptions import ObjectNotFound
 from prefect.input import RunInput
-from pydantic import Field, create_model
+from pydantic import ConfigDict, Field, create_model
 
 from followup.config import Settings
 from followup.orchestration.names import OPEN_MEETING_FLOW
+from followup.orchestration.resume_form import stamped_actor
 from followup.orchestration.runs import UNREACHABLE, prefect_configured
 from followup.services.context import ServiceContext
 from followup.services.intake.meeting_files import DirectiveInput, MeetingInput, unit_choice
@@ -38,7 +39,6 @@ TITLES = {
     "meeting": "Cuộc họp",
     "directives": "Các nhiệm vụ",
     "notice_text": "Thông báo kết luận (để máy soạn nhiệm vụ)",
-    "actor": "Người mở cuộc họp trên hệ thống",
 }
 #: The key a drafted meeting waits under for the coordinator's review.
 REVIEW_KEY = "xem-lai-ban-nhap"
@@ -49,6 +49,10 @@ class ReviewedMeeting(RunInput):
 
     meeting: MeetingInput = Field(title="Cuộc họp")
     directives: list[DirectiveInput] = Field(min_length=1, title="Các nhiệm vụ")
+    #: Who sends the reviewed form: stamped by the desk, never drawn (see `stamped_actor`).
+    actor: str = Field(default="", max_length=255)
+
+    model_config = ConfigDict(json_schema_extra=stamped_actor)
 
     @classmethod
     def with_initial_data(cls, description: str | None = None, **kwargs: Any) -> type[Self]:
@@ -76,6 +80,7 @@ def with_unit_choices(schema: dict[str, Any], units: list[tuple[str, str]]) -> d
     for name, title in TITLES.items():
         if name in changed.get("properties", {}):
             changed["properties"][name]["title"] = title
+    stamped_actor(changed)
     fields = changed.get("definitions", {}).get("DirectiveInput", {}).get("properties", {})
     if not units or "lead" not in fields or "support" not in fields:
         return changed

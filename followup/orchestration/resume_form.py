@@ -11,7 +11,7 @@ import json
 from typing import Any, Literal
 
 from prefect.input import RunInput
-from pydantic import Field, create_model
+from pydantic import ConfigDict, Field, create_model
 
 from followup.domain.vocabulary import CommandName, label
 from followup.services.refs import AssignmentRef as Ref
@@ -30,8 +30,20 @@ PERCENT_PATTERN = r"^\s*(100|[1-9]?[0-9])?\s*%?\s*$"
 Choice = Literal[(WAKE, *CHOICES)]  # type: ignore[valid-type]
 
 
+def stamped_actor(schema: dict[str, Any]) -> None:
+    """The form does not show `actor`: with sign-in on, the desk writes the signed-in
+    person's name there (`followup.desk.gate`); without it, the default names the UI. The
+    schema still admits the field (as a pattern property, which the UI does not draw), so
+    Prefect's server accepts the stamped input."""
+    field = schema.get("properties", {}).pop("actor", None)
+    if field is not None:
+        schema.setdefault("patternProperties", {})["^actor$"] = {"type": "string", "maxLength": 255}
+
+
 class CoordinatorAction(RunInput):
     """Thao tác của điều phối viên trên một đơn vị của nhiệm vụ này."""
+
+    model_config = ConfigDict(json_schema_extra=stamped_actor)
 
     action: Choice = Field(
         default=WAKE,
@@ -61,12 +73,7 @@ class CoordinatorAction(RunInput):
         title="Chuyển cho đơn vị (mã)",
         description="Chỉ khi chuyển cho đơn vị khác, ví dụ: xa-hai-dong.",
     )
-    actor: str = Field(
-        default=COORDINATOR,
-        max_length=255,
-        title="Người thực hiện",
-        description="Ghi vào nhật ký.",
-    )
+    actor: str = Field(default=COORDINATOR, max_length=255, title="Người thực hiện")
 
 
 def action_for_units(unit_codes: tuple[str, ...], waiting: str = "") -> type[CoordinatorAction]:

@@ -3,9 +3,9 @@
 A password is kept only as an Argon2id hash (argon2-cffi, its recommended parameters) and is
 never written to the audit, a log or a result. Adding and disabling an account are audited
 in the same transaction; a disabled account stays (earlier events name it) and is refused
-from then on. `verify_password` answers "who is this?" for the desk's sign-in, which is not
-built yet: today the accounts are kept and audited, and nothing signs in with them. A password
-is NFC-normalised first, so one typed on a keyboard that decomposes accents still fits.
+from then on. `active_account` and `password_fits` answer "who is this?" for the desk's
+sign-in (`followup.desk`). A password is NFC-normalised first, so one typed on a keyboard
+that decomposes accents still fits.
 """
 
 from __future__ import annotations
@@ -112,16 +112,30 @@ def list_accounts(ctx: ServiceContext) -> list[AccountView]:
 def verify_password(ctx: ServiceContext, login: str, password: str) -> AccountView | None:
     """The account if `login` names one that is not disabled and `password` is its own;
     None otherwise (which of the two is not said)."""
+    found = active_account(ctx, login)
+    return found[0] if found is not None and password_fits(found[1], password) else None
+
+
+def active_account(ctx: ServiceContext, login: str) -> tuple[AccountView, str] | None:
+    """The account `login` names and its password hash, if it is not disabled: what the desk
+    asks on every request, so a disabled account or a changed password is refused at once."""
     with ctx.session_factory() as session:
         account = _find(session, login.strip().lower())
         if account is None or account.disabled_at is not None:
-            _HASHER.hash(password)  # as slow as a real check: timing does not tell
             return None
-        try:
-            _HASHER.verify(account.password_hash, nfc(password))
-        except (VerificationError, InvalidHashError):
-            return None
-        return _view(session, account)
+        return _view(session, account), account.password_hash
+
+
+def password_fits(digest: str | None, password: str) -> bool:
+    """Whether `password` is the one `digest` was made from; as slow without a digest, so
+    the time taken does not tell whether the account exists."""
+    if digest is None:
+        _HASHER.hash(password)
+        return False
+    try:
+        return _HASHER.verify(digest, nfc(password))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def _find(session: Session, login: str, *, lock: bool = False) -> Account | None:

@@ -1,0 +1,287 @@
+"""The desk's gate: an ASGI layer in front of Prefect's server app, in the same process.
+
+Prefect's server checks one shared credential (`PREFECT_SERVER_API_AUTH_STRING`) and its UI
+then asks for it. The gate sets that credential to the service's and answers the UI's prompt
+itself: a person's `login:password` (or a trusted proxy's user header) is checked against the
+accounts, the request is held to what the person's role may do (`followup.desk.rules`), a
+coordinator's resume input or meeting parameters get the person's name stamped in (whatever
+was typed), and only then does the request go on to Prefect, carrying the service
+credential. A person never learns the service credential, and nothing reaches the API
+anonymously except Prefect's GET health probes. The UI's own files are served to anyone:
+they hold no data, and the sign-in prompt is one of them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from typing import Any
+
+import anyio.to_thread
+import httpx
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from followup.desk.rules import OPEN, Access, access_for, deployment_of, is_api, socket_access
+from followup.desk.signin import NOT_SIGNED_IN, Person, Refused, SignIn
+from followup.orchestration.names import DIRECTIVE_FLOW, OPEN_MEETING_FLOW
+
+log = logging.getLogger("followup.desk")
+
+#: The one field of a form input or a run's parameters the gate writes.
+STAMPED = "actor"
+#: A resume or start body larger than this is refused (the forms are a few kilobytes).
+MAX_BODY = 1024 * 1024
+
+SERVICE_ONLY = (
+    "Tài khoản cá nhân không làm được thao tác này trên Prefect; điều phối viên thao tác qua "
+    "biểu mẫu 'Resume' của lượt theo dõi hoặc mở cuộc họp bằng 'Run'."
+)
+VIEWER = "Tài khoản người xem chỉ xem được, không thao tác được."
+NO_DIRECTIVE_RUNS = (
+    "Lượt theo dõi nhiệm vụ do hệ thống tạo khi mở cuộc họp; không tạo tay từ Prefect."
+)
+
+
+class DeskGate:
+    def __init__(self, app: ASGIApp, sign_in: SignIn) -> None:
+        self.app = app
+        self.sign_in = sign_in
+        self._flows: dict[str, str] = {}  # deployment id -> its flow's name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "websocket" and is_api(scope["path"]):
+            await self._socket(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path, method = scope["path"], scope["method"]
+        if not is_api(path) or (path in OPEN and method == "GET"):
+            if self.sign_in.proxy_header and path.endswith("/ui-settings"):
+                await self.app(scope, receive, _without_prompt(send))
+            else:
+                await self.app(scope, receive, send)
+            return
+        try:
+            caller = await self._caller(scope, _basic(scope))
+            if caller is None:
+                await self.app(scope, receive, send)
+                return
+            access = access_for(method, path)
+            _allowed(caller, access)
+            if access in (Access.RESUME, Access.START):
+                body = await _body(receive)
+                body = await self._stamped(access, path, body, caller)
+                receive = _replay(body, receive)
+                scope = _with_length(scope, len(body))
+                log.info("%s (%s): %s %s", caller.login, caller.role, method, path)
+        except Refused as refused:
+            await _refuse(send, refused)
+            return
+        await self.app(self._as_service(scope), receive, send)
+
+    async def _caller(self, scope: Scope, credential: str | None) -> Person | None:
+        """None for the service; the person otherwise; `Refused` for anyone else."""
+        address = (scope.get("client") or ("?", 0))[0]
+        if credential is not None and self.sign_in.is_service(credential):
+            return None
+        if self.sign_in.proxy_header:
+            user = _header(scope, self.sign_in.proxy_header)
+            if user is None:
+                raise NOT_SIGNED_IN
+            return await anyio.to_thread.run_sync(self.sign_in.from_proxy, user, address)
+        if credential is None:
+            raise NOT_SIGNED_IN
+        return await anyio.to_thread.run_sync(self.sign_in.from_credential, credential, address)
+
+    async def _stamped(self, access: Access, path: str, body: bytes, person: Person) -> bytes:
+        try:
+            values = json.loads(body or b"{}")
+        except ValueError:
+            raise Refused(400, "Nội dung gửi lên không phải JSON hợp lệ.") from None
+        if not isinstance(values, dict):
+            raise Refused(400, "Nội dung gửi lên không phải JSON hợp lệ.")
+        if access is Access.RESUME:
+            run_input = values.get("run_input")
+            if isinstance(run_input, dict):
+                run_input[STAMPED] = person.actor
+        else:
+            flow = await self._flow_of(deployment_of(path) or "")
+            if flow == DIRECTIVE_FLOW:
+                raise Refused(403, NO_DIRECTIVE_RUNS)
+            if flow == OPEN_MEETING_FLOW:
+                parameters = values.get("parameters")
+                values["parameters"] = dict(parameters) if isinstance(parameters, dict) else {}
+                values["parameters"][STAMPED] = person.actor
+        return json.dumps(values, ensure_ascii=False).encode()
+
+    async def _flow_of(self, deployment_id: str) -> str:
+        """The flow a deployment runs, asked of Prefect itself as the service."""
+        if deployment_id not in self._flows:
+            auth = {"Authorization": _basic_header(self.sign_in.service_credential)}
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://desk", headers=auth
+            ) as client:
+                deployment = await client.get(f"/api/deployments/{deployment_id}")
+                if deployment.status_code != 200:
+                    raise Refused(404, "Không có deployment này.")
+                flow = await client.get(f"/api/flows/{deployment.json()['flow_id']}")
+                flow.raise_for_status()
+                self._flows[deployment_id] = str(flow.json()["name"])
+        return self._flows[deployment_id]
+
+    def _as_service(self, scope: Scope) -> Scope:
+        headers = [
+            (k, v)
+            for k, v in scope["headers"]
+            if k not in (b"authorization", b"prefect-automation-id", b"prefect-automation-name")
+        ]
+        token = _basic_header(self.sign_in.service_credential).encode()
+        return dict(scope, headers=[*headers, (b"authorization", token)])
+
+    async def _socket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Prefect's sockets authenticate with their first message: check it as a request
+        and pass the service credential on in its place."""
+        first = True
+
+        async def checked() -> Message:
+            nonlocal first
+            message = await receive()
+            if not first or message["type"] != "websocket.receive":
+                return message
+            first = False
+            try:
+                values = json.loads(message.get("text") or message.get("bytes") or b"{}")
+                token = values.get("token") if isinstance(values, dict) else None
+                caller = await self._caller(scope, token if isinstance(token, str) else None)
+                if caller is not None and socket_access(scope["path"]) is not Access.READ:
+                    raise Refused(403, SERVICE_ONLY)
+            except (Refused, ValueError):
+                await send({"type": "websocket.close", "code": 1008})
+                return {"type": "websocket.disconnect", "code": 1008}
+            values["token"] = self.sign_in.service_credential
+            return {"type": "websocket.receive", "text": json.dumps(values)}
+
+        await self.app(scope, checked, send)
+
+
+def _allowed(person: Person, access: Access) -> None:
+    if access is Access.READ:
+        return
+    if access is Access.SERVICE:
+        raise Refused(403, SERVICE_ONLY)
+    if not person.acts:
+        raise Refused(403, VIEWER)
+
+
+async def _refuse(send: Send, refused: Refused) -> None:
+    content: dict[str, Any] = {"detail": refused.message}
+    if refused.status == 401:
+        content["exception_message"] = "Unauthorized"  # what the Prefect UI looks for
+    body = json.dumps(content, ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": refused.status,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: Scope, name: str) -> str | None:
+    wanted = name.encode()
+    for key, value in scope["headers"]:
+        if key == wanted:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _basic(scope: Scope) -> str | None:
+    """The credential of a Basic Authorization header, decoded; None without one."""
+    header = _header(scope, "authorization")
+    if header is None:
+        return None
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        return base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except ValueError:
+        return None
+
+
+def _basic_header(credential: str) -> str:
+    return "Basic " + base64.b64encode(credential.encode()).decode()
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise Refused(400, "Yêu cầu bị ngắt giữa chừng.")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise Refused(413, "Nội dung gửi lên quá lớn.")
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, then: Receive) -> Receive:
+    """The body read already, then whatever the connection says next (a disconnect)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return await then()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+def _with_length(scope: Scope, length: int) -> Scope:
+    headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
+    return dict(scope, headers=[*headers, (b"content-length", str(length).encode())])
+
+
+def _without_prompt(send: Send) -> Send:
+    """Behind a single sign-on proxy the person is already signed in: the UI settings say
+    so (no credential prompt); the gate identifies each request by the proxy's header."""
+    start: Message | None = None
+
+    async def patched(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            start = message
+            return
+        if message["type"] == "http.response.body" and start is not None:
+            body = message.get("body", b"")
+            try:
+                values = json.loads(body)
+                values["auth"] = None
+                body = json.dumps(values).encode()
+            except (ValueError, TypeError):
+                pass
+            headers = [(k, v) for k, v in start["headers"] if k != b"content-length"]
+            await send(
+                dict(start, headers=[*headers, (b"content-length", str(len(body)).encode())])
+            )
+            await send(dict(message, body=body))
+            start = None
+            return
+        await send(message)
+
+    return patched
