@@ -196,6 +196,10 @@ def _start_prefect(
     prefect.start_serving()
     stack.enter_context(temporary_settings({PREFECT_API_URL: prefect.api_url}))
     say(f"Prefect UI: {prefect.ui_url}")
+    say(
+        "Đăng nhập Prefect UI: tắt trong bản chạy thử (chỉ mở trên 127.0.0.1); "
+        "bật cho nhiều người: docs/production.md, mục 'Signing in to the desk'."
+    )
     return prefect
 
 

@@ -28,7 +28,7 @@ from followup.orchestration.overview import meeting_artifact_key, meeting_markdo
 from followup.orchestration.runs import UNREACHABLE
 from followup.orchestration.status_text import literal, waiting_for
 from followup.services.context import ServiceContext
-from followup.services.read.story import StoryLine, story_since
+from followup.services.read.story import StoryLine, last_acted, story_since
 from followup.services.reporting.reports import DirectiveState
 from followup.tasks.events import emit, resource
 
@@ -60,7 +60,9 @@ def show_pass(
     logger = get_run_logger()
     for line in lines:
         (logger.warning if line.warning else logger.info)(line.text)
-    publish_status(state, [line for line in lines if line.refused_input])
+    publish_status(
+        state, [line for line in lines if line.refused_input], last_acted(ctx, state.code)
+    )
     publish_meeting(ctx, state.meeting_code)
     if run_id is not None:
         try:
@@ -89,9 +91,12 @@ def _emit(state: DirectiveState, line: StoryLine) -> None:
     emit(line, subject, related, state.code)
 
 
-def publish_status(state: DirectiveState, refused: list[StoryLine]) -> None:
+def publish_status(
+    state: DirectiveState, refused: list[StoryLine], latest: StoryLine | None = None
+) -> None:
     """The status table: labels only, overdue days and ladder level per unit; a refused
-    attempt of the coordinator is its first line, so they see why within one refresh."""
+    attempt of the coordinator is its first line, so they see why within one refresh, and
+    the latest thing a person did (who and what) follows what the directive waits for."""
     lead_lines = [
         f"**⚠ Thao tác không được thực hiện:** {literal(line.reason or line.text)}"
         for line in refused[-3:]
@@ -100,7 +105,8 @@ def publish_status(state: DirectiveState, refused: list[StoryLine]) -> None:
         f"Cuộc họp: [{literal(state.meeting_code)}]"
         f"(/artifacts/key/{meeting_artifact_key(state.meeting_code)})"
     )
-    description = "\n\n".join([*lead_lines, waiting_for(state), meeting])
+    acted = f"Thao tác gần nhất: {literal(latest.text)}" if latest is not None else ""
+    description = "\n\n".join(filter(None, [*lead_lines, waiting_for(state), acted, meeting]))
     create_table_artifact(
         key=artifact_key(state.code),
         table=[

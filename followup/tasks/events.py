@@ -37,7 +37,12 @@ def emit(line: StoryLine, subject: dict[str, str], related: list[dict[str, str]]
             event=f"followup.{line.action}",
             resource=subject,
             related=related,
-            payload={"seq": line.seq, "text": line.text, "occurred_at": line.occurred_at},
+            payload={
+                "seq": line.seq,
+                "text": line.text,
+                "occurred_at": line.occurred_at,
+                "actor": line.actor,
+            },
             id=uuid.uuid5(_EVENTS, f"{key}:{line.seq}"),
         )
     except Exception as exc:  # an event is a copy: it never fails the run

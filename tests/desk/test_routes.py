@@ -3,6 +3,7 @@ real server behind the gate: what changes anything is refused and nothing is wri
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -12,13 +13,16 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.server.api.server import create_api_app
 from sqlalchemy import func, select
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+from websockets.typing import Subprotocol
 
 from followup.db.models import AuditEvent
 from followup.desk.rules import Access, access_for
 from followup.orchestration.meeting_form import OPEN_MEETING
 from followup.orchestration.names import DIRECTIVE
 from followup.services.context import ServiceContext
-from tests.desk.conftest import COORDINATOR, VIEWER
+from tests.desk.conftest import COORDINATOR, SERVICE, VIEWER
 from tests.prefect_stack import PrefectStack
 
 pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
@@ -133,3 +137,23 @@ def test_a_coordinator_opening_a_meeting_is_named_whatever_was_typed(desk: Prefe
         assert "do hệ thống tạo" in by_hand.json()["detail"]
     with get_client(sync_client=True) as client:
         client.delete_flow_run(uuid.UUID(started.json()["id"]))  # the service may
+
+
+def _socket(desk: PrefectStack, path: str, token: str | None) -> str:
+    """What Prefect's socket answers its first (auth) message: "auth_success" or "closed"."""
+    url = desk.ui_url.replace("http://", "ws://") + path
+    with connect(url, subprotocols=[Subprotocol("prefect")], open_timeout=10) as socket:
+        socket.send(json.dumps({"type": "auth", "token": token}))
+        try:
+            return str(json.loads(socket.recv(timeout=10))["type"])
+        except ConnectionClosed:
+            return "closed"
+
+
+def test_sockets_check_the_first_message_like_a_request(desk: PrefectStack) -> None:
+    assert _socket(desk, "/api/events/out", VIEWER.credential) == "auth_success"  # reads
+    assert _socket(desk, "/api/events/in", VIEWER.credential) == "closed"  # writes events
+    assert _socket(desk, "/api/events/in", COORDINATOR.credential) == "closed"
+    assert _socket(desk, "/api/logs/out", None) == "closed"
+    assert _socket(desk, "/api/logs/out", "an.nv:sai-mat-khau") == "closed"
+    assert _socket(desk, "/api/events/in", SERVICE) == "auth_success"

@@ -49,6 +49,10 @@ def test_open_meeting_form_has_vietnamese_fields() -> None:
     served = {d.name: d for d in deployments(Settings())}
     schema = served["open-meeting"]._parameter_openapi_schema.model_dump()
     assert set(schema["properties"]) == {"meeting", "directives", "notice_text", "actor"}
+    # As registered, the form draws no name field: the desk stamps the signed-in person.
+    offered = with_unit_choices(schema, [])
+    assert set(offered["properties"]) == {"meeting", "directives", "notice_text"}
+    assert "^actor$" in offered["patternProperties"]
     # Directives typed in, or a conclusion notice pasted for a draft to review.
     assert schema["required"] == ["meeting"]
     directive = schema["definitions"]["DirectiveInput"]["properties"]

@@ -188,6 +188,8 @@ class StoryLine:
     occurred_at: str = ""
     #: The meeting an event of no directive belongs to ("" if none).
     meeting: str = ""
+    #: Who did it, as the audit names them.
+    actor: str = ""
 
     @property
     def warning(self) -> bool:
@@ -212,6 +214,43 @@ def story_since(ctx: ServiceContext, directive_code: str, after_seq: int) -> lis
         )
         names: dict[str, str] = dict(session.execute(select(Unit.code, Unit.name)).all())
     return [_line(event, names) for event in events]
+
+
+#: What a person does to a directive (a unit's report, a coordinator's decision, a refusal).
+ACTED = frozenset(
+    {
+        AuditAction.ACKNOWLEDGED,
+        AuditAction.PROGRESS_REPORTED,
+        AuditAction.REPORTED_DONE,
+        AuditAction.CLOSED,
+        AuditAction.SENT_BACK,
+        AuditAction.CANCELLED,
+        AuditAction.REASSIGNED,
+        AuditAction.EXTENSION_REQUESTED,
+        AuditAction.EXTENSION_APPROVED,
+        AuditAction.EXTENSION_REFUSED,
+        AuditAction.DIRECTIVE_INPUT_REFUSED,
+    }
+)
+
+
+def last_acted(ctx: ServiceContext, directive_code: str) -> StoryLine | None:
+    """The latest thing a person did to the directive (who, what, when), if any."""
+    with ctx.session_factory() as session:
+        directive = get_directive(session, directive_code)
+        event = session.execute(
+            select(AuditEvent)
+            .where(
+                AuditEvent.directive_id == directive.id,
+                AuditEvent.action.in_([a.value for a in ACTED]),
+            )
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if event is None:
+            return None
+        names: dict[str, str] = dict(session.execute(select(Unit.code, Unit.name)).all())
+    return _line(event, names)
 
 
 def office_story_since(ctx: ServiceContext, after_seq: int, limit: int = 1000) -> list[StoryLine]:
@@ -246,6 +285,7 @@ def _line(event: AuditEvent, names: dict[str, str]) -> StoryLine:
         unit_name=str(names.get(unit, "")) if isinstance(unit, str) else "",
         occurred_at=event.occurred_at.isoformat(),
         meeting=meeting if isinstance(meeting, str) else "",
+        actor=event.actor,
     )
 
 
