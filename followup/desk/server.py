@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 from followup.config import Settings
 from followup.desk.gate import DeskGate
 from followup.desk.signin import SignIn
+from followup.domain.errors import ValidationError
 from followup.services.context import ServiceContext
 
 log = logging.getLogger("followup.desk")
@@ -35,15 +36,15 @@ def service_credential() -> str | None:
 def desk_app(settings: Settings) -> ASGIApp:
     from prefect.server.api.server import create_app
 
-    prefect_app = create_app(final=True)
     credential = service_credential()
+    if credential is not None and (len(credential) < 24 or ":" not in credential):
+        raise ValidationError(
+            "PREFECT_SERVER_API_AUTH_STRING phải có dạng 'tên:mật-khẩu' và dài ít nhất 24 ký tự."
+        )
+    prefect_app = create_app(final=True)
     if credential is None:
         log.warning(SIGN_IN_OFF)
         return prefect_app
-    if len(credential) < 24 or ":" not in credential:
-        raise ValueError(
-            "PREFECT_SERVER_API_AUTH_STRING phải có dạng 'tên:mật-khẩu' và dài ít nhất 24 ký tự."
-        )
     sign_in = SignIn(
         ServiceContext.from_settings(settings),
         credential,

@@ -13,6 +13,7 @@ from followup.domain.vocabulary import AccountRole
 from followup.services.context import ServiceContext
 from followup.services.write.bus import execute
 from followup.services.write.commands import AddAccount, DisableAccount
+from tests.helpers import run_cli_process, url_of
 
 PASSWORD = "đê-biển-Hải-Xuân-2026"
 SERVICE = "followup-service:" + "s" * 32
@@ -107,3 +108,12 @@ def test_a_proxy_header_is_believed_only_from_a_trusted_address(loaded: ServiceC
         desk.from_proxy("an.nv", "192.0.2.1")
     with pytest.raises(Refused):
         desk.from_proxy("khong-co", "10.1.2.3")
+
+
+def test_the_desk_refuses_a_weak_service_credential_in_one_sentence(loaded: ServiceContext) -> None:
+    refused = run_cli_process(
+        "desk", url=url_of(loaded), env={"PREFECT_SERVER_API_AUTH_STRING": "svc:ngan"}
+    )
+    assert refused.returncode == 1
+    assert "PREFECT_SERVER_API_AUTH_STRING phải có dạng 'tên:mật-khẩu'" in refused.stderr
+    assert "Traceback" not in refused.stderr
