@@ -41,7 +41,7 @@ def directive_flow(directive_code: str) -> dict[str, str]:
             return summary
         key = pause_key(state.version, state.consumed)
         what = waiting_for(state)
-        form = action_for_units(tuple(u.unit_code for u in state.units), what)
+        form = action_for_units(tuple((u.unit_code, u.unit_name) for u in state.units), what)
         # The description is what the Prefect UI shows above the resume form.
         waiting = form.with_initial_data(description=what)
         action = suspend_flow_run(wait_for_input=waiting, key=key)

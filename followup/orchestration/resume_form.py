@@ -14,6 +14,7 @@ from prefect.input import RunInput
 from pydantic import ConfigDict, Field, create_model
 
 from followup.domain.vocabulary import CommandName, label
+from followup.services.intake.meeting_files import unit_choice, unit_code_of
 from followup.services.refs import AssignmentRef as Ref
 from followup.services.write.commands import RESUME_FORM_COMMANDS, AssignmentCommand, from_form
 
@@ -40,10 +41,23 @@ def stamped_actor(schema: dict[str, Any]) -> None:
         schema.setdefault("patternProperties", {})["^actor$"] = {"type": "string", "maxLength": 255}
 
 
+def _form_schema(schema: dict[str, Any]) -> None:
+    """The actor is stamped, not drawn; a list of units starts with none chosen (no default),
+    and the server refuses any action but a wake without one, before the run wakes."""
+    stamped_actor(schema)
+    unit = schema.get("properties", {}).get("unit", {})
+    if "const" in unit:  # one unit: a list of one, not a fixed value the UI greys out
+        unit["enum"] = [unit.pop("const")]
+    if "enum" in unit:
+        unit.pop("default", None)
+        schema["if"] = {"properties": {"action": {"const": WAKE}}}
+        schema["else"] = {"required": ["unit"]}
+
+
 class CoordinatorAction(RunInput):
     """Thao tác của điều phối viên trên một đơn vị của nhiệm vụ này."""
 
-    model_config = ConfigDict(json_schema_extra=stamped_actor)
+    model_config = ConfigDict(json_schema_extra=_form_schema)
 
     action: Choice = Field(
         default=WAKE,
@@ -76,16 +90,19 @@ class CoordinatorAction(RunInput):
     actor: str = Field(default=COORDINATOR, max_length=255, title="Người thực hiện")
 
 
-def action_for_units(unit_codes: tuple[str, ...], waiting: str = "") -> type[CoordinatorAction]:
-    """The resume form of one directive: `unit` becomes a choice among its own units, so the
-    Prefect UI shows a list and the server refuses any other unit before the run wakes.
+def action_for_units(
+    units: tuple[tuple[str, str], ...], waiting: str = ""
+) -> type[CoordinatorAction]:
+    """The resume form of one directive: `unit` becomes a choice among its own units (code,
+    name), offered by name with none chosen, so the Prefect UI shows a list, a careless
+    Submit acts on no unit, and the server refuses any other unit before the run wakes.
 
     `waiting` (what the directive waits for, Markdown) becomes the action's description: the
     UI shows a field's description in full, while it clips the form's own description to its
     first line at 1400×900."""
-    if not unit_codes:
+    if not units:
         return CoordinatorAction
-    choice = Literal[unit_codes]  # type: ignore[valid-type]
+    choice: Any = Literal[tuple(unit_choice(code, name) for code, name in units)]
     action = CoordinatorAction.model_fields["action"]
     model: type[CoordinatorAction] = create_model(
         "CoordinatorAction",
@@ -101,7 +118,12 @@ def action_for_units(unit_codes: tuple[str, ...], waiting: str = "") -> type[Coo
         ),
         unit=(
             choice,
-            Field(default=unit_codes[0], title="Đơn vị", description="Đơn vị của nhiệm vụ này."),
+            Field(
+                default="",
+                title="Đơn vị",
+                description="Chọn đơn vị của nhiệm vụ này (bắt buộc, trừ khi chỉ cập nhật lại "
+                "tình trạng).",
+            ),
         ),
     )
     return model
@@ -123,7 +145,7 @@ def command_from_input(directive_code: str, raw: str | dict[str, Any]) -> Assign
     percent = _percent(values.get("percent"))
     return from_form(
         name,
-        Ref(directive_code, str(values.get("unit") or "").strip()),
+        Ref(directive_code, str(unit_code_of(str(values.get("unit") or "").strip()))),
         actor=str(values.get("actor") or COORDINATOR),
         note=str(values.get("note") or ""),
         percent=percent,

@@ -67,13 +67,16 @@ def _inputs(rid: str) -> int:
         )
 
 
-def _resume(page: Page, choice: str) -> None:
+def _resume(page: Page, choice: str, unit: str) -> None:
     page.get_by_role("button", name="Resume").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("button", name="Chỉ cập nhật lại tình trạng").focus()
     page.keyboard.press("ArrowDown")  # opens the list (a click only focuses it)
     page.get_by_role("option", name=choice).click()
     dialog.get_by_role("button", name=choice).wait_for()
+    dialog.locator("button.p-select-button__control").nth(1).focus()  # the unit, by name
+    page.keyboard.press("ArrowDown")
+    page.get_by_role("option", name=unit).click()
     assert dialog.get_by_text("Người thực hiện").count() == 0  # nobody types a name
     dialog.get_by_role("button", name="Submit").click()
 
@@ -101,7 +104,7 @@ def test_the_prompt_refuses_a_wrong_password_and_names_the_coordinator_who_acts(
     page = _signed_in(chromium, desk, COORDINATOR, shots)
     page.goto(f"{desk.ui_url}/runs/flow-run/{rid}")
     page.get_by_text("Resume").first.wait_for()
-    _resume(page, label(CommandName.ACKNOWLEDGE))
+    _resume(page, label(CommandName.ACKNOWLEDGE), "UBND xã Hải Tiến (xa-hai-tien)")
     page.get_by_text("Flow run resumed").first.wait_for()
 
     def acknowledged_by() -> str | None:
@@ -143,7 +146,7 @@ def test_a_viewer_sees_runs_and_artifacts_but_resume_is_refused_and_nothing_writ
     acts, inputs = _acts(ctx), _inputs(rid)
     page.goto(f"{desk.ui_url}/runs/flow-run/{rid}")
     page.get_by_text("Resume").first.wait_for()
-    _resume(page, label(CommandName.ACKNOWLEDGE))
+    _resume(page, label(CommandName.ACKNOWLEDGE), "UBND xã Hải Xuân (xa-hai-xuan)")
     page.get_by_text("chỉ xem được").first.wait_for()  # the gate's sentence, shown
     page.screenshot(path=shots / "desk-viewer-refused.png")
     page.wait_for_timeout(1500)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+import tomllib
 import uuid
 from collections.abc import Callable
 from email.message import EmailMessage
@@ -32,7 +33,12 @@ from followup.orchestration.keys import expected_pause_key
 from followup.orchestration.overview import meeting_artifact_key
 from followup.orchestration.runs import nudge
 from followup.services.context import ServiceContext
-from followup.services.intake.meeting_files import DirectiveInput, MeetingFile, MeetingInput
+from followup.services.intake.meeting_files import (
+    DirectiveInput,
+    MeetingFile,
+    MeetingInput,
+    unit_choice,
+)
 from followup.services.queries import get_directive
 from followup.services.write.bus import execute
 from followup.services.write.commands import OpenMeeting
@@ -127,7 +133,18 @@ def start_and_wait(
     return rid
 
 
+#: The test units' names: the resume form offers a unit as "name (code)".
+UNIT_NAMES = {
+    u["code"]: u["name"]
+    for u in tomllib.loads((ROOT / "tests/data/units.toml").read_text())["unit"]
+}
+
+
 def resume(rid: str, **run_input: object) -> SetStateStatus:
+    """Resume with the form's input; a unit given by its code is chosen by its name."""
+    unit = run_input.get("unit")
+    if isinstance(unit, str) and unit in UNIT_NAMES:
+        run_input["unit"] = unit_choice(unit, UNIT_NAMES[unit])
     with get_client(sync_client=True) as client:
         return client.resume_flow_run(UUID(rid), run_input=run_input).status
 

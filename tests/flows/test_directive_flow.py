@@ -72,6 +72,8 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
         == SetStateStatus.REJECT
     )
     assert resume(rid, action="fly", unit="xa-hai-tien") == SetStateStatus.REJECT
+    # An action names its unit: the form starts with none chosen, and the server refuses it.
+    assert resume(rid, action=CHOICE["acknowledge"]) == SetStateStatus.REJECT
     after = stack.run(rid)
     assert after.state is not None
     assert after.state.type == StateType.PAUSED

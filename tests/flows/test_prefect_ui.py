@@ -37,6 +37,7 @@ from tests.flows.helpers import (
     cli,
     events_about,
     get_directive_run,
+    inputs,
     new_directive,
     run_id,
     start_and_wait,
@@ -133,6 +134,21 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     waits = dialog.get_by_text("chờ đơn vị xác nhận tiếp nhận").last
     assert waits.is_visible()
     assert (waits.bounding_box() or {"height": 0})["height"] >= 18
+    # No unit is chosen for the coordinator: a careless Submit is refused, nothing happens.
+    inputs_before = len(inputs(ctx, late))
+    dialog.get_by_role("button", name="Submit").click()
+    page.get_by_text("'unit' is a required property").first.wait_for()
+    page.screenshot(path=shots / "x-no-unit.png")
+    assert len(inputs(ctx, late)) == inputs_before
+    # The units are offered by name, none chosen.
+    unit_box = _field(page, "Đơn vị (Optional)").locator("button.p-select-button__control")
+    assert "UBND xã Hải Tiến" not in unit_box.inner_text()
+    unit_box.focus()
+    page.keyboard.press("ArrowDown")
+    page.get_by_role(
+        "option", name="Phòng Nông nghiệp và Phát triển nông thôn (phong-nn)"
+    ).wait_for()
+    page.get_by_role("option", name="UBND xã Hải Tiến (xa-hai-tien)").click()
     waits.scroll_into_view_if_needed()
     page.screenshot(path=shots / "prefect-resume.png")
     dialog.get_by_role("button", name="Submit").click()

@@ -176,7 +176,7 @@ def unit_choice(code: str, name: str) -> str:
     return f"{name} ({code})"
 
 
-def _unit_code(value: Any) -> Any:
+def unit_code_of(value: Any) -> Any:
     """A unit as the form offers it ("name (code)") or as a file names it (the code)."""
     if isinstance(value, str) and (found := _CHOICE.search(value)) is not None:
         return found.group(1)
@@ -188,7 +188,7 @@ def _unit_code(value: Any) -> Any:
 UnitCode = Annotated[
     str,
     BeforeValidator(_nfc),
-    BeforeValidator(_unit_code),
+    BeforeValidator(unit_code_of),
     StringConstraints(min_length=1, max_length=255),
 ]
 
