@@ -162,6 +162,8 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     page.goto(f"{ui}/artifacts/key/{artifact_key(late)}")
     page.get_by_text("Thao tác không được thực hiện").first.wait_for()
     page.get_by_text(f"quá hạn {days_late}").first.wait_for()  # the text agrees with the table
+    page.get_by_text(f"M-{late}", exact=True).first.wait_for()  # the meeting link, as typed
+    assert "\\" not in page.locator("body").inner_text()  # no escape left showing
     page.screenshot(path=shots / "prefect-status-artifact.png")
     page.get_by_text("Flow run").first.locator("xpath=..").locator("a").first.click()
     page.get_by_text("Quá hạn", exact=True).first.wait_for()
