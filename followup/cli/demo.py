@@ -13,6 +13,7 @@ import typer
 from followup.cli.common import out
 from followup.cli.reports import status_table
 from followup.domain.status import FourWay
+from followup.domain.text import decimal
 from followup.domain.vocabulary import NoticeKind, label
 from followup.services.reporting.reports import UnitStatus
 
@@ -71,7 +72,7 @@ def _print_runs(summary: Any) -> None:
     p = summary.passes
     if p:
         per_run = sorted(p["per_run"].values())
-        median = f"{p['median_pass_seconds']:.2f}".replace(".", ",")
+        median = decimal(p["median_pass_seconds"], 2)
         out.print(
             f"Số lần chạy của các lượt: {p['total']} (mỗi nhiệm vụ từ {per_run[0]} đến "
             f"{per_run[-1]} lần; mỗi lần trung vị {median} giây). Lượt kể đủ tiếp nhận → "
@@ -108,4 +109,4 @@ def _print_demo(summary: Any, *, as_json: bool) -> None:
         )
         if summary.prefect_ui:
             _print_runs(summary)
-        out.print(f"Thời gian chạy: {summary.wall_seconds} giây")
+        out.print(f"Thời gian chạy: {decimal(summary.wall_seconds)} giây")

@@ -36,6 +36,7 @@ from followup.demo.units_at_work import COORDINATOR, START
 from followup.domain.clock import start_of_local_day
 from followup.domain.errors import FollowupError
 from followup.domain.status import FourWay
+from followup.domain.text import decimal
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.orchestration.meeting_form import refresh_unit_choices
 from followup.orchestration.runs import waking
@@ -238,7 +239,7 @@ def _simulate_month(
         if codes and (day.weekday() == 4 or offset == DAYS):
             began = time.monotonic()
             woken = wake_and_settle(ctx, codes)
-            seconds = f"{time.monotonic() - began:.1f}".replace(".", ",")
+            seconds = decimal(time.monotonic() - began)
             line += (
                 f"; đánh thức {woken} lượt theo dõi trên Prefect, cập nhật xong sau {seconds} giây"
             )

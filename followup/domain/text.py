@@ -75,3 +75,12 @@ def shorten(value: str, limit: int) -> str:
     if space >= limit // 2:
         cut = cut[:space]
     return _CUT_TAIL.sub("", cut) + "…"
+
+
+def decimal(value: float, digits: int = 1, *, trim: bool = False) -> str:
+    """A number as Vietnamese text writes it: a decimal comma and a dot between thousands
+    ("1.234,5"); `trim` drops trailing zeros ("1,5", "2")."""
+    shown = f"{value:,.{digits}f}"
+    if trim and "." in shown:
+        shown = shown.rstrip("0").rstrip(".")
+    return shown.replace(",", "\0").replace(".", ",").replace("\0", ".")

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from followup.domain.errors import ValidationError
+from followup.domain.text import decimal
 from followup.services.read.evidence import SIGNATURES, stored_path
 from followup.services.refs import EvidenceFile
 
@@ -47,7 +48,7 @@ def check(data: bytes, name: str, *, max_bytes: int) -> EvidenceFile:
     if len(data) > max_bytes:
         raise EvidenceRefused(
             "too_large",
-            f"Tệp đính kèm quá lớn ({len(data) / 1048576:.1f} MB); tối đa "
+            f"Tệp đính kèm quá lớn ({decimal(len(data) / 1048576)} MB); tối đa "
             f"{max_bytes / 1048576:.0f} MB.",
         )
     kind = sniff(data[:16])

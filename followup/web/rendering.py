@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from followup.domain.errors import FollowupError
 from followup.domain.states import AssignmentState
 from followup.domain.status import FourWay
+from followup.domain.text import decimal
 from followup.domain.vocabulary import label
 from followup.web.i18n import strings
 
@@ -57,7 +58,7 @@ class Renderer:
     ) -> None:
         self._org_name = org_name
         self.default_language = default_language
-        self.max_mb = f"{max_bytes / 1048576:g}"
+        self.max_mb = decimal(max_bytes / 1048576, 1, trim=True)
         self._templates = _templates()
 
     def org_name(self) -> str:

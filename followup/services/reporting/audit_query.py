@@ -17,7 +17,7 @@ from followup.db.models import AuditEvent, Directive, Meeting, Unit
 from followup.domain.clock import local_date
 from followup.domain.errors import NotFoundError, ValidationError
 from followup.domain.periods import Period
-from followup.domain.text import fold
+from followup.domain.text import decimal, fold
 from followup.domain.vocabulary import AuditAction, label
 from followup.services.context import ServiceContext
 from followup.services.queries import get_directive, get_unit
@@ -167,7 +167,7 @@ def days_text(value: float | None) -> str:
     """1,5 ngày (a dash when nothing was measured)."""
     if value is None:
         return "-"
-    shown = f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+    shown = decimal(value, 1, trim=True)
     return f"{shown} ngày"
 
 

@@ -26,6 +26,7 @@ from followup.domain.errors import ValidationError
 from followup.domain.escalation import StepKind
 from followup.domain.states import AssignmentState
 from followup.domain.status import AssignmentDates, FourWay, assignment_status
+from followup.domain.text import decimal
 from followup.services.context import ServiceContext
 from followup.services.queries import consumed_count, directive_version, get_directive
 
@@ -67,7 +68,7 @@ def ladder_text(level: int) -> str:
 
 def rate_text(rate: float | None) -> str:
     """A rate as Vietnamese write it: 71,4% (a dash when there is nothing to count)."""
-    return "-" if rate is None else f"{rate * 100:.1f}%".replace(".", ",")
+    return "-" if rate is None else f"{decimal(rate * 100)}%"
 
 
 @dataclass(frozen=True)
