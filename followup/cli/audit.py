@@ -13,6 +13,7 @@ from followup.cli.common import (
     Failed,
     UnitCode,
     context,
+    err,
     out,
     settings,
 )
@@ -28,7 +29,7 @@ from followup.cli.reports import (
 )
 from followup.domain.clock import LOCAL_TZ
 from followup.domain.periods import Period
-from followup.services.read.evidence import checked_content, evidence_of
+from followup.services.read.evidence import MATCHES, checked_content, disk_state, evidence_of
 from followup.services.read.story import describe
 from followup.services.refs import AssignmentRef
 from followup.services.reporting.audit_query import (
@@ -302,8 +303,9 @@ def evidence_list(directive: DirectiveCode, unit: UnitCode) -> None:
         out.print(f"{directive}: đơn vị chưa gửi tệp minh chứng nào.", highlight=False)
         return
     table = Table(title=f"Minh chứng {directive} — {unit}")
-    for column in ("Số", "Tệp", "Loại", "Cỡ", "Gửi lúc", "Người gửi", "Nhật ký"):
+    for column in ("Số", "Tệp", "Loại", "Cỡ", "Gửi lúc", "Người gửi", "Nhật ký", "Tệp trên đĩa"):
         table.add_column(column)
+    states = {item.number: disk_state(item) for item in items}
     for item in items:
         table.add_row(
             str(item.number),
@@ -313,8 +315,16 @@ def evidence_list(directive: DirectiveCode, unit: UnitCode) -> None:
             item.reported_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M"),
             item.actor,
             f"sự kiện #{item.audit_seq}" if item.audit_seq else "không có",
+            states[item.number],
         )
     out.print(table)
+    bad = [f"số {n} ({state})" for n, state in states.items() if state != MATCHES]
+    if bad:
+        err.print(
+            f"Cảnh báo: tệp {', '.join(bad)} không khớp nhật ký; 'evidence get' sẽ không giao "
+            "ra các tệp này.",
+            highlight=False,
+        )
 
 
 @evidence_app.command("get")

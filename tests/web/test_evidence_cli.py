@@ -29,6 +29,8 @@ def test_a_coordinator_gets_the_evidence_only_while_it_matches_the_audit(
     assert "biên bản nghiệm thu.pdf" in listed.stdout
     [event] = web.audit("assignment.reported_done")
     assert f"sự kiện #{event.seq}" in listed.stdout
+    assert "khớp nhật ký" in listed.stdout
+    assert "Cảnh báo" not in listed.stderr
 
     out = tmp_path / "lay-ra"
     got = run_cli("evidence", "get", "T-01", "xa-hai-tien", "--output", str(out), url=url, env=env)
@@ -46,6 +48,10 @@ def test_a_coordinator_gets_the_evidence_only_while_it_matches_the_audit(
     assert "đã bị thay đổi trên đĩa" in refused.stderr
     assert f"sự kiện #{event.seq}" in refused.stderr
     assert not again.exists()
+    # And the listing says so before anyone asks for the file.
+    relisted = run_cli("evidence", "list", "T-01", "xa-hai-tien", url=url, env=env)
+    assert "BỊ THAY ĐỔI" in relisted.stdout
+    assert "Cảnh báo: tệp số 1 (BỊ THAY ĐỔI) không khớp nhật ký" in relisted.stderr
     missing = run_cli("evidence", "get", "T-02", "xa-hai-xuan", url=url, env=env)
     assert missing.returncode == 1
     assert "chưa có tệp minh chứng nào" in missing.stderr

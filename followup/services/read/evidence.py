@@ -90,6 +90,25 @@ def evidence_of(ctx: ServiceContext, ref: AssignmentRef, folder: Path) -> list[E
         ]
 
 
+#: What `disk_state` finds, as a coordinator reads it.
+MATCHES = "khớp nhật ký"
+ALTERED = "BỊ THAY ĐỔI"
+MISSING = "không tìm thấy"
+UNAUDITED = "không có trong nhật ký"
+
+
+def disk_state(item: EvidenceItem) -> str:
+    """Whether the stored file still hashes to what the audit recorded (one of the labels
+    above), so a listing shows an altered file before anyone asks for it."""
+    if not item.in_audit:
+        return UNAUDITED
+    try:
+        data = item.path.read_bytes()
+    except FileNotFoundError:
+        return MISSING
+    return MATCHES if hashlib.sha256(data).hexdigest() == item.sha256 else ALTERED
+
+
 def checked_content(item: EvidenceItem, where: str) -> bytes:
     """The file's bytes, once they hash to what the audit recorded; otherwise one sentence
     saying what is wrong, and nothing handed out."""
