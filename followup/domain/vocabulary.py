@@ -49,6 +49,8 @@ class NoticeKind(StrEnum):
     PROGRESS_REQUEST = "progress_request"
     CLOSURE = "closure"
     SEND_BACK = "send_back"
+    #: To the unit a part was moved away from: it no longer does it.
+    REASSIGNED_AWAY = "reassigned_away"
     EXTENSION_DECIDED = "extension_decided"
     DIGEST = "digest"
     #: A leader's escalations of one sweep, gathered into one e-mail.
@@ -158,6 +160,10 @@ _ENTRIES: list[tuple[Enum, Label]] = [
     (NoticeKind.PROGRESS_REQUEST, Label("đề nghị báo cáo tiến độ", "progress request")),
     (NoticeKind.CLOSURE, Label("kết thúc nhiệm vụ", "closure")),
     (NoticeKind.SEND_BACK, Label("trả lại báo cáo", "report sent back")),
+    (
+        NoticeKind.REASSIGNED_AWAY,
+        Label("chuyển nhiệm vụ sang đơn vị khác", "moved to another unit"),
+    ),
     (NoticeKind.EXTENSION_DECIDED, Label("kết quả xem xét gia hạn", "extension decision")),
     (NoticeKind.DIGEST, Label("thư tổng hợp", "digest")),
     (NoticeKind.ESCALATIONS, Label("đôn đốc gộp gửi lãnh đạo", "escalations gathered")),

@@ -12,6 +12,7 @@ from followup.domain.vocabulary import NoticeKind
 S = LifecycleStep
 _STEP_OF_KIND: dict[NoticeKind, LifecycleStep] = {
     NoticeKind.ASSIGNMENT: S.ASSIGNMENT,
+    NoticeKind.REASSIGNED_AWAY: S.ASSIGNMENT,
     NoticeKind.ACK_RECEIPT: S.ACKNOWLEDGEMENT,
     NoticeKind.REMINDER: S.PROGRESS,
     NoticeKind.PROGRESS_REQUEST: S.PROGRESS,

@@ -230,3 +230,43 @@ def prepare_notice(
         directive_id=assignment.directive_id,
         assignment_id=assignment.id,
     )
+
+
+def notify_moved_away(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    assignment: Assignment,
+    old_unit: Unit,
+    *,
+    occasion: str,
+    reason: str,
+) -> None:
+    """Tell the unit a part was moved away from that it no longer does it, to whom it went
+    and why. No action links: the part is not the old unit's any more, and the links it was
+    sent before are refused from now on."""
+    delegation = active_delegation(uow.session, old_unit.id, local_date(uow.clock.now()))
+    recipient = recipient_for(old_unit, Role.OFFICER, delegation)
+    if recipient is None:  # nobody to tell: the audit event is the record
+        return
+    language = old_unit.language or ctx.default_language
+    context = base_context(ctx, assignment, recipient) | {
+        "unit_name": old_unit.name,
+        "unit_code": old_unit.code,
+        "new_unit_name": assignment.unit.name,
+        "reason": reason,
+        "acting_for": recipient.acting_for,
+    }
+    kind = NoticeKind.REASSIGNED_AWAY
+    uow.notify(
+        notice_row(
+            dedupe_key=f"a{assignment.id}:{kind.value}:{occasion}:{old_unit.code}",
+            kind=kind,
+            language=language,
+            recipient=recipient,
+            rendered=render(kind, language, context),
+            now=uow.clock.now(),
+            message_id_domain=ctx.message_id_domain,
+            directive_id=assignment.directive_id,
+            assignment_id=assignment.id,
+        )
+    )

@@ -60,9 +60,19 @@ def test_reassign_moves_the_work_and_keeps_the_story(loaded: ServiceContext) -> 
             .scalars()
             .first()
         )
+        told = session.execute(select(Notice).where(Notice.kind == "reassigned_away")).scalars()
+        [away] = list(told)
     assert mail is not None
     assert mail.recipient_email == "vanphong.haixuan@mongcai.local"
     assert "chuyển từ UBND xã Hải Tiến" in mail.body_text
+    # The old unit is told the work moved away from it, to whom and why, with no links.
+    assert away.recipient_email == "vanphong.haitien@mongcai.local"
+    assert away.subject.startswith("[Chuyển đơn vị thực hiện] T-01")
+    assert "chuyển cho UBND xã Hải Xuân" in away.subject
+    assert "Kính gửi: Đồng chí" in away.body_text
+    assert "UBND xã Hải Tiến" in away.body_text.split("\n")[0]
+    assert "Địa bàn Hải Xuân" in away.body_text
+    assert "http" not in away.body_text  # nothing to act on
     # The story keeps the old unit's part, and names both in the move.
     _d, events = timeline(loaded, "T-01")
     [moved] = [e for e in events if e.action == "assignment.reassigned"]

@@ -32,6 +32,10 @@ EXTRA: dict[NoticeKind, dict[str, Any]] = {
     NoticeKind.PROGRESS_REQUEST: {"progress_due_on": date(2021, 3, 24)},
     NoticeKind.CLOSURE: {"completed_on": date(2021, 3, 30), "on_time": True},
     NoticeKind.SEND_BACK: {"reason": "Thiếu <b>biên bản</b> & ảnh"},
+    NoticeKind.REASSIGNED_AWAY: {
+        "new_unit_name": "UBND xã <i>Hải Xuân</i>",
+        "reason": "Địa bàn <b>thuộc</b> Hải Xuân",
+    },
     NoticeKind.EXTENSION_DECIDED: {
         "approved": True,
         "requested_due_on": date(2021, 5, 14),
@@ -88,6 +92,9 @@ def test_every_notice_renders_escaped_and_nfc(kind: NoticeKind, language: str) -
     assert "kênh mương loại I & II" in mail.text
     if kind is NoticeKind.SEND_BACK:
         assert "&lt;b&gt;biên bản&lt;/b&gt;" in mail.html
+    if kind is NoticeKind.REASSIGNED_AWAY:
+        assert "UBND xã &lt;i&gt;Hải Xuân&lt;/i&gt;" in mail.html
+        assert "Địa bàn &lt;b&gt;thuộc&lt;/b&gt; Hải Xuân" in mail.html
     if kind is NoticeKind.EXTENSION_DECIDED:
         # Links, the acting officer and the unit's reason are all escaped in HTML.
         assert "&lt;script&gt;lớn&lt;/script&gt;" in mail.html

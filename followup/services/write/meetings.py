@@ -20,7 +20,7 @@ from followup.services.context import ServiceContext
 from followup.services.intake.drafting import REVIEW_MARK, review_marks
 from followup.services.intake.meeting_files import DirectiveInput
 from followup.services.intake.meeting_tables import read_meeting_file
-from followup.services.notices import notify
+from followup.services.notices import notify, notify_moved_away
 from followup.services.queries import get_directive, get_unit
 from followup.services.tracking import reschedule
 from followup.services.write.change import changing, clean_text, view_of
@@ -295,6 +295,9 @@ def reassign(ctx: ServiceContext, cmd: Reassign, receipt: Receipt | None) -> Ass
             a,
             occasion=f"reassigned:{change.now.isoformat()}",
             reassigned_from=old.name,
+        )
+        notify_moved_away(
+            ctx, change.uow, a, old, occasion=f"reassigned:{change.now.isoformat()}", reason=reason
         )
     return change.returned()
 
