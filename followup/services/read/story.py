@@ -54,8 +54,8 @@ _KEYS_VI = {
     "acting": "người làm thay",
     "officer": "cán bộ phụ trách",
     "evidence": "minh chứng",
-    "step": "bước",
-    "about": "ngày xét",
+    "step": "việc chậm",
+    "about": "đến hạn ngày",
     "notice": "thông báo số",
     "kind": "loại",
     "attempts": "số lần thử",
@@ -98,6 +98,13 @@ def action_label(action: str) -> str:
 
 #: Keys whose values are unit codes: shown as the units' names when they are known.
 _UNIT_KEYS = {"lead", "support", "from_unit", "to_unit"}
+#: What an escalation is about, as what is late (the step's own label, "hoàn thành đúng hạn",
+#: would read as done on time).
+_STALLED = {
+    StepKind.ACKNOWLEDGEMENT: "chậm xác nhận tiếp nhận",
+    StepKind.PROGRESS: "chậm báo cáo tiến độ",
+    StepKind.DEADLINE: "quá hạn hoàn thành",
+}
 #: A unit's part in a directive (the assignment event's `role`).
 _PARTS = {"lead": "chủ trì", "support": "phối hợp"}
 
@@ -119,7 +126,7 @@ def _value(key: str, value: object, names: dict[str, str] | None = None) -> str:
     if key == "step" and isinstance(value, str):
         kind = value.split(":", 1)[0]
         try:
-            return label(StepKind(kind))
+            return _STALLED[StepKind(kind)]
         except ValueError:
             return value
     if isinstance(value, bool):
@@ -133,6 +140,17 @@ def _value(key: str, value: object, names: dict[str, str] | None = None) -> str:
     if isinstance(value, dict):
         return str(value.get("name") or value)
     return str(value)
+
+
+def _joined_deadline(details: dict[str, object]) -> dict[str, object]:
+    """A new directive's deadline as given ("10 ngày làm việc") beside the day it came to,
+    on one item: "hạn: 23/03/2021 (10 ngày làm việc)", not "hạn: … · thời hạn: …"."""
+    due, given = details.get("due_on"), details.get("deadline")
+    if not isinstance(due, str) or not isinstance(given, str) or not _ISO_DATE.match(due):
+        return details
+    day = date.fromisoformat(due).strftime("%d/%m/%Y")
+    shown = day if given.strip() in (due, day, "") else f"{day} ({given.strip()})"
+    return {k: v for k, v in details.items() if k != "deadline"} | {"due_on": shown}
 
 
 def describe(
@@ -153,7 +171,7 @@ def describe(
             parts.append(f"{label(before)} → {label(after)}")
         except ValueError:
             pass
-    for key, value in details.items():
+    for key, value in _joined_deadline(details).items():
         if key in _HIDDEN or value in (None, "", [], {}):
             continue
         shown = "vai trò" if key == "role" and value in _PARTS else _KEYS_VI.get(key, key)
