@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -37,6 +38,10 @@ def demo_cmd(
     ] = True,
 ) -> None:
     """Chạy thử: một tháng theo dõi các nhiệm vụ của buổi làm việc ngày 09/03/2021."""
+    # Stopped by a signal (a closed terminal, a test's timeout), the demo unwinds as on
+    # Ctrl-C: its Prefect server and 'followup serve' are stopped with it.
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _exit_on)
     # The demo imports Prefect, the web stack and aiosmtpd (the `demo` extra): only here.
     from followup.demo.scenario import DemoSummary, run_demo
 
@@ -62,6 +67,10 @@ def demo_cmd(
         _print_demo(summary, as_json=as_json)
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def _exit_on(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _print_runs(summary: Any) -> None:

@@ -14,6 +14,7 @@ from followup.cli.common import (
     Failed,
     context,
     default_actor,
+    die_with_parent,
     err,
     out,
     parse_date,
@@ -177,6 +178,7 @@ def dispatch_cmd() -> None:
 @app.command("serve")
 def serve_cmd() -> None:
     """Phục vụ các deployment (directive, open-meeting, escalation-sweep, dispatch-outbox)."""
+    die_with_parent()
     from followup.deployments import serve_all
     from followup.orchestration.runs import prefect_configured
 
@@ -195,6 +197,7 @@ def desk_cmd(
     port: Annotated[int, typer.Option(help="Cổng.")] = 4200,
 ) -> None:
     """Chạy máy chủ Prefect (API và giao diện) sau lớp đăng nhập của followup."""
+    die_with_parent()
     from followup.desk.server import run, service_credential
 
     if service_credential() is not None:

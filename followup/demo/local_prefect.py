@@ -46,6 +46,8 @@ class LocalPrefect:
             "PREFECT_RUNNER_POLL_FREQUENCY": "1",
             "FOLLOWUP_SCHEDULES_ENABLED": "false",
             "FOLLOWUP_CATCH_UP_ON_START": "false",  # the demo and tests wake runs themselves
+            # Each process stops when this one dies, even by SIGKILL (see `cli.common`).
+            "FOLLOWUP_DIE_WITH_PARENT": str(os.getpid()),
         }
         return base | QUIET | SERVER | own | self.extra_env | extra
 
