@@ -18,7 +18,7 @@ from prefect.runtime import flow_run as current_run
 from followup.orchestration.keys import pause_key
 from followup.orchestration.names import DIRECTIVE_FLOW
 from followup.orchestration.resume_form import action_for_units
-from followup.orchestration.status_text import waiting_for
+from followup.orchestration.status_text import refusals, waiting_for
 from followup.services.reporting.reports import directive_state
 from followup.tasks import runtime
 from followup.tasks.desk import previous_pass, show_pass
@@ -36,14 +36,17 @@ def directive_flow(directive_code: str) -> dict[str, str]:
     while True:
         state = directive_state(runtime.context(), directive_code)
         summary = {step.value: run_step(state) for step, run_step in STEPS.items()}
-        show_pass(runtime.context(), state, run_id=run_id, since=since)
+        told = show_pass(runtime.context(), state, run_id=run_id, since=since)
         if state.finished:
             return summary
         key = pause_key(state.version, state.consumed)
         what = waiting_for(state)
-        form = action_for_units(tuple((u.unit_code, u.unit_name) for u in state.units), what)
+        # A refused attempt heads the next form: the coordinator sees why where they act.
+        refused = refusals([line.reason or line.text for line in told if line.refused_input])
+        asked = "\n\n".join([*refused, what])
+        form = action_for_units(tuple((u.unit_code, u.unit_name) for u in state.units), asked)
         # The description is what the Prefect UI shows above the resume form.
-        waiting = form.with_initial_data(description=what)
+        waiting = form.with_initial_data(description=asked)
         action = suspend_flow_run(wait_for_input=waiting, key=key)
         apply_coordinator_input(directive_code, key, action.model_dump(mode="json"))
         since = state.version

@@ -15,6 +15,12 @@ def _choice(name: CommandName) -> str:
     return f"“{label(name)}”"
 
 
+def refusals(reasons: list[str]) -> list[str]:
+    """Why the latest attempts changed nothing (the last three), one Markdown line each: the
+    first thing the status artifact and the next resume form say."""
+    return [f"**⚠ Thao tác không được thực hiện:** {literal(r)}" for r in reasons[-3:]]
+
+
 def waiting_for(state: DirectiveState) -> str:
     """What this directive waits for, in Vietnamese Markdown: the run's resume form shows it
     to the coordinator above the form, and the status artifact repeats it."""

@@ -26,7 +26,7 @@ from followup.orchestration.keys import version_of
 from followup.orchestration.lifecycle import ours, run_name, status_tags
 from followup.orchestration.overview import meeting_artifact_key, meeting_markdown, meeting_view
 from followup.orchestration.runs import UNREACHABLE
-from followup.orchestration.status_text import literal, waiting_for
+from followup.orchestration.status_text import literal, refusals, waiting_for
 from followup.services.context import ServiceContext
 from followup.services.read.story import StoryLine, last_acted, story_since
 from followup.services.reporting.reports import DirectiveState
@@ -97,10 +97,7 @@ def publish_status(
     """The status table: labels only, overdue days and ladder level per unit; a refused
     attempt of the coordinator is its first line, so they see why within one refresh, and
     the latest thing a person did (who and what) follows what the directive waits for."""
-    lead_lines = [
-        f"**⚠ Thao tác không được thực hiện:** {literal(line.reason or line.text)}"
-        for line in refused[-3:]
-    ]
+    lead_lines = refusals([line.reason or line.text for line in refused])
     meeting = (
         f"Cuộc họp: [{literal(state.meeting_code)}]"
         f"(/artifacts/key/{meeting_artifact_key(state.meeting_code)})"

@@ -180,6 +180,13 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     assert link.get_attribute("href") == f"/runs/flow-run/{late_run}"
     page.goto(f"{ui}/runs/flow-run/{late_run}")  # the UI opens it in a new tab
     page.get_by_text("Resume").first.wait_for()
+    # The next form opens on why the last attempt changed nothing.
+    page.get_by_role("button", name="Resume").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Thao tác không được thực hiện").first.wait_for()
+    page.screenshot(path=shots / "prefect-resume-after-refusal.png")
+    dialog.get_by_role("button", name="Close").click()
+    dialog.wait_for(state="detached")
 
     # The escalation sweep publishes the city-wide overview: four-way by unit, overdue list.
     sweep = f"{SWEEP_FLOW}/{SWEEP_FLOW}"
