@@ -30,7 +30,7 @@ lint: .venv/.synced
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports
 
-BENCHES = sweep dispatch flows web reports drafting scaleout bigmeeting waiting
+BENCHES = sweep dispatch flows web reports drafting desk scaleout bigmeeting waiting
 BENCH_JSON ?= bench-results.jsonl
 
 # Every benchmark at full size; each figure with its baseline and ratio, kept in $(BENCH_JSON).
