@@ -12,9 +12,6 @@ from email.utils import format_datetime
 
 from followup.notifications.outbox import OutgoingMessage
 
-#: The Content-ID a notice's HTML names its inline picture by: <img src="cid:...">.
-INLINE_IMAGE_CID = "bieu-do@followup"
-
 
 def _address(name: str, email: str) -> Address:
     local, _, domain = email.rpartition("@")
@@ -35,18 +32,6 @@ def build_message(
     msg["X-Followup-Kind"] = message.kind  # lets mail rules and the demo sort notices
     msg.set_content(message.text, charset="utf-8", cte="quoted-printable")
     msg.add_alternative(message.html, subtype="html", charset="utf-8", cte="quoted-printable")
-    if message.inline_png:
-        html = msg.get_body(("html",))
-        if html is None:  # pragma: no cover - the HTML part was added just above
-            raise RuntimeError("notice without its HTML part")
-        html.add_related(
-            message.inline_png,
-            maintype="image",
-            subtype="png",
-            cid=f"<{INLINE_IMAGE_CID}>",
-            disposition="inline",
-            filename="bieu-do.png",
-        )
     # Bodies are quoted-printable at 76 columns already; headers are written by _Headers.
     msg.policy = _HEADERS
     return msg

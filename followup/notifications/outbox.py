@@ -54,8 +54,6 @@ class OutgoingMessage:
     created_at: datetime
     directive_id: int | None = None
     assignment_id: int | None = None
-    #: A PNG the HTML shows inline (see `message.INLINE_IMAGE_CID`).
-    inline_png: bytes | None = None
 
 
 def message_id_for(dedupe_key: str, domain: str) -> str:
@@ -76,7 +74,6 @@ def notice_row(
     message_id_domain: str,
     directive_id: int | None = None,
     assignment_id: int | None = None,
-    inline_png: bytes | None = None,
 ) -> dict[str, Any]:
     """The outbox row for one notice (written by the unit of work at commit)."""
     return {
@@ -90,7 +87,6 @@ def notice_row(
         "subject": rendered.subject,
         "body_text": rendered.text,
         "body_html": rendered.html,
-        "inline_png": inline_png,
         "message_id": message_id_for(dedupe_key, message_id_domain),
         "status": "pending",
         "attempts": 0,
@@ -155,7 +151,6 @@ def claim(
                 created_at=row.created_at,
                 directive_id=row.directive_id,
                 assignment_id=row.assignment_id,
-                inline_png=row.inline_png,
             )
             for row in rows
         ]

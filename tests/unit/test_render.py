@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from followup.domain.vocabulary import NoticeKind
+from followup.notifications.chart import bar_segments
 from followup.notifications.render import (
     LANGUAGES,
     render,
@@ -219,9 +220,18 @@ def _digest_context(text: str) -> dict[str, Any]:
             {"key": k.value, "colour": "#000000", "label": label(k), "label_en": label(k, "en")}
             for k in FourWay
         ],
-        "rows": [{"name": text, "counts": [1, 0, 2, 3], "total": 6, "rate": "16,7%"}],
+        "rows": [
+            {
+                "name": text,
+                "bar": bar_segments(
+                    {FourWay.DONE_ON_TIME: 1, FourWay.OPEN_ON_TIME: 2, FourWay.OVERDUE: 3}, 6
+                ),
+                "counts": [1, 0, 2, 3],
+                "total": 6,
+                "rate": "16,7%",
+            }
+        ],
         "totals": {"counts": [1, 0, 2, 3], "total": 6, "rate": "16,7%"},
-        "chart_alt": f"Biểu đồ: {text}",
         "became_overdue": [
             {
                 "code": "MC-01",
@@ -284,7 +294,7 @@ def test_digests_and_gathered_escalations_render_escaped_and_nfc(
         shown = re.sub(r"<[^>]+>", " ", mail.html)
         assert raw_values_in(mail.subject + "\n" + mail.text + "\n" + shown) == []
     if kind is NoticeKind.DIGEST:
-        assert 'src="cid:bieu-do@followup"' in mail.html
+        assert 'title="Quá hạn: 3"' in mail.html  # the bars, with their numbers
         assert "followup audit verify --against " + "ab" * 32 in mail.text
         assert "followup evidence get MC-02 xa-hai-tien" in mail.text
     else:

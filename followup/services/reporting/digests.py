@@ -1,6 +1,6 @@
 """Digests: each coordinator daily and each leader weekly gets their units' four-way table,
 what became overdue, what was closed and the extensions waiting for a decision, with the
-four-way as an inline chart and the same numbers as text. A day with nothing new sends
+four-way as bars drawn in HTML and the same numbers as text. A day with nothing new sends
 nothing. Each digest names the audit chain's hash of the day, which `followup audit verify
 --against` checks later.
 
@@ -32,7 +32,7 @@ from followup.domain.periods import Period
 from followup.domain.policy import Role
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import AuditAction, NoticeKind, label
-from followup.notifications.chart import HEX, four_way_png
+from followup.notifications.chart import HEX, bar_segments
 from followup.notifications.outbox import Recipient, notice_row
 from followup.notifications.render import render
 from followup.services.context import ServiceContext
@@ -239,17 +239,6 @@ def build_digest(ctx: ServiceContext, reader: Reader, day: date, report: PeriodR
     return digest
 
 
-def chart_alt(rows: list[UnitStatus]) -> str:
-    """The chart in words, for readers who cannot see it (and mail that blocks images)."""
-    parts = [
-        f"{r.unit_name}: {r.counts[FourWay.DONE_ON_TIME]} đúng hạn, "
-        f"{r.counts[FourWay.DONE_LATE]} hoàn thành quá hạn, "
-        f"{r.counts[FourWay.OPEN_ON_TIME]} trong hạn, {r.counts[FourWay.OVERDUE]} quá hạn"
-        for r in rows
-    ]
-    return "Biểu đồ tình trạng nhiệm vụ theo đơn vị. " + "; ".join(parts) + "."
-
-
 def queue_digests(
     ctx: ServiceContext,
     day: date | None = None,
@@ -287,7 +276,6 @@ def queue_digests(
                     rendered=rendered,
                     now=uow.clock.now(),
                     message_id_domain=ctx.message_id_domain,
-                    inline_png=four_way_png([r.counts for r in digest.rows]),
                 )
             )
             queued += 1
@@ -298,6 +286,7 @@ def queue_digests(
 
 def digest_context(digest: Digest, org_name: str) -> dict[str, object]:
     totals = digest.totals
+    largest = max((r.total for r in digest.rows), default=0)
     return {
         "org_name": org_name,
         "recipient_name": digest.reader.name,
@@ -305,10 +294,14 @@ def digest_context(digest: Digest, org_name: str) -> dict[str, object]:
         "day": digest.day,
         "since": digest.since,
         "until": digest.day - timedelta(days=1),
-        "kinds": [{"key": k.value, "colour": HEX[k], "label": label(k)} for k in FourWay],
+        "kinds": [
+            {"key": k.value, "colour": HEX[k], "label": label(k), "label_en": label(k, "en")}
+            for k in FourWay
+        ],
         "rows": [
             {
                 "name": r.unit_name,
+                "bar": bar_segments(r.counts, largest),
                 "counts": [r.counts[k] for k in FourWay],
                 "total": r.total,
                 "rate": rate_text(r.on_time_rate),
@@ -320,7 +313,6 @@ def digest_context(digest: Digest, org_name: str) -> dict[str, object]:
             "total": totals.total,
             "rate": rate_text(totals.on_time_rate),
         },
-        "chart_alt": chart_alt(digest.rows),
         "became_overdue": [
             {
                 "code": r.directive_code,
