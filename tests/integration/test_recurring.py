@@ -92,10 +92,21 @@ def test_each_month_opens_its_own_directive_once(
     assert opened.directive_codes == ("R-01-2021-04",)
     assert open_due_occurrences(loaded, date(2021, 4, 1), actor="lịch").directive_codes == ()
     now = _directives(loaded)
+    # 30/04 is a day off (Ngày Chiến thắng, then 1/5 and a weekend): the deadline moves to
+    # the next working day, and the e-mail says why.
     assert now["R-01-2021-04"] == (
-        date(2021, 4, 30),
+        date(2021, 5, 4),
         (("phong-nn", False), ("xa-hai-tien", True)),
     )
+    moved = "Hạn của kỳ này (30/04/2021) là ngày nghỉ (Ngày Chiến thắng) nên chuyển sang ngày "
+    with loaded.session_factory() as session:
+        bodies = session.scalars(
+            select(Notice.body_text)
+            .join(Directive, Directive.id == Notice.directive_id)
+            .where(Notice.kind == "assignment", Directive.code == "R-01-2021-04")
+        ).all()
+    assert bodies
+    assert all(moved in " ".join(b.split()) for b in bodies)
     with loaded.session_factory() as session:
         notices = session.execute(
             select(func.count())
@@ -115,7 +126,11 @@ def test_each_month_opens_its_own_directive_once(
     assert skipped.directive_codes == ("R-01-2021-06",)
     # The repetition ends on 30/06: July opens nothing. The flood season comes back in 2022.
     assert open_due_occurrences(loaded, date(2021, 7, 1), actor="lịch").directive_codes == ()
-    assert open_due_occurrences(loaded, date(2022, 1, 1), actor="lịch").directive_codes == (
+    # 1 January 2022 is a Saturday and Tết Dương lịch, the Monday is off too: nothing opens,
+    # and no e-mail goes out, before the first working day.
+    assert open_due_occurrences(loaded, date(2022, 1, 1), actor="lịch").directive_codes == ()
+    assert open_due_occurrences(loaded, date(2022, 1, 3), actor="lịch").directive_codes == ()
+    assert open_due_occurrences(loaded, date(2022, 1, 4), actor="lịch").directive_codes == (
         "R-02-2022",
     )
     assert _directives(loaded)["R-02-2022"][0] == date(2022, 5, 31)

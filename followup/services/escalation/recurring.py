@@ -3,7 +3,8 @@ repair the dikes".
 
 The meeting file's directive is the first occurrence; its `RecurringDirective` row holds the
 period and the next deadline. When the period of that deadline begins (the 1st of the month,
-of the quarter, 1 January), `open_due_occurrences` opens the next occurrence as a directive of
+of the quarter, 1 January; the next working day when that is a day off),
+`open_due_occurrences` opens the next occurrence as a directive of
 its own (code `<code>-2021-04`, `<code>-2021Q2`, `<code>-2022`): same text, same units (as the
 first occurrence has them now), the deadline on the same day of its period, the assignment
 e-mails queued, all in one transaction with its audit events. A period whose deadline has
@@ -46,10 +47,13 @@ def open_due_occurrences(ctx: ServiceContext, today: date, *, actor: str) -> Ope
         for template in templates:
             first = session.get_one(Directive, template.directive_id)
             while template.next_due is not None:
-                due = template.next_due
-                if opens_on(due, template.every) > today:
+                # The period's day, moved to the next working day where it is a day off: an
+                # occurrence opens, and is due, only on a working day.
+                nominal = template.next_due
+                due = ctx.calendar.add_working_days(nominal, 0)
+                if ctx.calendar.add_working_days(opens_on(nominal, template.every), 0) > today:
                     break
-                code = f"{first.code}-{period_key(due, template.every)}"
+                code = f"{first.code}-{period_key(nominal, template.every)}"
                 if due < today:
                     skipped.append(code)
                     uow.record(
@@ -59,13 +63,28 @@ def open_due_occurrences(ctx: ServiceContext, today: date, *, actor: str) -> Ope
                         details={"directive": first.code, "occurrence": code, "due_on": due},
                     )
                 else:
-                    _open(ctx, uow, first, template, code, due, actor=actor)
+                    note = moved_note(ctx, nominal, due)
+                    _open(ctx, uow, first, template, code, due, note=note, actor=actor)
                     opened.append(code)
-                following = next_due(due, template.every, template.day)
+                following = next_due(nominal, template.every, template.day)
                 ended = template.until is not None and following > template.until
                 template.next_due = None if ended else following
         uow.commit()
     return OpenedOccurrences(tuple(opened), tuple(skipped))
+
+
+def moved_note(ctx: ServiceContext, nominal: date, due: date) -> str:
+    """Why an occurrence is due a day later than its period says (the Civil Code's rule: a
+    period whose last day is a day off ends on the next working day); "" when it is not."""
+    if due == nominal:
+        return ""
+    why = ctx.calendar.holiday_name(nominal) or (
+        "thứ Bảy" if nominal.weekday() == 5 else "Chủ nhật"
+    )
+    return (
+        f"Hạn của kỳ này ({nominal:%d/%m/%Y}) là ngày nghỉ ({why}) nên chuyển sang ngày làm "
+        f"việc tiếp theo: {due:%d/%m/%Y}."
+    )
 
 
 def _open(
@@ -76,6 +95,7 @@ def _open(
     code: str,
     due: date,
     *,
+    note: str,
     actor: str,
 ) -> None:
     from followup.services.write.meetings import assign_to, create_directive
@@ -91,7 +111,7 @@ def _open(
     item = DirectiveInput(
         code=code,
         title=first.title,
-        text=first.text,
+        text=f"{first.text}\n\n{note}" if note else first.text,
         field=first.field,
         priority=first.priority,
         lead=lead,
