@@ -213,7 +213,7 @@ TIME_COLUMNS = (
     "Đã tiếp nhận",
     "Tiếp nhận: trung vị",
     "Tiếp nhận: phân vị 90",
-    "Đã báo cáo hoàn thành",
+    "Đã báo cáo hoàn thành (không bị trả lại)",
     "Hoàn thành: trung vị",
     "Hoàn thành: phân vị 90",
 )

@@ -8,7 +8,7 @@ import json
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from followup.db.models import AuditEvent
 from followup.domain.clock import ManualClock, start_of_local_day
@@ -27,7 +27,7 @@ from followup.services.reporting.audit_query import (
     response_times,
 )
 from followup.services.write.bus import execute
-from followup.services.write.commands import Acknowledge, ReportDone
+from followup.services.write.commands import Acknowledge, ReportDone, SendBack
 from tests.helpers import HAI_TIEN, raw_values_in, run_cli, url_of
 
 NN = AssignmentRef("T-01", "phong-nn")
@@ -153,3 +153,25 @@ def test_audit_query_from_the_command_line(worked: ServiceContext) -> None:
     wrong = run_cli("audit", "query", "--kind", "foo", url=url)
     assert wrong.returncode == 1
     assert "Không có loại sự kiện 'foo'" in wrong.stderr
+
+
+def test_a_report_sent_back_does_not_count_the_next_one_does(
+    worked: ServiceContext, clock: ManualClock
+) -> None:
+    _on(clock, date(2021, 3, 10))
+    execute(worked, ReportDone(target=HX, actor="Trần Văn Bình", note="Xong sớm"))
+    _on(clock, date(2021, 3, 11))
+    execute(worked, SendBack(target=HX, actor="Văn phòng", reason="Thiếu biên bản"))
+    rows = {r.unit_code: r for r in response_times(worked)}
+    assert rows["xa-hai-xuan"].to_report_done == []  # the only report was sent back
+    _on(clock, date(2021, 3, 17))
+    execute(worked, ReportDone(target=HX, actor="Trần Văn Bình", note="Đủ biên bản"))
+    rows = {r.unit_code: r for r in response_times(worked)}
+    assert rows["xa-hai-xuan"].to_report_done == [6]  # 09/03 → 17/03, the report that stood
+    with worked.session_factory() as session:
+        last = session.scalar(
+            select(func.max(AuditEvent.seq)).where(
+                AuditEvent.action == AuditAction.REPORTED_DONE.value
+            )
+        )
+    assert rows["xa-hai-xuan"].events[0][2] == last

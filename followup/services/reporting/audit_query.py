@@ -187,14 +187,20 @@ def _within(period: Period | None, day: date) -> bool:
 
 
 _STARTS = (AuditAction.ASSIGNED.value, AuditAction.REASSIGNED.value)
-_RESPONSES = (AuditAction.ACKNOWLEDGED.value, AuditAction.REPORTED_DONE.value)
+_RESPONSES = (
+    AuditAction.ACKNOWLEDGED.value,
+    AuditAction.REPORTED_DONE.value,
+    AuditAction.SENT_BACK.value,
+)
 
 
 def response_times(
     ctx: ServiceContext, *, period: Period | None = None, unit: str | None = None
 ) -> list[ResponseTimes]:
     """Per unit: working days from each assignment (or reassignment) to its acknowledgement
-    and to its first report of completion, over the assignments given in the period."""
+    and to the report of completion that stood (a report sent back does not count: the next
+    one does, as the four-way counts the accepted one), over the assignments given in the
+    period."""
     with ctx.session_factory() as session:
         only = get_unit(session, unit).code if unit else None
         names: dict[str, str] = dict(session.execute(select(Unit.code, Unit.name)).all())
@@ -217,6 +223,7 @@ def response_times(
         )
         given: dict[int, _Given] = {}
         rows: dict[str, ResponseTimes] = {}
+        reported: dict[int, tuple[int, int]] = {}  # assignment -> its standing report (seq, days)
         for seq, at, action, assignment_id, unit_code, to_unit in session.execute(query):
             day = local_date(at)
             if action in _STARTS:
@@ -230,6 +237,7 @@ def response_times(
                 if row is not None:
                     row.events.append((seq, None, None))
                 given[assignment_id] = _Given(row, day, len(row.events) - 1 if row else -1)
+                reported.pop(assignment_id, None)
                 continue
             start = given.get(assignment_id)
             if start is None or start.row is None:
@@ -240,7 +248,14 @@ def response_times(
             if action == AuditAction.ACKNOWLEDGED.value and ack is None:
                 row.to_acknowledge.append(days)
                 row.events[start.index] = (first, seq, done)
-            elif action == AuditAction.REPORTED_DONE.value and done is None:
-                row.to_report_done.append(days)
-                row.events[start.index] = (first, ack, seq)
+            elif action == AuditAction.REPORTED_DONE.value and assignment_id not in reported:
+                reported[assignment_id] = (seq, days)
+            elif action == AuditAction.SENT_BACK.value:
+                reported.pop(assignment_id, None)
+        for assignment_id, (seq, days) in reported.items():
+            start = given[assignment_id]
+            if start.row is not None:
+                first, ack, _done = start.row.events[start.index]
+                start.row.to_report_done.append(days)
+                start.row.events[start.index] = (first, ack, seq)
     return sorted(rows.values(), key=lambda r: r.unit_code)
