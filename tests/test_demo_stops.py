@@ -50,8 +50,10 @@ def test_a_stopped_demo_leaves_no_process_behind(tmp_path: Path, stop: signal.Si
         env={k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "FOLLOWUP_"))},
     )
     try:
-        # Its Prefect server and `followup serve` are up (two processes with its PREFECT_HOME).
-        assert _wait(lambda: len(_started_by(home)) >= 2, 180), "the demo never started Prefect"
+        # Its Prefect server is starting (a process with its PREFECT_HOME): stopped now, the
+        # demo must take it along, whatever else it has started by then.
+        assert _wait(lambda: bool(_started_by(home)), 180), "the demo never started Prefect"
+        time.sleep(2)
         demo.send_signal(stop)
         demo.wait(timeout=60)
         assert _wait(lambda: not _started_by(home), 60), f"left running: {_started_by(home)}"
