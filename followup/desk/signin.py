@@ -83,12 +83,15 @@ class SignIn:
         proxy_header: str | None = None,
         trusted_proxies: Iterable[str] = (),
         clock: Callable[[], float] = time.monotonic,
+        per_account: int = PER_ACCOUNT,
+        per_address: int = PER_ADDRESS,
     ) -> None:
         self.ctx = ctx
         self._service = service_credential.encode()
         self.proxy_header = proxy_header.lower() if proxy_header else None
         self._trusted = [ipaddress.ip_network(p, strict=False) for p in trusted_proxies]
         self._clock = clock
+        self._limits = {"login": per_account, "addr": per_address}
         self._key = secrets.token_bytes(32)  # digests are worthless outside this process
         self._lock = threading.Lock()
         self._checked: dict[bytes, tuple[str, float]] = {}  # digest -> (password hash, when)
@@ -155,7 +158,10 @@ class SignIn:
         return any(ip in network for network in self._trusted)
 
     def _check_limits(self, login: str, address: str, now: float) -> None:
-        for key, limit in ((f"login:{login}", PER_ACCOUNT), (f"addr:{address}", PER_ADDRESS)):
+        for key, limit in (
+            (f"login:{login}", self._limits["login"]),
+            (f"addr:{address}", self._limits["addr"]),
+        ):
             times = self._failures.get(key)
             if times is not None and len(times) >= limit:
                 wait = max(1, round((times[0] + WINDOW - now) / 60))
