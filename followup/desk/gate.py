@@ -38,6 +38,7 @@ SERVICE_ONLY = (
     "biểu mẫu 'Resume' của lượt theo dõi hoặc mở cuộc họp bằng 'Run'."
 )
 VIEWER = "Tài khoản người xem chỉ xem được, không thao tác được."
+NOT_HOW = "Không đổi được cách chạy của deployment (job variables) từ tài khoản cá nhân."
 NO_DIRECTIVE_RUNS = (
     "Lượt theo dõi nhiệm vụ do hệ thống tạo khi mở cuộc họp; không tạo tay từ Prefect."
 )
@@ -109,6 +110,13 @@ class DeskGate:
             if isinstance(run_input, dict):
                 run_input[STAMPED] = person.actor
         else:
+            # How and where the run executes is the deployment's: job variables (a process
+            # worker's command and environment), another queue, or switching the parameter
+            # check off would let a person run anything on a worker.
+            if values.get("job_variables"):
+                raise Refused(403, NOT_HOW)
+            for key in ("job_variables", "work_queue_name", "enforce_parameter_schema"):
+                values.pop(key, None)
             flow = await self._flow_of(deployment_of(path) or "")
             if flow == DIRECTIVE_FLOW:
                 raise Refused(403, NO_DIRECTIVE_RUNS)

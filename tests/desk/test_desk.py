@@ -150,6 +150,13 @@ def test_a_coordinator_opening_a_meeting_is_named_whatever_was_typed(desk: Prefe
             started.json()["parameters"]["actor"]
             == "Nguyễn Văn An (điều phối viên, UBND thành phố Móng Cái)"
         )
+        # How the run executes is not a person's to change: a process worker's command is.
+        rigged = http.post(
+            f"/api/deployments/{meeting.id}/create_flow_run",
+            json={"parameters": {}, "job_variables": {"command": "sh -c 'id > /tmp/x'"}},
+            headers=COORDINATOR.header,
+        )
+        assert rigged.status_code == 403
         by_hand = http.post(
             f"/api/deployments/{directive.id}/create_flow_run", json={}, headers=COORDINATOR.header
         )
