@@ -56,7 +56,7 @@ def show_pass(
     ctx: ServiceContext, state: DirectiveState, *, run_id: str | None, since: int
 ) -> list[StoryLine]:
     """Log the story since `since`, publish the status, name and tag the run, emit events."""
-    lines = story_since(ctx, state.code, since)
+    lines = story_since(ctx, state.code, since, upto=state.version)
     logger = get_run_logger()
     for line in lines:
         (logger.warning if line.warning else logger.info)(line.text)

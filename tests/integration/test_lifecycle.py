@@ -33,6 +33,7 @@ from followup.orchestration.overview import (
     overview_markdown,
 )
 from followup.services.context import ServiceContext
+from followup.services.queries import directive_version, get_directive
 from followup.services.read.story import story_since
 from followup.services.refs import AssignmentRef
 from followup.services.reporting.period_model import (
@@ -154,6 +155,24 @@ def test_the_story_a_run_logs_reads_in_labels_and_unit_names(
     assert "xa-hai-tien" not in text
     later = story_since(loaded, "T-01", lines[2].seq)
     assert [line.seq for line in later] == [line.seq for line in lines[3:]]
+
+
+def test_a_pass_tells_only_up_to_the_version_it_read_and_the_next_tells_the_rest(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    # A pass reads the directive at version V; an action lands while it sends (V+1). It tells
+    # up to V and suspends at V; the next pass, from V, tells V+1: once, not twice.
+    with loaded.session_factory() as session:
+        read = directive_version(session, get_directive(session, "T-01").id)
+    clock.advance(timedelta(days=1))
+    execute(loaded, Acknowledge(target=HAI_TIEN, actor="Lê Thị Hồng"))
+    this_pass = story_since(loaded, "T-01", 0, upto=read)
+    next_pass = story_since(loaded, "T-01", read)
+    assert this_pass
+    assert all(line.seq <= read for line in this_pass)
+    told = [line.seq for line in this_pass + next_pass]
+    assert len(told) == len(set(told))  # nothing twice
+    assert [line.action for line in next_pass] == ["assignment.acknowledged"]
 
 
 def test_the_city_overview_counts_by_unit_and_lists_the_overdue(

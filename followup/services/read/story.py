@@ -218,18 +218,21 @@ class StoryLine:
         return self.action in REFUSED_INPUTS
 
 
-def story_since(ctx: ServiceContext, directive_code: str, after_seq: int) -> list[StoryLine]:
-    """The directive's events after `after_seq`, one Vietnamese line each: when, which unit,
-    what happened, who did it ("16/03/2026 09:12 · Xã Hải Tiến · Đã tiếp nhận · … · bởi …")."""
+def story_since(
+    ctx: ServiceContext, directive_code: str, after_seq: int, upto: int | None = None
+) -> list[StoryLine]:
+    """The directive's events after `after_seq` (up to `upto`, the version a pass read: what
+    lands while it runs is the next pass's to tell, not told twice), one Vietnamese line
+    each: when, which unit, what happened, who did it ("16/03/2026 09:12 · Xã Hải Tiến · Đã
+    tiếp nhận · … · bởi …")."""
     with ctx.session_factory() as session:
         directive = get_directive(session, directive_code)
-        events = list(
-            session.execute(
-                select(AuditEvent)
-                .where(AuditEvent.directive_id == directive.id, AuditEvent.seq > after_seq)
-                .order_by(AuditEvent.seq)
-            ).scalars()
+        query = select(AuditEvent).where(
+            AuditEvent.directive_id == directive.id, AuditEvent.seq > after_seq
         )
+        if upto is not None:
+            query = query.where(AuditEvent.seq <= upto)
+        events = list(session.execute(query.order_by(AuditEvent.seq)).scalars())
         names: dict[str, str] = dict(session.execute(select(Unit.code, Unit.name)).all())
     return [_line(event, names) for event in events]
 
