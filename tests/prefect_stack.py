@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from uuid import UUID
 
@@ -11,7 +12,9 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from sqlalchemy import make_url
 
+from followup.db.migrate import upgrade
 from followup.demo.local_prefect import LocalPrefect
+from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.helpers import TEST_LINK_SECRET
 from tests.smtp import SmtpServer
 
@@ -66,3 +69,26 @@ class PrefectStack(LocalPrefect):
             time.sleep(0.3)
         state = last.state if last else None
         raise TimeoutError(f"run {run_id} never got there; last {state!r}\n{self.serve_log()}")
+
+
+@contextmanager
+def started_stack(home: Path, **env: str) -> Iterator[PrefectStack]:
+    """A Prefect server with its UI and `followup serve`, both databases on PostgreSQL (as in
+    production: its flows run several times faster than on the embedded SQLite file), a test
+    SMTP server, and `env` added to every process; all of it stopped and dropped after."""
+    url = create_postgres_database()
+    prefect_url = create_postgres_database()
+    smtp = SmtpServer()
+    smtp.start()
+    stack = PrefectStack(home, url, smtp, prefect_database_url=prefect_url)
+    stack.extra_env |= env
+    try:
+        upgrade(url)
+        stack.start_server(ui=True)
+        stack.start_serving()
+        yield stack
+    finally:
+        stack.stop()
+        smtp.stop()
+        drop_postgres_database(url)
+        drop_postgres_database(prefect_url)

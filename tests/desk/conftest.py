@@ -12,15 +12,13 @@ import pytest
 from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
 from followup.config import Settings
-from followup.db.migrate import upgrade
 from followup.services.context import ServiceContext
 from followup.services.write.bus import execute
 from followup.services.write.commands import AddAccount
 from followup.services.write.units import load_units_file
 from tests.browser import chromium
-from tests.conftest import DATA, TEST_LINK_SECRET, create_postgres_database, drop_postgres_database
-from tests.prefect_stack import PrefectStack
-from tests.smtp import SmtpServer
+from tests.conftest import DATA, TEST_LINK_SECRET
+from tests.prefect_stack import PrefectStack, started_stack
 
 __all__ = ["chromium"]
 
@@ -48,27 +46,9 @@ SERVICE = "followup-service:" + secrets.token_urlsafe(24)
 
 @pytest.fixture(scope="session")
 def desk(tmp_path_factory: pytest.TempPathFactory, postgres_ready: None) -> Iterator[PrefectStack]:
-    url = create_postgres_database()
-    prefect_url = create_postgres_database()
-    smtp = SmtpServer()
-    smtp.start()
-    stack = PrefectStack(
-        tmp_path_factory.mktemp("desk"), url, smtp, prefect_database_url=prefect_url
-    )
-    stack.extra_env |= {
-        "PREFECT_SERVER_API_AUTH_STRING": SERVICE,
-        "PREFECT_API_AUTH_STRING": SERVICE,
-    }
-    try:
-        upgrade(url)
-        stack.start_server(ui=True)
-        stack.start_serving()
-        yield stack
-    finally:
-        stack.stop()
-        smtp.stop()
-        drop_postgres_database(url)
-        drop_postgres_database(prefect_url)
+    credentials = {"PREFECT_SERVER_API_AUTH_STRING": SERVICE, "PREFECT_API_AUTH_STRING": SERVICE}
+    with started_stack(tmp_path_factory.mktemp("desk"), **credentials) as running:
+        yield running
 
 
 @pytest.fixture(autouse=True)

@@ -10,43 +10,22 @@ import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from followup.config import Settings
-from followup.db.migrate import upgrade
 from followup.services.context import ServiceContext
 from followup.services.write.units import load_units_file
 from tests.browser import chromium
 from tests.conftest import (
     DATA,
     TEST_LINK_SECRET,
-    create_postgres_database,
-    drop_postgres_database,
 )
-from tests.prefect_stack import PrefectStack
-from tests.smtp import SmtpServer
+from tests.prefect_stack import PrefectStack, started_stack
 
 __all__ = ["chromium"]  # the browser fixture, used by the e-mail-to-browser test
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, postgres_ready: None) -> Iterator[PrefectStack]:
-    url = create_postgres_database()
-    # Prefect's own database on PostgreSQL too, as in production: its flows run several
-    # times faster than on the SQLite file of the embedded default.
-    prefect_url = create_postgres_database()
-    smtp = SmtpServer()
-    smtp.start()
-    stack = PrefectStack(
-        tmp_path_factory.mktemp("prefect"), url, smtp, prefect_database_url=prefect_url
-    )
-    try:
-        upgrade(url)
-        stack.start_server(ui=True)  # the coordinator's desk is tested in it
-        stack.start_serving()
-        yield stack
-    finally:
-        stack.stop()
-        smtp.stop()
-        drop_postgres_database(url)
-        drop_postgres_database(prefect_url)
+    with started_stack(tmp_path_factory.mktemp("prefect")) as running:
+        yield running
 
 
 @pytest.fixture(autouse=True)
