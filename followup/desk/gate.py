@@ -39,6 +39,10 @@ SERVICE_ONLY = (
 )
 VIEWER = "Tài khoản người xem chỉ xem được, không thao tác được."
 NOT_HOW = "Không đổi được cách chạy của deployment (job variables) từ tài khoản cá nhân."
+ONLY_MEETINGS = "Từ tài khoản cá nhân chỉ chạy được 'open-meeting' (mở cuộc họp)."
+NO_SECRETS = "Tài khoản cá nhân không xem được giá trị bí mật của block."
+#: The one read whose body may ask for secrets.
+BLOCKS_FILTER = "/api/block_documents/filter"
 NO_DIRECTIVE_RUNS = (
     "Lượt theo dõi nhiệm vụ do hệ thống tạo khi mở cuộc họp; không tạo tay từ Prefect."
 )
@@ -73,9 +77,14 @@ class DeskGate:
                 return
             access = access_for(method, path)
             _allowed(caller, access)
-            if access in (Access.RESUME, Access.START):
+            if _asks_secrets(scope):
+                raise Refused(403, NO_SECRETS)
+            if access in (Access.RESUME, Access.START) or path == BLOCKS_FILTER:
                 body = await _body(receive)
-                body = await self._stamped(access, path, body, caller)
+                if access is Access.READ:
+                    _no_secrets_in(body)
+                else:
+                    body = await self._stamped(access, path, body, caller)
                 receive = _replay(body, receive)
                 scope = _with_length(scope, len(body))
                 log.info("%s (%s): %s %s", caller.login, caller.role, method, path)
@@ -85,46 +94,54 @@ class DeskGate:
         await self.app(self._as_service(scope), receive, send)
 
     async def _caller(self, scope: Scope, credential: str | None) -> Person | None:
-        """None for the service; the person otherwise; `Refused` for anyone else."""
+        """None for the service; the person otherwise; `Refused` for anyone else. An address
+        past its failure limit is refused before anything is compared, the service credential
+        included: it cannot be guessed faster than a password."""
         address = (scope.get("client") or ("?", 0))[0]
+        self.sign_in.check_address(address)
         if credential is not None and self.sign_in.is_service(credential):
             return None
         if self.sign_in.proxy_header:
-            user = _header(scope, self.sign_in.proxy_header)
-            if user is None:
+            users = _headers(scope, self.sign_in.proxy_header)
+            if len(users) != 1:
                 raise NOT_SIGNED_IN
+            user = users[0]
             return await anyio.to_thread.run_sync(self.sign_in.from_proxy, user, address)
         if credential is None:
             raise NOT_SIGNED_IN
         return await anyio.to_thread.run_sync(self.sign_in.from_credential, credential, address)
 
     async def _stamped(self, access: Access, path: str, body: bytes, person: Person) -> bytes:
-        try:
-            values = json.loads(body or b"{}")
-        except ValueError:
-            raise Refused(400, "Nội dung gửi lên không phải JSON hợp lệ.") from None
-        if not isinstance(values, dict):
-            raise Refused(400, "Nội dung gửi lên không phải JSON hợp lệ.")
+        values = _json_object(body)
+        if _hydrated(values):
+            # Prefect replaces an object marked `__prefect_kind` by its value before it stores
+            # it: a stamp beside such a mark would be dropped for whatever name was typed.
+            raise Refused(400, "Nội dung gửi lên có trường '__prefect_kind', không nhận.")
         if access is Access.RESUME:
             run_input = values.get("run_input")
-            if isinstance(run_input, dict):
-                run_input[STAMPED] = person.actor
-        else:
-            # How and where the run executes is the deployment's: job variables (a process
-            # worker's command and environment), another queue, or switching the parameter
-            # check off would let a person run anything on a worker.
-            if values.get("job_variables"):
-                raise Refused(403, NOT_HOW)
-            for key in ("job_variables", "work_queue_name", "enforce_parameter_schema"):
-                values.pop(key, None)
-            flow = await self._flow_of(deployment_of(path) or "")
-            if flow == DIRECTIVE_FLOW:
-                raise Refused(403, NO_DIRECTIVE_RUNS)
-            if flow == OPEN_MEETING_FLOW:
-                parameters = values.get("parameters")
-                values["parameters"] = dict(parameters) if isinstance(parameters, dict) else {}
-                values["parameters"][STAMPED] = person.actor
-        return json.dumps(values, ensure_ascii=False).encode()
+            values["run_input"] = dict(run_input) if isinstance(run_input, dict) else {}
+            values["run_input"][STAMPED] = person.actor
+            return json.dumps(values, ensure_ascii=False).encode()
+        flow = await self._flow_of(deployment_of(path) or "")
+        if flow == DIRECTIVE_FLOW:
+            raise Refused(403, NO_DIRECTIVE_RUNS)
+        if flow != OPEN_MEETING_FLOW:
+            raise Refused(403, ONLY_MEETINGS)
+        # How and where the run executes is the deployment's: job variables (a process
+        # worker's command and environment), another queue, a state of one's choosing or
+        # switching the parameter check off would let a person run anything on a worker.
+        if values.get("job_variables"):
+            raise Refused(403, NOT_HOW)
+        parameters = values.get("parameters")
+        given: dict[str, Any] = dict(parameters) if isinstance(parameters, dict) else {}
+        started: dict[str, Any] = {
+            k: values[k] for k in ("name", "tags", "idempotency_key") if k in values
+        }
+        started["parameters"] = given | {STAMPED: person.actor}
+        state = values.get("state")
+        if isinstance(state, dict) and state.get("type") == "SCHEDULED":
+            started["state"] = state
+        return json.dumps(started, ensure_ascii=False).encode()
 
     async def _flow_of(self, deployment_id: str) -> str:
         """The flow a deployment runs, asked of Prefect itself as the service."""
@@ -163,8 +180,8 @@ class DeskGate:
                 return message
             first = False
             try:
-                values = json.loads(message.get("text") or message.get("bytes") or b"{}")
-                token = values.get("token") if isinstance(values, dict) else None
+                values = _json_object(message.get("text") or message.get("bytes") or b"{}")
+                token = values.get("token")
                 caller = await self._caller(scope, token if isinstance(token, str) else None)
                 if caller is not None and socket_access(scope["path"]) is not Access.READ:
                     raise Refused(403, SERVICE_ONLY)
@@ -175,6 +192,41 @@ class DeskGate:
             return {"type": "websocket.receive", "text": json.dumps(values)}
 
         await self.app(scope, checked, send)
+
+
+def _json_object(body: str | bytes) -> dict[str, Any]:
+    """A JSON object, or `Refused` (not JSON, not an object, or nested past Python's limit)."""
+    try:
+        values = json.loads(body or b"{}")
+    except (ValueError, RecursionError):
+        raise Refused(400, "Nội dung gửi lên không phải JSON hợp lệ.") from None
+    if not isinstance(values, dict):
+        raise Refused(400, "Nội dung gửi lên không phải JSON hợp lệ.")
+    return values
+
+
+def _hydrated(value: object) -> bool:
+    """Whether Prefect would hydrate anything in `value` (an object with `__prefect_kind`)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "__prefect_kind" in item:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _asks_secrets(scope: Scope) -> bool:
+    query = bytes(scope.get("query_string", b"")).decode("latin-1").lower()
+    return "include_secrets" in query and "include_secrets=false" not in query
+
+
+def _no_secrets_in(body: bytes) -> None:
+    if _json_object(body).get("include_secrets"):
+        raise Refused(403, NO_SECRETS)
 
 
 def _allowed(person: Person, access: Access) -> None:
@@ -204,12 +256,14 @@ async def _refuse(send: Send, refused: Refused) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _header(scope: Scope, name: str) -> str | None:
+def _headers(scope: Scope, name: str) -> list[str]:
     wanted = name.encode()
-    for key, value in scope["headers"]:
-        if key == wanted:
-            return bytes(value).decode("latin-1")
-    return None
+    return [bytes(v).decode("latin-1") for k, v in scope["headers"] if k == wanted]
+
+
+def _header(scope: Scope, name: str) -> str | None:
+    found = _headers(scope, name)
+    return found[0] if found else None
 
 
 def _basic(scope: Scope) -> str | None:

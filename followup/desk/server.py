@@ -75,6 +75,10 @@ def run(settings: Settings, host: str, port: int) -> None:
         port=port,
         log_level="warning",
         server_header=False,
+        # Behind single sign-on the proxy's own address is what is trusted: a forwarded-for
+        # header must not stand in for it. Otherwise uvicorn's FORWARDED_ALLOW_IPS decides
+        # whose X-Forwarded-For gives the address the failure limits count.
+        proxy_headers=settings.sign_in_proxy_header is None,
         # The access log names paths only, but with sign-in a person's actions are logged by
         # the gate with their login instead.
         access_log=False,

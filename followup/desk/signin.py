@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import ipaddress
 import logging
+import re
 import secrets
 import threading
 import time
@@ -40,6 +41,8 @@ PER_ADDRESS = 20
 WINDOW = 15 * 60
 #: How long a checked credential is remembered (the database is still asked every time).
 REMEMBER = 10 * 60
+#: What a login can be (as `followup accounts add` allows): anything else is not looked up.
+_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,13 @@ class SignIn:
     def is_service(self, credential: str) -> bool:
         return hmac.compare_digest(credential.encode(), self._service)
 
+    def check_address(self, address: str) -> None:
+        """`Refused` (429) while `address` is past its failure limit, whoever it claims to be."""
+        now = self._clock()
+        with self._lock:
+            self._forget(now)
+            self._over_limit(f"addr:{address}", self._limits["addr"], now)
+
     def from_credential(self, credential: str, address: str) -> Person:
         """The person whose `login:password` this is; `Refused` (401 or 429) otherwise."""
         login, sep, password = nfc(credential).partition(":")
@@ -112,6 +122,7 @@ class SignIn:
         if not sep or not login or not password:
             raise WRONG
         digest = hmac.digest(self._key, f"{login}\0{password}".encode(), hashlib.sha256)
+        keys = (f"login:{login}", f"addr:{address}")
         now = self._clock()
         with self._lock:
             self._forget(now)
@@ -120,22 +131,28 @@ class SignIn:
                 raise WRONG
             if remembered is None:
                 self._check_limits(login, address, now)
-        found = active_account(self.ctx, login)
-        if remembered is not None and found is not None and found[1] == remembered[0]:
-            return _person(found[0].login, found)
+                # Counted as a failure until it succeeds: parallel guesses cannot all slip
+                # under the limit while the slow checks run.
+                for key in keys:
+                    self._failures.setdefault(key, deque()).append(now)
+        found = active_account(self.ctx, login) if _LOGIN.match(login) else None
+        if remembered is not None:
+            if found is not None and found[1] == remembered[0]:
+                return _person(found[0].login, found)
+            with self._lock:  # disabled or changed since: check it again from the start
+                self._checked.pop(digest, None)
+            return self.from_credential(credential, address)
         if found is not None and password_fits(found[1], password):
             with self._lock:
                 self._checked[digest] = (found[1], now)
-                self._failures.pop(f"login:{login}", None)
+                self._failures.pop(keys[0], None)
+                _drop(self._failures.get(keys[1]), now)
             return _person(login, found)
         if found is None:
             password_fits(None, password)  # as slow as a real check
         with self._lock:
-            self._checked.pop(digest, None)
             self._wrong[digest] = now
-            for key in (f"login:{login}", f"addr:{address}"):
-                self._failures.setdefault(key, deque()).append(now)
-        log.warning("Đăng nhập không thành công: tài khoản '%s' từ %s.", login[:64], address)
+        log.warning("Đăng nhập không thành công: tài khoản %r từ %s.", login[:64], address)
         raise WRONG
 
     def from_proxy(self, user: str, address: str) -> Person:
@@ -144,9 +161,9 @@ class SignIn:
             log.warning("Bỏ qua tiêu đề người dùng từ %s: không phải proxy tin cậy.", address)
             raise NOT_SIGNED_IN
         login = nfc(user).strip().lower()
-        found = active_account(self.ctx, login) if login else None
+        found = active_account(self.ctx, login) if _LOGIN.match(login) else None
         if found is None:
-            log.warning("Proxy đăng nhập báo tài khoản '%s' không có hoặc đã khóa.", login[:64])
+            log.warning("Proxy đăng nhập báo tài khoản %r không có hoặc đã khóa.", login[:64])
             raise WRONG
         return _person(login, found)
 
@@ -158,17 +175,15 @@ class SignIn:
         return any(ip in network for network in self._trusted)
 
     def _check_limits(self, login: str, address: str, now: float) -> None:
-        for key, limit in (
-            (f"login:{login}", self._limits["login"]),
-            (f"addr:{address}", self._limits["addr"]),
-        ):
-            times = self._failures.get(key)
-            if times is not None and len(times) >= limit:
-                wait = max(1, round((times[0] + WINDOW - now) / 60))
-                log.warning("Tạm chặn đăng nhập (%s): quá %d lần sai.", key[:80], limit)
-                raise Refused(
-                    429, f"Đăng nhập sai quá nhiều lần; hãy thử lại sau khoảng {wait} phút."
-                )
+        self._over_limit(f"login:{login}", self._limits["login"], now)
+        self._over_limit(f"addr:{address}", self._limits["addr"], now)
+
+    def _over_limit(self, key: str, limit: int, now: float) -> None:
+        times = self._failures.get(key)
+        if times is not None and len(times) >= limit:
+            wait = max(1, round((times[0] + WINDOW - now) / 60))
+            log.warning("Tạm chặn đăng nhập (%r): quá %d lần sai.", key[:80], limit)
+            raise Refused(429, f"Đăng nhập sai quá nhiều lần; hãy thử lại sau khoảng {wait} phút.")
 
     def _forget(self, now: float) -> None:
         for key, times in list(self._failures.items()):
@@ -182,6 +197,12 @@ class SignIn:
         for digest, (_hash, when) in list(self._checked.items()):
             if when <= now - REMEMBER:
                 del self._checked[digest]
+
+
+def _drop(times: deque[float] | None, when: float) -> None:
+    """Take back one provisional failure counted at `when`."""
+    if times is not None and when in times:
+        times.remove(when)
 
 
 def _person(login: str, found: tuple[AccountView, str]) -> Person:

@@ -31,7 +31,7 @@ from followup.db.models import AuditEvent
 from followup.desk.rules import Access, access_for
 from followup.domain.vocabulary import AuditAction, CommandName, label
 from followup.orchestration.meeting_form import OPEN_MEETING
-from followup.orchestration.names import DIRECTIVE
+from followup.orchestration.names import DIRECTIVE, SWEEP_FLOW
 from followup.services.context import ServiceContext
 from followup.tasks.desk import artifact_key
 from tests.desk.conftest import COORDINATOR, SERVICE, VIEWER, Account
@@ -129,6 +129,7 @@ def test_a_coordinator_opening_a_meeting_is_named_whatever_was_typed(desk: Prefe
     with get_client(sync_client=True) as client:
         meeting = client.read_deployment_by_name(OPEN_MEETING)
         directive = client.read_deployment_by_name(DIRECTIVE)
+        sweep = client.read_deployment_by_name(f"{SWEEP_FLOW}/{SWEEP_FLOW}")
     with httpx.Client(base_url=desk.ui_url, timeout=30) as http:
         started = http.post(
             f"/api/deployments/{meeting.id}/create_flow_run",
@@ -162,6 +163,38 @@ def test_a_coordinator_opening_a_meeting_is_named_whatever_was_typed(desk: Prefe
         )
         assert by_hand.status_code == 403
         assert "do hệ thống tạo" in by_hand.json()["detail"]
+        sweep_now = http.post(
+            f"/api/deployments/{sweep.id}/create_flow_run", json={}, headers=COORDINATOR.header
+        )
+        assert sweep_now.status_code == 403  # only meetings are a person's to start
+        # Prefect would replace an object marked __prefect_kind by its value, stamp and all.
+        forged = {"__prefect_kind": "none", "value": {"action": "x", "actor": "Người khác"}}
+        for url, body in (
+            (f"/api/flow_runs/{uuid.uuid4()}/resume", {"run_input": forged}),
+            (f"/api/deployments/{meeting.id}/create_flow_run", {"parameters": forged}),
+        ):
+            refused = http.post(url, json=body, headers=COORDINATOR.header)
+            assert refused.status_code == 400, refused.text
+        deep = "[" * 100_000 + "]" * 100_000  # deeper than Python's parser goes: refused, kept up
+        crashed = http.post(
+            f"/api/flow_runs/{uuid.uuid4()}/resume",
+            content=deep,
+            headers=COORDINATOR.header | {"content-type": "application/json"},
+        )
+        assert crashed.status_code == 400
+        # Block secrets are the service's, however they are asked for.
+        secrets_asked = http.post(
+            "/api/block_documents/filter", json={"include_secrets": True}, headers=VIEWER.header
+        )
+        assert secrets_asked.status_code == 403
+        listed = http.post(
+            "/api/block_documents/filter", json={"include_secrets": False}, headers=VIEWER.header
+        )
+        assert listed.status_code == 200, listed.text
+        by_query = http.get(
+            f"/api/block_documents/{uuid.uuid4()}?include_secrets=true", headers=VIEWER.header
+        )
+        assert by_query.status_code == 403
     with get_client(sync_client=True) as client:
         client.delete_flow_run(uuid.UUID(started.json()["id"]))  # the service may
 

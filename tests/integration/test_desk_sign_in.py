@@ -89,6 +89,11 @@ def test_failures_wait_per_account_and_address_and_the_password_is_never_logged(
         _status(desk, f"nguoi-{attempt}:sai-mat-khau", address="203.0.113.9")
     assert _status(desk, f"binh.tt:{PASSWORD}", address="203.0.113.9") == 429
     assert _status(desk, f"binh.tt:{PASSWORD}", address="10.0.0.8") == 200
+    # Past its limit, an address is refused before anything is compared, service included.
+    with pytest.raises(Refused):
+        desk.check_address("203.0.113.9")
+    desk.check_address("10.0.0.8")
+    assert _status(desk, "an\0nv:sai", address="10.0.0.9") == 401  # not a login: not looked up
     logged = caplog.text
     assert "an.nv" in logged
     assert "203.0.113.9" in logged
