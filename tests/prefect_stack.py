@@ -12,9 +12,12 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from sqlalchemy import make_url
 
+from followup.config import Settings
 from followup.db.migrate import upgrade
 from followup.demo.local_prefect import LocalPrefect
-from tests.conftest import create_postgres_database, drop_postgres_database
+from followup.services.context import ServiceContext
+from followup.services.write.units import load_units_file
+from tests.conftest import DATA, create_postgres_database, drop_postgres_database
 from tests.helpers import TEST_LINK_SECRET
 from tests.smtp import SmtpServer
 
@@ -52,6 +55,14 @@ class PrefectStack(LocalPrefect):
         )
         self.database_url = database_url
         self.smtp = smtp
+
+    def context(self) -> ServiceContext:
+        """A context on the stack's database, with the test units loaded (close it after)."""
+        context = ServiceContext.from_settings(
+            Settings(database_url=self.database_url, link_secret=TEST_LINK_SECRET)
+        )
+        load_units_file(context, DATA / "units.toml", actor="test")
+        return context
 
     def run(self, run_id: str) -> FlowRun:
         with get_client(sync_client=True) as client:

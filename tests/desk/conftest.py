@@ -11,13 +11,10 @@ from dataclasses import dataclass
 import pytest
 from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-from followup.config import Settings
 from followup.services.context import ServiceContext
 from followup.services.write.bus import execute
 from followup.services.write.commands import AddAccount
-from followup.services.write.units import load_units_file
 from tests.browser import chromium
-from tests.conftest import DATA, TEST_LINK_SECRET
 from tests.prefect_stack import PrefectStack, started_stack
 
 __all__ = ["chromium"]
@@ -60,10 +57,7 @@ def service_api(desk: PrefectStack) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def ctx(desk: PrefectStack) -> Iterator[ServiceContext]:
-    context = ServiceContext.from_settings(
-        Settings(database_url=desk.database_url, link_secret=TEST_LINK_SECRET)
-    )
-    load_units_file(context, DATA / "units.toml", actor="test")
+    context = desk.context()
     for person in (COORDINATOR, VIEWER):
         execute(
             context,

@@ -9,14 +9,8 @@ from collections.abc import Iterator
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from followup.config import Settings
 from followup.services.context import ServiceContext
-from followup.services.write.units import load_units_file
 from tests.browser import chromium
-from tests.conftest import (
-    DATA,
-    TEST_LINK_SECRET,
-)
 from tests.prefect_stack import PrefectStack, started_stack
 
 __all__ = ["chromium"]  # the browser fixture, used by the e-mail-to-browser test
@@ -38,9 +32,6 @@ def prefect_api(stack: PrefectStack) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def ctx(stack: PrefectStack) -> Iterator[ServiceContext]:
-    context = ServiceContext.from_settings(
-        Settings(database_url=stack.database_url, link_secret=TEST_LINK_SECRET)
-    )
-    load_units_file(context, DATA / "units.toml", actor="test")
+    context = stack.context()
     yield context
     context.close()
