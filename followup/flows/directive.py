@@ -42,8 +42,7 @@ def directive_flow(directive_code: str) -> dict[str, str]:
         key = pause_key(state.version, state.consumed)
         what = waiting_for(state)
         # A refused attempt heads the next form: the coordinator sees why where they act.
-        refused = refusals([line.reason or line.text for line in told if line.refused_input])
-        asked = "\n\n".join([*refused, what])
+        asked = "\n\n".join([*refusals(told), what])
         form = action_for_units(tuple((u.unit_code, u.unit_name) for u in state.units), asked)
         # The description is what the Prefect UI shows above the resume form.
         waiting = form.with_initial_data(description=asked)

@@ -6,6 +6,7 @@ from followup.domain.states import WORKING_STATES, AssignmentState
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import CommandName, label
 from followup.orchestration.markdown import literal
+from followup.services.read.story import StoryLine
 from followup.services.reporting.reports import DirectiveState
 
 __all__ = ["literal", "waiting_for"]
@@ -15,10 +16,11 @@ def _choice(name: CommandName) -> str:
     return f"“{label(name)}”"
 
 
-def refusals(reasons: list[str]) -> list[str]:
-    """Why the latest attempts changed nothing (the last three), one Markdown line each: the
-    first thing the status artifact and the next resume form say."""
-    return [f"**⚠ Thao tác không được thực hiện:** {literal(r)}" for r in reasons[-3:]]
+def refusals(lines: list[StoryLine]) -> list[str]:
+    """Why the latest attempts among `lines` changed nothing (the last three), one Markdown
+    line each: the first thing the status artifact and the next resume form say."""
+    refused = [line.reason or line.text for line in lines if line.refused_input]
+    return [f"**⚠ Thao tác không được thực hiện:** {literal(r)}" for r in refused[-3:]]
 
 
 def waiting_for(state: DirectiveState) -> str:

@@ -60,9 +60,7 @@ def show_pass(
     logger = get_run_logger()
     for line in lines:
         (logger.warning if line.warning else logger.info)(line.text)
-    publish_status(
-        state, [line for line in lines if line.refused_input], last_acted(ctx, state.code)
-    )
+    publish_status(state, lines, last_acted(ctx, state.code))
     publish_meeting(ctx, state.meeting_code)
     if run_id is not None:
         try:
@@ -92,12 +90,12 @@ def _emit(state: DirectiveState, line: StoryLine) -> None:
 
 
 def publish_status(
-    state: DirectiveState, refused: list[StoryLine], latest: StoryLine | None = None
+    state: DirectiveState, told: list[StoryLine], latest: StoryLine | None = None
 ) -> None:
     """The status table: labels only, overdue days and ladder level per unit; a refused
     attempt of the coordinator is its first line, so they see why within one refresh, and
     the latest thing a person did (who and what) follows what the directive waits for."""
-    lead_lines = refusals([line.reason or line.text for line in refused])
+    lead_lines = refusals(told)
     meeting = (
         f"Cuộc họp: [{literal(state.meeting_code)}]"
         f"(/artifacts/key/{meeting_artifact_key(state.meeting_code)})"
