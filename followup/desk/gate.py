@@ -53,6 +53,7 @@ class DeskGate:
         self.app = app
         self.sign_in = sign_in
         self._flows: dict[str, str] = {}  # deployment id -> its flow's name
+        self._service_header = _basic_header(sign_in.service_credential)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -146,7 +147,7 @@ class DeskGate:
     async def _flow_of(self, deployment_id: str) -> str:
         """The flow a deployment runs, asked of Prefect itself as the service."""
         if deployment_id not in self._flows:
-            auth = {"Authorization": _basic_header(self.sign_in.service_credential)}
+            auth = {"Authorization": self._service_header}
             transport = httpx.ASGITransport(app=self.app)
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://desk", headers=auth
@@ -165,8 +166,7 @@ class DeskGate:
             for k, v in scope["headers"]
             if k not in (b"authorization", b"prefect-automation-id", b"prefect-automation-name")
         ]
-        token = _basic_header(self.sign_in.service_credential).encode()
-        return dict(scope, headers=[*headers, (b"authorization", token)])
+        return dict(scope, headers=[*headers, (b"authorization", self._service_header.encode())])
 
     async def _socket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Prefect's sockets authenticate with their first message: check it as a request
