@@ -69,7 +69,10 @@ def units_load(
     """Nạp (tạo mới hoặc cập nhật) đơn vị và người liên hệ từ tệp TOML."""
     with context(wake=False) as ctx:
         result = load_units_file(ctx, file, actor=actor or default_actor())
-        out.print(f"Đã nạp đơn vị: {result.created} mới, {result.updated} cập nhật.")
+        out.print(
+            f"Đã nạp đơn vị: {result.created} mới, {result.updated} cập nhật, "
+            f"{result.unchanged} không đổi."
+        )
         from followup.orchestration.meeting_form import refresh_unit_choices
         from followup.orchestration.runs import prefect_configured
 

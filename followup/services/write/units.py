@@ -20,6 +20,8 @@ from followup.services.intake.meeting_files import UnitInput, UnitsFile, parse_t
 class LoadResult:
     created: int
     updated: int
+    #: Units the file describes exactly as they are: nothing written, no audit event.
+    unchanged: int = 0
 
 
 def load_units_file(ctx: ServiceContext, path: Path, *, actor: str) -> LoadResult:
@@ -33,7 +35,7 @@ def load_units(ctx: ServiceContext, parsed: UnitsFile, *, actor: str, source: st
     transaction with one audit event per unit; refused whole if any unit is wrong."""
     codes = [u.code for u in parsed.unit]
     _check_file(parsed, codes, source)
-    created = updated = 0
+    created = updated = unchanged = 0
     with ctx.uow() as uow:
         session = uow.session
         existing = {
@@ -47,9 +49,14 @@ def load_units(ctx: ServiceContext, parsed: UnitsFile, *, actor: str, source: st
                     "không tồn tại."
                 )
         by_code: dict[str, Unit] = dict(existing)
+        code_of = {u.id: u.code for u in existing.values()}
         for item in parsed.unit:
-            by_code[item.code] = _save_unit(uow, existing.get(item.code), item, actor=actor)
-            if item.code in existing:
+            found = existing.get(item.code)
+            if found is not None and _as_loaded(found, code_of) == _as_described(item):
+                unchanged += 1
+                continue
+            by_code[item.code] = _save_unit(uow, found, item, actor=actor)
+            if found is not None:
                 updated += 1
             else:
                 created += 1
@@ -58,7 +65,19 @@ def load_units(ctx: ServiceContext, parsed: UnitsFile, *, actor: str, source: st
             by_code[item.code].parent_id = by_code[item.parent].id if item.parent else None
         _refuse_cycles(by_code, source)
         uow.commit()
-    return LoadResult(created=created, updated=updated)
+    return LoadResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def _as_loaded(unit: Unit, code_of: dict[int, str]) -> tuple[object, ...]:
+    """What a units file says of a unit, as the database holds it."""
+    parent = code_of.get(unit.parent_id) if unit.parent_id is not None else None
+    contacts = sorted((c.role, c.name, c.title, c.email) for c in unit.contacts)
+    return (unit.name, unit.kind, unit.language, parent, contacts)
+
+
+def _as_described(item: UnitInput) -> tuple[object, ...]:
+    contacts = sorted((c.role, c.name, c.title, str(c.email)) for c in item.contacts)
+    return (item.name, item.kind, item.language, item.parent, contacts)
 
 
 def _check_file(parsed: UnitsFile, codes: list[str], source: str) -> None:
