@@ -133,7 +133,16 @@ def prefect_yaml(settings: Settings) -> str:
             entry["schedules"] = [{"cron": d.cron, "timezone": TIMEZONE}]
         entry["work_pool"] = {"name": "followup", "job_variables": {"env": heartbeat(settings)}}
         entries.append(entry)
-    document = {"name": "followup", "prefect-version": "3.9.1", "deployments": entries}
+    # An explicit empty `pull` is Prefect's "nothing to fetch": without it `prefect deploy`
+    # records the folder it ran in as the working directory of every run, and a worker on
+    # any other host (where that folder does not exist) crashes each run before it starts.
+    # followup is installed where the worker runs; the entrypoints are importable from there.
+    document = {
+        "name": "followup",
+        "prefect-version": "3.9.1",
+        "pull": [],
+        "deployments": entries,
+    }
     return HEADER + yaml.safe_dump(
         document, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100
     )

@@ -22,6 +22,7 @@ import anyio.to_thread
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from followup.desk.bodies import read_body, refuse, replay, with_length
 from followup.desk.rules import OPEN, Access, access_for, deployment_of, is_api, socket_access
 from followup.desk.signin import NOT_SIGNED_IN, Person, Refused, SignIn
 from followup.orchestration.names import DIRECTIVE_FLOW, OPEN_MEETING_FLOW
@@ -30,9 +31,6 @@ log = logging.getLogger("followup.desk")
 
 #: The one field of a form input or a run's parameters the gate writes.
 STAMPED = "actor"
-#: A resume or start body larger than this is refused (the forms are a few kilobytes).
-MAX_BODY = 1024 * 1024
-
 SERVICE_ONLY = (
     "Tài khoản cá nhân không làm được thao tác này trên Prefect; điều phối viên thao tác qua "
     "biểu mẫu 'Resume' của lượt theo dõi hoặc mở cuộc họp bằng 'Run'."
@@ -81,16 +79,16 @@ class DeskGate:
             if _asks_secrets(scope):
                 raise Refused(403, NO_SECRETS)
             if access in (Access.RESUME, Access.START) or path == BLOCKS_FILTER:
-                body = await _body(receive)
+                body = await read_body(receive)
                 if access is Access.READ:
                     _no_secrets_in(body)
                 else:
                     body = await self._stamped(access, path, body, caller)
-                receive = _replay(body, receive)
-                scope = _with_length(scope, len(body))
+                receive = replay(body, receive)
+                scope = with_length(scope, len(body))
                 log.info("%s (%s): %s %s", caller.login, caller.role, method, path)
         except Refused as refused:
-            await _refuse(send, refused)
+            await refuse(send, refused)
             return
         await self.app(self._as_service(scope), receive, send)
 
@@ -238,24 +236,6 @@ def _allowed(person: Person, access: Access) -> None:
         raise Refused(403, VIEWER)
 
 
-async def _refuse(send: Send, refused: Refused) -> None:
-    content: dict[str, Any] = {"detail": refused.message}
-    if refused.status == 401:
-        content["exception_message"] = "Unauthorized"  # what the Prefect UI looks for
-    body = json.dumps(content, ensure_ascii=False).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": refused.status,
-            "headers": [
-                (b"content-type", b"application/json; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
 def _headers(scope: Scope, name: str) -> list[str]:
     wanted = name.encode()
     return [bytes(v).decode("latin-1") for k, v in scope["headers"] if k == wanted]
@@ -282,41 +262,6 @@ def _basic(scope: Scope) -> str | None:
 
 def _basic_header(credential: str) -> str:
     return "Basic " + base64.b64encode(credential.encode()).decode()
-
-
-async def _body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            raise Refused(400, "Yêu cầu bị ngắt giữa chừng.")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise Refused(413, "Nội dung gửi lên quá lớn.")
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
-def _replay(body: bytes, then: Receive) -> Receive:
-    """The body read already, then whatever the connection says next (a disconnect)."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return await then()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
-
-
-def _with_length(scope: Scope, length: int) -> Scope:
-    headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
-    return dict(scope, headers=[*headers, (b"content-length", str(length).encode())])
 
 
 def _without_prompt(send: Send) -> Send:

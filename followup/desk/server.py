@@ -12,6 +12,7 @@ import logging
 from starlette.types import ASGIApp
 
 from followup.config import Settings
+from followup.desk.choices import UnitChoices
 from followup.desk.gate import DeskGate
 from followup.desk.signin import SignIn
 from followup.domain.errors import ValidationError
@@ -41,7 +42,7 @@ def desk_app(settings: Settings) -> ASGIApp:
         raise ValidationError(
             "PREFECT_SERVER_API_AUTH_STRING phải có dạng 'tên:mật-khẩu' và dài ít nhất 24 ký tự."
         )
-    prefect_app = create_app(final=True)
+    prefect_app = UnitChoices(create_app(final=True), settings)
     if credential is None:
         log.warning(SIGN_IN_OFF)
         return prefect_app

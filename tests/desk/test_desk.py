@@ -9,9 +9,13 @@ starts once per test process, and the tests of one module share a process.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
+import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +23,12 @@ from uuid import UUID
 
 import httpx
 import pytest
+import yaml
 from playwright.sync_api import Browser, Page
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.server.api.server import create_api_app
+from prefect.utilities.importtools import import_object
 from sqlalchemy import func, select
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -30,7 +37,7 @@ from websockets.typing import Subprotocol
 from followup.db.models import AuditEvent
 from followup.desk.rules import Access, access_for
 from followup.domain.vocabulary import AuditAction, CommandName, label
-from followup.orchestration.meeting_form import OPEN_MEETING
+from followup.orchestration.meeting_form import OPEN_MEETING, refresh_unit_choices
 from followup.orchestration.names import DIRECTIVE, SWEEP_FLOW
 from followup.services.context import ServiceContext
 from followup.tasks.desk import artifact_key
@@ -43,7 +50,7 @@ from tests.flows.helpers import (
     suspended_at_current_key,
     wait_until,
 )
-from tests.prefect_stack import PrefectStack
+from tests.prefect_stack import ROOT, PrefectStack
 
 pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
 
@@ -338,3 +345,98 @@ def test_a_viewer_sees_runs_and_artifacts_but_resume_is_refused_and_nothing_writ
     page.screenshot(path=shots / "desk-viewer-refused.png")
     page.wait_for_timeout(1500)
     assert (_acts(ctx), _inputs(rid)) == (acts, inputs)
+
+
+def test_deploying_from_a_folder_then_removed_keeps_no_folder_and_keeps_the_unit_choices(
+    desk: PrefectStack, ctx: ServiceContext, tmp_path: Path
+) -> None:
+    """`prefect deploy --all` from a folder that is then deleted (as on an administrator's
+    laptop): no deployment keeps a step that needs that folder on the worker's host, and the
+    open-meeting form keeps the units to choose from, on the first deploy and on the next."""
+    folder = tmp_path / "deploy-here"
+    folder.mkdir()
+    document = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    for entry in document["deployments"]:  # beside the served ones, not over them
+        entry["name"] += "-rehearsal"
+        entry["work_pool"]["name"] = "rehearsal"
+        entry.pop("schedules", None)
+    (folder / "prefect.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), "utf-8")
+    names = [f"{import_object(e['entrypoint']).name}/{e['name']}" for e in document["deployments"]]
+    with get_client(sync_client=True) as client:
+        client.create_work_pool(WorkPoolCreate(name="rehearsal", type="process"))
+    try:
+        for _ in range(2):
+            done = subprocess.run(
+                [sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--all"],
+                cwd=folder,
+                env=desk.env(),
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        shutil.rmtree(folder)
+        with get_client(sync_client=True) as client:
+            deployed = {name: client.read_deployment_by_name(name) for name in names}
+        for name, deployment in deployed.items():
+            assert not deployment.pull_steps, (name, deployment.pull_steps)
+            assert str(folder) not in deployment.model_dump_json(), name
+        form = deployed[f"{OPEN_MEETING.split('/')[0]}/open-meeting-rehearsal"]
+        lead = (form.parameter_openapi_schema or {})["definitions"]["DirectiveInput"]
+        assert "UBND xã Hải Tiến (xa-hai-tien)" in lead["properties"]["lead"]["enum"]
+    finally:
+        with get_client(sync_client=True) as client:
+            for deployment in client.read_deployments():
+                if deployment.name.endswith("-rehearsal"):
+                    client.delete_deployment(deployment.id)
+            client.delete_work_pool("rehearsal")
+
+
+def test_a_meeting_started_by_the_api_names_units_by_code_or_name_and_every_mistake(
+    desk: PrefectStack, ctx: ServiceContext
+) -> None:
+    """A script (or `prefect deployment run`) names units by code or by name; the run gets
+    the form's choices. Parameters with mistakes are refused naming each of them, in
+    Vietnamese, and no run is created."""
+    assert "đơn vị để chọn" in refresh_unit_choices(ctx)
+    with get_client(sync_client=True) as client:
+        meeting = client.read_deployment_by_name(OPEN_MEETING)
+    later = {"type": "SCHEDULED", "state_details": {"scheduled_time": "2099-01-01T00:00:00Z"}}
+    held = {"code": "API-1", "title": "Họp giao ban", "held_on": "01/12/2026"}
+    good = {
+        "code": "API-1-01",
+        "title": "Nạo vét kênh",
+        "text": "Nạo vét kênh tưới",
+        "lead": "xa-hai-tien",
+        "support": ["phòng nông nghiệp và phát triển nông thôn"],
+        "deadline": "30",
+    }
+    wrong = dict(good, code="API-1-02", lead="phong-xyz", priority="gấp")
+    headers = {"Authorization": "Basic " + base64.b64encode(SERVICE.encode()).decode()}
+    start = f"{desk.api_url}/deployments/{meeting.id}/create_flow_run"
+    with httpx.Client(headers=headers, timeout=30) as http:
+        refused = http.post(
+            start,
+            json={"parameters": {"meeting": held, "directives": [good, wrong, {"title": "x"}]}},
+        )
+        assert refused.status_code == 422, refused.text
+        detail = refused.json()["detail"]
+        assert "nhiệm vụ 2 › Đơn vị chủ trì: 'phong-xyz' không có trong danh sách" in detail
+        assert "nhiệm vụ 2 › Mức độ: 'gấp'" in detail
+        assert "nhiệm vụ 3: thiếu 'Mã nhiệm vụ'" in detail
+        assert "'Đơn vị chủ trì'" in detail.split("nhiệm vụ 3")[1]
+        runs = http.post(
+            f"{desk.api_url}/flow_runs/filter",
+            json={"deployments": {"id": {"any_": [str(meeting.id)]}}},
+        ).json()
+        assert not [r for r in runs if r["parameters"].get("meeting", {}).get("code") == "API-1"]
+        started = http.post(
+            start, json={"parameters": {"meeting": held, "directives": [good]}, "state": later}
+        )
+        assert started.status_code == 201, started.text
+        try:
+            directive = started.json()["parameters"]["directives"][0]
+            assert directive["lead"] == "UBND xã Hải Tiến (xa-hai-tien)"
+            assert directive["support"] == ["Phòng Nông nghiệp và Phát triển nông thôn (phong-nn)"]
+        finally:
+            http.delete(f"{desk.api_url}/flow_runs/{started.json()['id']}")

@@ -1,0 +1,148 @@
+"""The open-meeting form's units: kept when its deployment is registered again, and read
+as codes or names when a run is started by the API or the CLI.
+
+`prefect deploy` and `followup serve` register each deployment with the parameter schema of
+its flow's signature, where a unit is free text; `followup units load` then rewrites the form
+so a unit is chosen by name from the database. Without this layer every redeploy would undo
+that until the next load. The desk sees the registration itself (a POST to
+`/api/deployments/`, or a PATCH of a deployment that exists), so it writes the current units
+into the schema of a deployment of the open-meeting form before Prefect stores it: deploying
+never wipes the choices, whoever deploys and from wherever.
+
+The choices read "name (code)", which is what the UI sends. A script or `prefect deployment
+run` names a unit by its code or its name: the desk writes the choice for it before Prefect
+checks the parameters, and a start with mistakes is refused naming every wrong field (Prefect
+itself names only one, in English).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any, TypeGuard
+
+import anyio.to_thread
+import httpx
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from followup.config import Settings
+from followup.desk.bodies import read_body, refuse, replay, with_length
+from followup.desk.meeting_check import as_choices, form_problems
+from followup.desk.signin import Refused
+from followup.orchestration.meeting_form import with_unit_choices
+from followup.services.context import ServiceContext
+from followup.services.write.units import unit_names
+
+log = logging.getLogger("followup.desk")
+
+#: Registering a deployment: created (POST), or updated when it exists (PATCH).
+_REGISTER = re.compile(r"^/api/deployments/?$")
+_UPDATE = re.compile(r"^/api/deployments/[0-9a-fA-F-]{36}$")
+_START = re.compile(r"^/api/deployments/([0-9a-fA-F-]{36})/create_flow_run$")
+
+
+def _object(body: bytes) -> dict[str, Any] | None:
+    try:
+        values = json.loads(body or b"{}")
+    except (ValueError, RecursionError):
+        return None
+    return values if isinstance(values, dict) else None
+
+
+def is_meeting_form(schema: object) -> TypeGuard[dict[str, Any]]:
+    """Whether a parameter schema is the open-meeting form's (a meeting and its directives,
+    each directive with a lead and support units), whatever the deployment is called."""
+    if not isinstance(schema, dict):
+        return False
+    definitions = schema.get("definitions") or {}
+    directive = definitions.get("DirectiveInput", {}).get("properties", {})
+    return "MeetingInput" in definitions and {"lead", "support"} <= set(directive)
+
+
+class UnitChoices:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self._ctx: ServiceContext | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path, method = scope.get("path", ""), scope.get("method")
+        start = _START.match(path) if method == "POST" else None
+        registers = (method == "POST" and _REGISTER.match(path)) or (
+            method == "PATCH" and _UPDATE.match(path)
+        )
+        if scope["type"] != "http" or not (start or registers):
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await read_body(receive)
+            if start is None:
+                body = await self._offered(body)
+            else:
+                body = await self._read_units(scope, start.group(1), body)
+        except Refused as refused:
+            await refuse(send, refused)
+            return
+        await self.app(with_length(scope, len(body)), replay(body, receive), send)
+
+    async def _read_units(self, scope: Scope, deployment_id: str, body: bytes) -> bytes:
+        """A start of the open-meeting form with its units written as the form's choices;
+        `Refused`, naming every wrong field, when the parameters do not fit the form."""
+        values = _object(body)
+        parameters = values.get("parameters") if values is not None else None
+        if values is None or not isinstance(parameters, dict):
+            return body
+        schema = await self._schema_of(scope, deployment_id)
+        if not is_meeting_form(schema):
+            return body
+        try:
+            units = await anyio.to_thread.run_sync(self._units)
+        except Exception as exc:  # Prefect's own check still applies
+            log.warning("Không lấy được danh sách đơn vị để đọc mã đơn vị (%s).", exc)
+            units = []
+        values["parameters"] = as_choices(parameters, units)
+        problems = form_problems(values["parameters"], schema)
+        if problems:
+            raise Refused(422, "Không mở được cuộc họp: " + "; ".join(problems) + ".")
+        return json.dumps(values, ensure_ascii=False).encode()
+
+    async def _schema_of(self, scope: Scope, deployment_id: str) -> object:
+        """The deployment's parameter schema, asked of Prefect with the request's own
+        credential (the service's, behind the gate)."""
+        headers = {
+            k.decode("latin-1"): v.decode("latin-1")
+            for k, v in scope["headers"]
+            if k == b"authorization"
+        }
+        transport = httpx.ASGITransport(app=self.app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://desk", headers=headers
+        ) as client:
+            found = await client.get(f"/api/deployments/{deployment_id}")
+        if found.status_code != 200:
+            return None  # Prefect answers the start itself
+        return found.json().get("parameter_openapi_schema")
+
+    async def _offered(self, body: bytes) -> bytes:
+        values = _object(body)
+        schema = values.get("parameter_openapi_schema") if values is not None else None
+        if values is None or not is_meeting_form(schema):
+            return body
+        try:
+            units = await anyio.to_thread.run_sync(self._units)
+        except Exception as exc:  # a registration must not fail for want of the unit list
+            log.warning(
+                "Không lấy được danh sách đơn vị cho biểu mẫu mở cuộc họp (%s); biểu mẫu để "
+                "nhập mã đơn vị cho đến lần 'followup units load' sau.",
+                exc,
+            )
+            return body
+        values["parameter_openapi_schema"] = with_unit_choices(schema, units)
+        log.info("Biểu mẫu mở cuộc họp '%s': %d đơn vị để chọn.", values.get("name"), len(units))
+        return json.dumps(values, ensure_ascii=False).encode()
+
+    def _units(self) -> list[tuple[str, str]]:
+        if self._ctx is None:
+            self._ctx = ServiceContext.from_settings(self.settings)
+        return unit_names(self._ctx)
