@@ -44,6 +44,14 @@ log = logging.getLogger(__name__)
 
 UNREACHABLE = (httpx.HTTPError, OSError, PrefectException, RuntimeError)
 _DEAD = {StateType.FAILED, StateType.CRASHED, StateType.CANCELLED, StateType.CANCELLING}
+#: How an ended run is told in the log of the sweep that replaced it.
+_ENDED = {
+    StateType.FAILED: "bị lỗi",
+    StateType.CRASHED: "bị dừng đột ngột",
+    StateType.CANCELLED: "đã bị hủy",
+    StateType.CANCELLING: "đang bị hủy",
+    StateType.COMPLETED: "đã kết thúc khi việc còn mở",
+}
 HEARTBEAT = "prefect.flow-run.heartbeat"
 
 
@@ -69,8 +77,11 @@ def _run_id(ctx: ServiceContext, code: str) -> tuple[int, str | None, bool]:
         return directive.id, directive.flow_run_id, open_left is not None
 
 
-def start_run(ctx: ServiceContext, code: str, *, replacing: str | None = None) -> Wake:
-    """Start the directive's run (idempotent: one start per directive and predecessor)."""
+def start_run(
+    ctx: ServiceContext, code: str, *, replacing: str | None = None, why: str = ""
+) -> Wake:
+    """Start the directive's run (idempotent: one start per directive and predecessor);
+    `why` says what became of the one it replaces, for the log."""
     run: FlowRun = run_deployment(  # type: ignore[assignment]
         DIRECTIVE,
         parameters={"directive_code": code},
@@ -85,7 +96,7 @@ def start_run(ctx: ServiceContext, code: str, *, replacing: str | None = None) -
         session.execute(
             update(Directive).where(Directive.code == code).values(flow_run_id=str(run.id))
         )
-    return Wake(code, W.STARTED, str(run.id))
+    return Wake(code, W.STARTED, str(run.id), why)
 
 
 def silent_for(client: SyncPrefectClient, run: FlowRun, now: datetime) -> timedelta:
@@ -140,7 +151,9 @@ def nudge(
                 run = client.read_flow_run(UUID(run_id))
             except ObjectNotFound:
                 return (
-                    start_run(ctx, code, replacing=run_id)
+                    start_run(
+                        ctx, code, replacing=run_id, why="thay lượt cũ không còn trên Prefect"
+                    )
                     if open_left
                     else Wake(code, W.FINISHED, run_id)
                 )
@@ -155,7 +168,8 @@ def nudge(
                     return Wake(code, W.BUSY, run_id, str(result.details))
                 return Wake(code, W.RESUMED, run_id)
             if kind in _DEAD or (kind == StateType.COMPLETED and open_left):
-                return start_run(ctx, code, replacing=run_id)
+                why = f"thay lượt cũ '{run.name}': {_ENDED.get(kind, 'đã kết thúc')}"
+                return start_run(ctx, code, replacing=run_id, why=why)
             if (
                 kind in (StateType.RUNNING, StateType.PENDING)
                 and dead_after is not None
@@ -169,7 +183,11 @@ def nudge(
                     ),
                     force=True,
                 )
-                return start_run(ctx, code, replacing=run_id)
+                why = (
+                    f"thay lượt cũ '{run.name}': không có nhịp tim "
+                    f"{silence.total_seconds():.0f} giây, tiến trình đã dừng"
+                )
+                return start_run(ctx, code, replacing=run_id, why=why)
             return Wake(code, W.BUSY if kind != StateType.COMPLETED else W.FINISHED, run_id)
     except UNREACHABLE as exc:
         log.warning("followup: Prefect không nhận yêu cầu báo lượt theo dõi %s: %s", code, exc)

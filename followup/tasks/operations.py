@@ -10,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.variables import Variable
 
 from followup.domain.lifecycle import plain_letters
+from followup.domain.vocabulary import WakeOutcome, label
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.orchestration.overview import city_overview, overview_markdown
 from followup.orchestration.runs import PrefectWaker, repair
@@ -118,11 +119,36 @@ def run_sweep() -> dict[str, int]:
     return done
 
 
+#: What the sweep says about each run it acted on; a run left as it was is only counted.
+_WAKES_TOLD = (WakeOutcome.STARTED, WakeOutcome.RESUMED, WakeOutcome.UNREACHABLE)
+#: The sweep's count of runs, by what was done with them.
+_COUNTED = {
+    WakeOutcome.STARTED: "bắt đầu lại",
+    WakeOutcome.RESUMED: "được báo cập nhật",
+    WakeOutcome.UP_TO_DATE: "đã cập nhật",
+    WakeOutcome.BUSY: "đang chạy",
+    WakeOutcome.FINISHED: "đã kết thúc",
+    WakeOutcome.UNREACHABLE: "không liên lạc được Prefect",
+}
+
+
 @task(name=WAKE, task_run_name=WAKE)
 def wake_stale_runs() -> dict[str, int]:
+    """Replace the directives' runs that died, wake the stale ones; log each run acted on
+    (which directive, what was done) and a count of the rest."""
+    logger = get_run_logger()
     outcomes: dict[str, int] = {}
     for wake in repair(runtime.context(), dead_after=runtime.settings().run_dead_after):
         outcomes[wake.outcome.value] = outcomes.get(wake.outcome.value, 0) + 1
+        if wake.outcome in _WAKES_TOLD:
+            detail = f" ({wake.detail})" if wake.detail else ""
+            logger.info(
+                "Lượt theo dõi nhiệm vụ %s: %s%s.", wake.directive_code, label(wake.outcome), detail
+            )
+    if outcomes:
+        counts = {WakeOutcome(k): n for k, n in outcomes.items()}
+        told = [f"{n} {_COUNTED[o]}" for o, n in counts.items() if o in _COUNTED]
+        logger.info("Đã xét %d lượt theo dõi: %s.", sum(counts.values()), ", ".join(told))
     return outcomes
 
 

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
+from prefect.states import Crashed
 
 from followup.config import Settings
 from followup.db.models import Meeting
@@ -40,6 +41,7 @@ from tests.flows.helpers import (
     inputs,
     new_directive,
     run_id,
+    run_logs,
     start_and_wait,
     state_of,
     status_artifact,
@@ -206,9 +208,20 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     meeting = f"followup.meeting.M-{late}"
     assert wait_until(lambda: "followup.meeting.opened" in events_about(meeting), timeout=30)
     assert "followup.unit.created" in events_about("followup.unit.xa-hai-tien")
+    # A run that crashed is replaced by the next sweep, which says which and why.
+    crashed = new_directive(ctx, "xa-hai-xuan")
+    first_run = stack.run(start_and_wait(stack, ctx, crashed))
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(first_run.id, Crashed(), force=True)
     again = run_deployment(sweep, timeout=180, _sync=True)  # type: ignore[call-arg]
     assert again.state is not None
     assert again.state.is_completed(), again.state
+    said = "\n".join(line for _level, line in run_logs(str(again.id)))
+    assert (
+        f"Lượt theo dõi nhiệm vụ {crashed}: đã bắt đầu lượt theo dõi mới trên Prefect "
+        f"(thay lượt cũ '{first_run.name}': bị dừng đột ngột)."
+    ) in said, said
+    assert "bắt đầu lại" in said.split("Đã xét")[1], said
     assert events_about(meeting).count("followup.meeting.opened") == 1
     assert events_about("followup.unit.xa-hai-tien").count("followup.unit.created") == 1
 

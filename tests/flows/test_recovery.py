@@ -64,6 +64,7 @@ def test_a_running_run_is_dead_when_its_heartbeat_stops_not_when_it_runs_long(
     replaced = nudge(ctx, code, dead_after=dead_after, now=beat_at + dead_after * 1.5)
     assert replaced.outcome == WakeOutcome.STARTED, replaced
     assert replaced.flow_run_id != rid
+    assert f"thay lượt cũ '{run.name}': không có nhịp tim 12 giây" in replaced.detail
     dead = stack.run(rid).state
     assert dead is not None
     assert dead.type == StateType.CRASHED
