@@ -8,6 +8,7 @@ server as `prefect server start` runs it, and says so in its log.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from starlette.types import ASGIApp
 
@@ -15,6 +16,7 @@ from followup.config import Settings
 from followup.desk.choices import UnitChoices
 from followup.desk.gate import DeskGate
 from followup.desk.signin import SignIn
+from followup.domain.clock import LOCAL_TZ
 from followup.domain.errors import ValidationError
 from followup.services.context import ServiceContext
 
@@ -61,11 +63,20 @@ def desk_app(settings: Settings) -> ASGIApp:
     return DeskGate(prefect_app, sign_in)
 
 
+class VietnamTime(logging.Formatter):
+    """Log lines dated in the time of the people who read them (UTC+7), whatever the host's
+    zone, with the offset written so nobody has to guess."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        when = datetime.fromtimestamp(record.created, LOCAL_TZ)
+        return when.strftime(datefmt or "%Y-%m-%d %H:%M:%S%z")
+
+
 def run(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(VietnamTime("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False

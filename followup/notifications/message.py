@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime
 
+from followup.domain.clock import LOCAL_TZ
 from followup.notifications.outbox import OutgoingMessage
 
 
@@ -26,7 +27,8 @@ def build_message(
     msg["From"] = _address(sender_name, sender_email)
     msg["To"] = _address(message.recipient.name, message.recipient.email)
     msg["Subject"] = message.subject
-    msg["Date"] = format_datetime(now)
+    # In the readers' time (+0700): a client that shows the header as written shows their hour.
+    msg["Date"] = format_datetime(now.astimezone(LOCAL_TZ))
     msg["Message-ID"] = message.message_id
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Followup-Kind"] = message.kind  # lets mail rules and the demo sort notices

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import unicodedata
+from email.utils import parsedate_to_datetime
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -61,7 +62,9 @@ def test_notices_arrive_once_as_multipart_utf8(
     subject = str(first["Subject"])
     assert "Sửa chữa kênh mương, đê biển" in subject
     assert unicodedata.is_normalized("NFC", subject)
-    assert first["Date"] is not None
+    # Written in the readers' time, the same instant as the clock's.
+    assert str(first["Date"]).endswith("+0700"), first["Date"]
+    assert parsedate_to_datetime(str(first["Date"])) == loaded.clock.now().replace(microsecond=0)
     assert str(first["Message-ID"]).endswith("@mongcai.example>")
     assert first.get_content_type() == "multipart/alternative"
     plain = first.get_body(("plain",))

@@ -3,6 +3,8 @@ so the processes that run flows (in other folders) open the same files."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -48,4 +50,15 @@ def test_a_run_cannot_be_taken_for_dead_between_two_heartbeats() -> None:
         Settings(run_heartbeat_seconds=60, run_dead_after_seconds=60)
     assert (
         Settings(run_heartbeat_seconds=30, run_dead_after_seconds=31).run_dead_after.seconds == 31
+    )
+
+
+def test_the_desk_dates_its_log_lines_in_vietnam_time() -> None:
+    """The people reading the desk's log live in UTC+7, whatever zone the host runs in."""
+    from followup.desk.server import VietnamTime
+
+    record = logging.LogRecord("followup.desk", logging.INFO, __file__, 1, "xin chào", None, None)
+    record.created = datetime(2026, 12, 6, 1, 30, tzinfo=UTC).timestamp()
+    assert VietnamTime("%(asctime)s %(message)s").format(record) == (
+        "2026-12-06 08:30:00+0700 xin chào"
     )
