@@ -7,6 +7,7 @@ the file in the repository is what this module writes. Schedules come from the s
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from followup.orchestration.names import (
     SWEEP_FLOW,
 )
 from followup.orchestration.runs import catch_up_after_start
+
+log = logging.getLogger(__name__)
 
 #: The zone of cron schedules: Vietnam's day.
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -91,7 +94,7 @@ def deployments(settings: Settings) -> list[Any]:
     served = []
     for d in definitions(settings):
         every = d.every_minutes if settings.schedules_enabled else None
-        cron = d.cron if settings.schedules_enabled else None
+        cron = d.cron if settings.schedules_enabled and not _digest_unready(d, settings) else None
         served.append(
             d.flow.to_deployment(
                 name=d.name,
@@ -170,6 +173,19 @@ def heartbeat(settings: Settings) -> dict[str, str]:
     return {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(settings.run_heartbeat_seconds)}
 
 
+#: Said when the digest is served without its schedule.
+NO_COORDINATOR = (
+    "followup: chưa đặt FOLLOWUP_COORDINATOR_UNIT nên lịch gửi thư tổng hợp không được bật "
+    "(cán bộ điều phối sẽ không nhận thư nào); đặt mã đơn vị điều phối rồi khởi động lại."
+)
+
+
+def _digest_unready(d: Deployment, settings: Settings) -> bool:
+    """The digest's schedule waits for a coordinating unit: without one it would run every
+    morning and send the coordinators nothing, which nobody would notice."""
+    return d.name == DIGEST_FLOW and settings.coordinator_unit is None
+
+
 def serve_all(settings: Settings) -> None:
     # The one place we write Prefect's environment; flow runs inherit it.
     for name, value in QUIET.items():
@@ -178,6 +194,8 @@ def serve_all(settings: Settings) -> None:
     if settings.catch_up_on_start:
         catch_up_after_start(settings)
     offer_units_when_served(settings)
+    if settings.schedules_enabled and settings.coordinator_unit is None:
+        log.warning(NO_COORDINATOR)
     serve(*deployments(settings), limit=settings.serve_limit)
 
 

@@ -175,6 +175,11 @@ def queue_daily_digests() -> dict[str, int]:
         leader_weekday=settings.leader_digest_weekday,
     )
     logger = get_run_logger()
+    if settings.coordinator_unit is None:
+        logger.warning(
+            "Chưa đặt FOLLOWUP_COORDINATOR_UNIT: cán bộ điều phối không nhận thư tổng hợp, "
+            "chỉ lãnh đạo nhận thư tuần. Đặt mã đơn vị điều phối (ví dụ ubnd-tp) cho worker."
+        )
     logger.info(
         "Thư tổng hợp: %d thư xếp gửi, %d người không có gì mới, %d thư đã xếp từ trước.",
         run.queued,

@@ -24,7 +24,7 @@ def test_prefect_yaml_is_generated_from_the_definitions() -> None:
     text = (ROOT / "prefect.yaml").read_text(encoding="utf-8")
     assert text == prefect_yaml(Settings.model_construct())
     declared = yaml.safe_load(text)
-    served = deployments(Settings(schedules_enabled=True))
+    served = deployments(Settings(schedules_enabled=True, coordinator_unit="ubnd-tp"))
     by_name = {d.name: d for d in served}
     assert {d["name"] for d in declared["deployments"]} == set(by_name)
     for entry in declared["deployments"]:
@@ -43,6 +43,14 @@ def test_prefect_yaml_is_generated_from_the_definitions() -> None:
             else:
                 assert mine["interval"] == theirs.schedule.interval.total_seconds()
     assert by_name["daily-digest"].schedules, "the digest runs on its own"
+
+
+def test_the_digest_is_not_scheduled_without_a_coordinating_unit() -> None:
+    """Without FOLLOWUP_COORDINATOR_UNIT the digest would run each morning and send the
+    coordinators nothing: `followup serve` serves it unscheduled (and says so in its log)."""
+    by_name = {d.name: d for d in deployments(Settings(schedules_enabled=True))}
+    assert not by_name["daily-digest"].schedules
+    assert by_name["escalation-sweep"].schedules  # the rest keep theirs
 
 
 def test_open_meeting_form_has_vietnamese_fields() -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import ssl
 import unicodedata
-from email.utils import parsedate_to_datetime
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
