@@ -303,7 +303,7 @@ def evidence_list(directive: DirectiveCode, unit: UnitCode) -> None:
         out.print(f"{directive}: đơn vị chưa gửi tệp minh chứng nào.", highlight=False)
         return
     table = Table(title=f"Minh chứng {directive} — {unit}")
-    for column in ("Số", "Tệp", "Loại", "Cỡ", "Gửi lúc", "Người gửi", "Nhật ký", "Tệp trên đĩa"):
+    for column in ("Số", "Tệp", "Loại", "Cỡ", "Gửi lúc", "Người gửi", "Nhật ký", "Tệp lưu trữ"):
         table.add_column(column)
     states = {item.number: disk_state(item) for item in items}
     for item in items:
@@ -358,3 +358,34 @@ def evidence_get(
             f"Đã ghi {target} (SHA-256 khớp nhật ký, sự kiện #{item.audit_seq}).",
             highlight=False,
         )
+
+
+@evidence_app.command("import")
+def evidence_import(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(help="Thư mục minh chứng cũ; mặc định: FOLLOWUP_EVIDENCE_DIR."),
+    ] = None,
+) -> None:
+    """Chép các tệp minh chứng phiên bản cũ lưu trên đĩa vào cơ sở dữ liệu (chạy lại không
+    chép trùng); tệp có SHA-256 không khớp tên thì bỏ ra và nêu tên."""
+    from followup.services.write.evidence_files import import_evidence_dir
+
+    source = folder or settings().evidence_dir
+    with context(wake=False) as ctx:
+        result = import_evidence_dir(ctx, source)
+    out.print(
+        f"Đã chép {result.imported} tệp minh chứng vào cơ sở dữ liệu; {result.already} tệp đã "
+        f"có từ trước.",
+        highlight=False,
+    )
+    for path in result.missing:
+        err.print(f"Không có trên đĩa: {path}", highlight=False, soft_wrap=True)
+    for path in result.altered:
+        err.print(
+            f"Nội dung không khớp SHA-256 trong tên, không chép: {path}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if result.altered:
+        raise typer.Exit(1)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -152,11 +153,26 @@ class ProgressReport(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(255))
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    #: An evidence file sent with the report: stored under its SHA-256 (see web/evidence.py).
+    #: An evidence file sent with the report: its bytes are in `evidence_contents` under
+    #: this SHA-256 (see web/evidence.py).
     evidence_sha256: Mapped[str | None] = mapped_column(String(64))
     evidence_name: Mapped[str | None] = mapped_column(String(255))
     evidence_type: Mapped[str | None] = mapped_column(String(64))
     evidence_size: Mapped[int | None] = mapped_column(Integer)
+
+
+class EvidenceContent(Base):
+    """The bytes of an evidence file, kept once per content (its SHA-256), in the database:
+    a backup of the database holds the evidence with the audit trail that vouches for it, and
+    every web host serves the same files."""
+
+    __tablename__ = "evidence_contents"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ExtensionRequest(Base):

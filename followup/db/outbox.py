@@ -8,18 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from followup.db.inserts import insert_once
 from followup.db.models import Notice
 
 
 def insert_notices(session: Session, rows: list[dict[str, Any]]) -> None:
     """Add notices in the caller's transaction, in one statement; a notice whose dedupe key
     already exists is skipped (asked for twice, stored once)."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(Notice).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
+    insert_once(session, Notice, "dedupe_key", rows)

@@ -25,7 +25,7 @@ from followup.services.write.commands import (
 from followup.services.write.link_uses import LinkUse
 from followup.services.write.results import AssignmentView
 from followup.web import forms
-from followup.web.evidence import check, staged
+from followup.web.evidence import check
 
 
 @dataclass(frozen=True)
@@ -79,14 +79,10 @@ def act_and_wake(
 ) -> tuple[AssignmentView, EvidenceFile | None]:
     """One command in one transaction, the link's nonce written with it; `execute` then
     wakes the directive's run (a failed wake never undoes the unit's answer). An evidence
-    file is checked (EvidenceRefused) and on disk only once the report naming it has
-    committed."""
+    file is checked (EvidenceRefused) and stored with the report that names it."""
     receipt = LinkUse(answer.claims)
     data, name = answer.evidence_data, answer.evidence_name
     if answer.action is not LinkAction.DONE or not (data or name):
         return execute(ctx, command_for(answer, None), receipt=receipt).result, None
     evidence = check(data, name, max_bytes=settings.evidence_max_bytes)
-    with staged(data, evidence, settings.evidence_dir) as keep:
-        view = execute(ctx, command_for(answer, evidence), receipt=receipt).result
-        keep()
-    return view, evidence
+    return execute(ctx, command_for(answer, evidence), receipt=receipt).result, evidence

@@ -1,22 +1,16 @@
 """Evidence files sent with a report of completion: size-limited, type-checked by content
-(not by the name or the browser's word), stored under their SHA-256, and only once the
-report that names them has committed."""
+(not by the name or the browser's word); their bytes are stored in the database under their
+SHA-256, in the transaction of the report that names them."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from followup.domain.errors import ValidationError
 from followup.domain.text import decimal
-from followup.services.read.evidence import SIGNATURES, stored_path
-from followup.services.refs import EvidenceFile
+from followup.services.refs import SIGNATURES, EvidenceFile
 
 ALLOWED = "PDF, JPEG, PNG"
 
@@ -62,29 +56,5 @@ def check(data: bytes, name: str, *, max_bytes: int) -> EvidenceFile:
         name=safe_name(name),
         content_type=content_type,
         size=len(data),
+        content=data,
     )
-
-
-def path_for(folder: Path, evidence: EvidenceFile) -> Path:
-    return stored_path(folder, evidence.sha256, evidence.content_type)
-
-
-@contextmanager
-def staged(data: bytes, evidence: EvidenceFile, folder: Path) -> Iterator[Callable[[], None]]:
-    """Write the file beside its place and hand back `keep`, which moves it there: call it
-    once the report that names it has committed. Otherwise the file is removed on leaving,
-    so a refused or failed action leaves nothing on disk (the same content is kept once)."""
-    target = path_for(folder, evidence)
-    if target.exists():
-        yield lambda: None
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        yield lambda: os.replace(temp, target)
-    finally:
-        Path(temp).unlink(missing_ok=True)

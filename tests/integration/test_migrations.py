@@ -20,13 +20,13 @@ def test_migrations_match_models_and_downgrade(database_url: str) -> None:
     try:
         with engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-        assert current_revision(database_url) == "0009"
+        assert current_revision(database_url) == "0010"
         if engine.dialect.name == "postgresql":  # 0007: notice bodies in lz4
             assert _compression(engine) == {"body_text": "l", "body_html": "l"}
         command.downgrade(alembic_config(database_url), "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         upgrade(database_url)
-        assert current_revision(database_url) == "0009"
+        assert current_revision(database_url) == "0010"
     finally:
         engine.dispose()
 

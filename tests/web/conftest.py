@@ -14,7 +14,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from followup.config import Settings
-from followup.db.models import AuditEvent, Notice
+from followup.db.models import AuditEvent, EvidenceContent, Notice
 from followup.services.context import ServiceContext
 from followup.services.queries import lock_assignment
 from followup.services.refs import AssignmentRef
@@ -47,6 +47,12 @@ class Web:
                 if directive in body:
                     return links_in(body)
         raise AssertionError(f"no {kind} notice for {unit} on {directive}")
+
+    def stored_evidence(self) -> dict[str, bytes]:
+        """The evidence files the database holds, by SHA-256."""
+        with self.ctx.session_factory() as session:
+            rows = session.execute(select(EvidenceContent.sha256, EvidenceContent.content))
+            return dict(rows.all())
 
     def audit(self, action: str) -> list[AuditEvent]:
         with self.ctx.session_factory() as session:

@@ -53,7 +53,7 @@ def test_a_replayed_upload_writes_no_file(loaded: ServiceContext, web: Web) -> N
             files={"evidence": (f"b{n}.pdf", PDF + bytes([n]) * 10, "application/pdf")},
         )
         assert again.status_code == 409
-    assert len([f for f in web.evidence_dir.rglob("*") if f.is_file()]) == 1
+    assert list(web.stored_evidence().values()) == [PDF]
 
 
 def test_a_refused_action_leaves_no_file(loaded: ServiceContext, web: Web) -> None:
@@ -66,7 +66,7 @@ def test_a_refused_action_leaves_no_file(loaded: ServiceContext, web: Web) -> No
     )
     assert posted.status_code == 409
     refused(web, "state_moved")
-    assert not [f for f in web.evidence_dir.rglob("*") if f.is_file()]
+    assert web.stored_evidence() == {}
 
 
 def _leader_view(loaded: ServiceContext) -> str:

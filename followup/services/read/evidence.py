@@ -1,35 +1,25 @@
 """Evidence files as coordinators fetch them: the files a unit sent with its reports of
 completion, each checked against the SHA-256 the audit trail recorded before it is handed out
-(a file changed or swapped on disk is refused, never passed on)."""
+(a file changed or swapped where it is kept is refused, never passed on).
+
+The bytes are in the database (`evidence_contents`). Files an earlier version wrote under the
+evidence folder are still read from there until `followup evidence import` copies them in."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
-from followup.db.models import AuditEvent, ProgressReport
+from followup.db.models import AuditEvent, EvidenceContent, ProgressReport
 from followup.domain.errors import NotFoundError, ValidationError
 from followup.domain.vocabulary import AuditAction
 from followup.services.context import ServiceContext
 from followup.services.queries import find_assignment
-from followup.services.refs import AssignmentRef
-
-#: What a file must start with, and what it is then (content type, file extension).
-SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-)
-
-
-def stored_path(folder: Path, sha256: str, content_type: str) -> Path:
-    """Where a file is kept: under its SHA-256, with the extension of its type."""
-    extension = next(ext for _m, ctype, ext in SIGNATURES if ctype == content_type)
-    return folder / sha256[:2] / f"{sha256}.{extension}"
+from followup.services.refs import AssignmentRef, stored_path
 
 
 @dataclass(frozen=True)
@@ -43,7 +33,10 @@ class EvidenceItem:
     actor: str
     #: The audit event that recorded the file's hash (None: the trail has no such event).
     audit_seq: int | None
+    #: Where an earlier version kept it on disk, if the database does not hold it.
     path: Path
+    #: The bytes as stored (the database's, or the old file's); None: found nowhere.
+    stored: bytes | None = field(default=None, repr=False)
 
     @property
     def in_audit(self) -> bool:
@@ -51,17 +44,20 @@ class EvidenceItem:
 
 
 def evidence_of(ctx: ServiceContext, ref: AssignmentRef, folder: Path) -> list[EvidenceItem]:
-    """The files a unit sent with its reports on one assignment, oldest first (`folder`: where
-    evidence is kept)."""
+    """The files a unit sent with its reports on one assignment, oldest first, with their
+    bytes (`folder`: where an earlier version kept files the database does not hold)."""
     with ctx.session_factory() as session:
         a = find_assignment(session, ref)
-        reports = session.execute(
-            select(ProgressReport)
-            .where(
-                ProgressReport.assignment_id == a.id, ProgressReport.evidence_sha256.is_not(None)
-            )
-            .order_by(ProgressReport.id)
-        ).scalars()
+        reports = list(
+            session.execute(
+                select(ProgressReport)
+                .where(
+                    ProgressReport.assignment_id == a.id,
+                    ProgressReport.evidence_sha256.is_not(None),
+                )
+                .order_by(ProgressReport.id)
+            ).scalars()
+        )
         audited: dict[str, int] = {}
         for seq, details in session.execute(
             select(AuditEvent.seq, AuditEvent.details)
@@ -74,6 +70,14 @@ def evidence_of(ctx: ServiceContext, ref: AssignmentRef, folder: Path) -> list[E
             evidence = details.get("evidence")
             if isinstance(evidence, dict) and isinstance(evidence.get("sha256"), str):
                 audited.setdefault(evidence["sha256"], seq)
+        hashes = {r.evidence_sha256 for r in reports if r.evidence_sha256}
+        contents: dict[str, bytes] = dict(
+            session.execute(
+                select(EvidenceContent.sha256, EvidenceContent.content).where(
+                    EvidenceContent.sha256.in_(hashes)
+                )
+            ).all()
+        )
         return [
             EvidenceItem(
                 number=i,
@@ -84,10 +88,18 @@ def evidence_of(ctx: ServiceContext, ref: AssignmentRef, folder: Path) -> list[E
                 reported_at=r.reported_at,
                 actor=r.actor,
                 audit_seq=audited.get(r.evidence_sha256 or ""),
-                path=stored_path(folder, r.evidence_sha256 or "", r.evidence_type or ""),
+                path=(path := stored_path(folder, r.evidence_sha256 or "", r.evidence_type or "")),
+                stored=contents.get(r.evidence_sha256 or "") or _old_file(path),
             )
             for i, r in enumerate(reports, start=1)
         ]
+
+
+def _old_file(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 #: What `disk_state` finds, as a coordinator reads it.
@@ -102,11 +114,9 @@ def disk_state(item: EvidenceItem) -> str:
     above), so a listing shows an altered file before anyone asks for it."""
     if not item.in_audit:
         return UNAUDITED
-    try:
-        data = item.path.read_bytes()
-    except FileNotFoundError:
+    if item.stored is None:
         return MISSING
-    return MATCHES if hashlib.sha256(data).hexdigest() == item.sha256 else ALTERED
+    return MATCHES if hashlib.sha256(item.stored).hexdigest() == item.sha256 else ALTERED
 
 
 def checked_content(item: EvidenceItem, where: str) -> bytes:
@@ -117,17 +127,16 @@ def checked_content(item: EvidenceItem, where: str) -> bytes:
             f"Tệp '{item.name}' của {where} không có trong nhật ký: không giao ra tệp chưa được "
             "ghi nhận."
         )
-    try:
-        data = item.path.read_bytes()
-    except FileNotFoundError:
+    if item.stored is None:
         raise NotFoundError(
-            f"Không tìm thấy tệp '{item.name}' của {where} ở {item.path} (thư mục minh chứng "
-            "FOLLOWUP_EVIDENCE_DIR có đúng không?)."
-        ) from None
-    actual = hashlib.sha256(data).hexdigest()
+            f"Không tìm thấy nội dung tệp '{item.name}' của {where}: cơ sở dữ liệu không có, "
+            f"và không có ở {item.path} (tệp của phiên bản cũ; FOLLOWUP_EVIDENCE_DIR có đúng "
+            "không?)."
+        )
+    actual = hashlib.sha256(item.stored).hexdigest()
     if actual != item.sha256:
         raise ValidationError(
-            f"Tệp '{item.name}' của {where} đã bị thay đổi trên đĩa: SHA-256 là {actual[:16]}…, "
+            f"Tệp '{item.name}' của {where} đã bị thay đổi: SHA-256 là {actual[:16]}…, "
             f"nhật ký (sự kiện #{item.audit_seq}) ghi {item.sha256[:16]}…. Không giao ra."
         )
-    return data
+    return item.stored

@@ -15,7 +15,14 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from followup.db.models import Assignment, ExtensionRequest, FlowInput, ProgressReport
+from followup.db.inserts import insert_once
+from followup.db.models import (
+    Assignment,
+    EvidenceContent,
+    ExtensionRequest,
+    FlowInput,
+    ProgressReport,
+)
 from followup.db.session import UnitOfWork
 from followup.domain.clock import local_date
 from followup.domain.errors import ValidationError
@@ -171,6 +178,28 @@ class Change:
                 evidence_type=evidence.content_type if evidence else None,
                 evidence_size=evidence.size if evidence else None,
             )
+        )
+        if evidence is not None:
+            self._keep(evidence)
+
+    def _keep(self, evidence: EvidenceFile) -> None:
+        """The file's bytes, once per content, committed with the report that names them."""
+        if not evidence.content:
+            raise ValueError("an evidence file reached the report without its content")
+        # The same file sent twice at once (two units, one scan) is kept once, not refused.
+        insert_once(
+            self.uow.session,
+            EvidenceContent,
+            "sha256",
+            [
+                {
+                    "sha256": evidence.sha256,
+                    "content_type": evidence.content_type,
+                    "size": evidence.size,
+                    "content": evidence.content,
+                    "stored_at": self.now,
+                }
+            ],
         )
 
 
