@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import make_url
 
 from followup.config import Settings
@@ -25,6 +26,11 @@ from tests.helpers import TEST_LINK_SECRET
 from tests.smtp import SmtpServer
 
 DATA = Path(__file__).parent / "data"
+
+# Property tests check what holds, not how fast: Hypothesis's default 200 ms deadline per
+# example is a wall-clock assertion, and fails on a busy 2-core machine.
+hypothesis_settings.register_profile("followup", deadline=None)
+hypothesis_settings.load_profile("followup")
 ADMIN_URL = os.environ.get(
     "FOLLOWUP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
