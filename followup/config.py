@@ -148,6 +148,12 @@ class Settings(BaseSettings):
         description="Signs the links in e-mails (at least 32 random characters). Notices, "
         "'followup web' and 'followup serve' refuse to work without one.",
     )
+    link_secret_previous: SecretStr | None = Field(
+        default=None,
+        description="After rotating LINK_SECRET: the secret it replaced, so the links already "
+        "e-mailed keep working. Remove it once LINK_VALID_DAYS have passed (and never set it "
+        "if the old secret leaked).",
+    )
     base_url: str = Field(
         default="http://127.0.0.1:8080",
         description="The address of the commune pages ('followup web') as communes reach it; "
@@ -166,7 +172,7 @@ class Settings(BaseSettings):
     reminder_before_days: int = 2
     ladder_delays: list[int] = Field(default_factory=lambda: [0, 2, 3])
 
-    @field_validator("link_secret")
+    @field_validator("link_secret", "link_secret_previous")
     @classmethod
     def _real_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
@@ -219,7 +225,11 @@ class Settings(BaseSettings):
         """The link signer; a missing secret is refused in one sentence."""
         if self.link_secret is None:
             raise FollowupError(NO_LINK_KEY_MESSAGE)
-        return LinkSigner(self.link_secret.get_secret_value())
+        previous = self.link_secret_previous
+        return LinkSigner(
+            self.link_secret.get_secret_value(),
+            (previous.get_secret_value(),) if previous is not None else (),
+        )
 
     def clock(self) -> Clock:
         return FileClock(self.clock_file) if self.clock_file else SystemClock()

@@ -131,8 +131,13 @@ class LinkClaims:
 
 
 class LinkSigner:
-    def __init__(self, secret: str) -> None:
-        self._serializer = URLSafeSerializer(check_secret(secret), salt="followup-action-link")
+    def __init__(self, secret: str, previous: tuple[str, ...] = ()) -> None:
+        """Links are signed with `secret`; a link signed with one of the `previous` secrets
+        (the ones replaced by a rotation) is still genuine, so the links already e-mailed keep
+        working until they expire."""
+        keys = [check_secret(old) for old in previous] + [check_secret(secret)]
+        # itsdangerous signs with the last key and accepts any of them.
+        self._serializer = URLSafeSerializer(keys, salt="followup-action-link")
 
     def sign(
         self, subject_id: int, action: LinkAction, *, expires_at: datetime, recipient: str = ""

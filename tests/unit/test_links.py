@@ -102,3 +102,25 @@ def test_placeholder_or_short_secrets_are_refused(secret: str) -> None:
         check_secret(secret)
     with pytest.raises(FollowupError):
         LinkSigner(secret)
+
+
+def test_rotating_the_secret_keeps_the_links_already_sent_until_the_old_one_is_dropped() -> None:
+    """LINK_SECRET rotated, with the one it replaced as LINK_SECRET_PREVIOUS: a link e-mailed
+    before the rotation still acts; new links are signed with the new secret only; once the
+    previous secret is removed, the old links are forged."""
+    from followup.config import Settings
+
+    new = "n" * 16 + "-bí-mật-mới-đủ-dài-9876543210"
+    now = datetime(2026, 12, 6, tzinfo=UTC)
+    sent = signer.sign(7, LinkAction.ACKNOWLEDGE, expires_at=now + timedelta(days=30))
+    rotated = Settings(link_secret=new, link_secret_previous=SECRET).signer()
+    assert rotated.verify(sent, action=LinkAction.ACKNOWLEDGE, now=now).assignment_id == 7
+    fresh = rotated.sign(8, LinkAction.ACKNOWLEDGE, expires_at=now + timedelta(days=30))
+    assert signer.peek(fresh) is None  # signed with the new secret, not the old
+    after_grace = Settings(link_secret=new).signer()
+    assert after_grace.peek(fresh) is not None
+    with pytest.raises(LinkError) as refused:
+        after_grace.verify(sent, action=LinkAction.ACKNOWLEDGE, now=now)
+    assert refused.value.reason == "forged"
+    with pytest.raises(ValueError, match=r"LINK_SECRET|32"):
+        Settings(link_secret=new, link_secret_previous="ngắn")
