@@ -111,6 +111,9 @@ def _run(bench: common.Bench, province: Province, count: int) -> None:
             "bench/bareflow.py:bare_directive_flow",
         ),
         *("--name", "bare", "--pool", "followup"),
+        # The bare flow is a file of this checkout, not part of the installed package: its
+        # runs start here (prefect.yaml's `pull: []` gives them no folder to change to).
+        *("--job-variable", f"working_dir={ROOT}"),
         cwd=ROOT,
     )
     province.start_worker("worker-1")
