@@ -21,6 +21,7 @@ from followup.cli.common import (
     report_wakes,
     settings,
 )
+from followup.cli.output import json_text
 from followup.db.migrate import check_ready, upgrade
 from followup.domain.vocabulary import WakeOutcome, label
 from followup.notifications.dispatcher import SmtpConfig, dispatch
@@ -257,6 +258,26 @@ def repair_cmd() -> None:
     )
     if counts.get(WakeOutcome.UNREACHABLE):
         raise typer.Exit(1)
+
+
+@app.command("health")
+def health_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
+) -> None:
+    """Kiểm tra từng phần (cơ sở dữ liệu, máy chủ thư, Prefect, lượt quét, thư chưa gửi, lượt
+    theo dõi); mã thoát: 0 tốt, 1 cảnh báo, 2 nghiêm trọng (như hệ thống giám sát đọc)."""
+    from followup.orchestration.health import check_all
+
+    checks = check_all(settings())
+    if as_json:
+        payload = [
+            {"part": c.part, "status": c.status.name.lower(), "detail": c.detail} for c in checks
+        ]
+        out.print(json_text(payload), highlight=False, markup=False, soft_wrap=True)
+    else:
+        for c in checks:
+            out.print(c.line(), highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(max(c.status for c in checks))
 
 
 @notices_app.command("requeue")

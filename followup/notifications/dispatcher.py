@@ -99,6 +99,14 @@ class _PermanentError(Exception):
     pass
 
 
+async def check_smtp(config: SmtpConfig) -> None:
+    """Connect to the mail server as the dispatcher does (TLS and login included), then quit;
+    raises what the connection raised."""
+    connection = _Connection(config)
+    connection.smtp = await connection._open()
+    await connection.close()
+
+
 def backoff(attempts: int, base_seconds: float, max_seconds: float = 300.0) -> timedelta:
     """30 s, 1 min, 2 min, ... capped at `max_seconds` (5 min): a flapping server is not
     hammered, and once it is back every notice goes out within one dispatch period, however
