@@ -98,7 +98,8 @@ NO_LINK_KEY_MESSAGE = (
 
 def check_secret(secret: str) -> str:
     """Refuse a missing, placeholder or short secret, in one sentence, at start-up."""
-    if secret.strip().lower() in PLACEHOLDERS or len(secret) < MIN_SECRET_LENGTH:
+    plain = secret.strip().lower()
+    if plain in PLACEHOLDERS or "change-me" in plain or len(secret) < MIN_SECRET_LENGTH:
         raise FollowupError(
             "FOLLOWUP_LINK_SECRET phải là một chuỗi ngẫu nhiên dài ít nhất "
             f"{MIN_SECRET_LENGTH} ký tự (ví dụ: python -c 'import secrets; "

@@ -62,3 +62,27 @@ def test_the_desk_dates_its_log_lines_in_vietnam_time() -> None:
     assert VietnamTime("%(asctime)s %(message)s").format(record) == (
         "2026-12-06 08:30:00+0700 xin chào"
     )
+
+
+def test_the_sample_settings_file_names_only_settings_that_exist(tmp_path: Path) -> None:
+    """docs/deploy/followup.env.example: every FOLLOWUP_ name in it is a setting (a renamed
+    setting fails here, not on a province's host), and its example link secret is refused
+    until someone replaces it."""
+    sample = Path(__file__).resolve().parents[2] / "docs" / "deploy" / "followup.env.example"
+    names = {
+        line.lstrip("#").split("=", 1)[0]
+        for line in sample.read_text(encoding="utf-8").splitlines()
+        if line.lstrip("#").startswith("FOLLOWUP_")
+    }
+    known = {f"FOLLOWUP_{name.upper()}" for name in Settings.model_fields}
+    assert names, "the sample names no setting"
+    assert names <= known, names - known
+    with pytest.raises(ValueError, match="FOLLOWUP_LINK_SECRET"):
+        Settings(_env_file=sample)  # type: ignore[call-arg]
+    edited = sample.read_text(encoding="utf-8").replace(
+        "CHANGE-ME-at-least-32-random-characters", "k" * 48
+    )
+    (tmp_path / "followup.env").write_text(edited, encoding="utf-8")
+    loaded = Settings(_env_file=tmp_path / "followup.env")  # type: ignore[call-arg]
+    assert loaded.coordinator_unit == "vp-ubnd"
+    assert loaded.database_url.startswith("postgresql+psycopg://")
