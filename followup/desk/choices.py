@@ -139,7 +139,7 @@ class UnitChoices:
             )
             return body
         values["parameter_openapi_schema"] = with_unit_choices(schema, units)
-        log.info("Biểu mẫu mở cuộc họp '%s': %d đơn vị để chọn.", values.get("name"), len(units))
+        log.info("Biểu mẫu mở cuộc họp: %d đơn vị để chọn.", len(units))
         return json.dumps(values, ensure_ascii=False).encode()
 
     def _units(self) -> list[tuple[str, str]]:
