@@ -11,8 +11,10 @@ never wipes the choices, whoever deploys and from wherever.
 
 The choices read "name (code)", which is what the UI sends. A script or `prefect deployment
 run` names a unit by its code or its name: the desk writes the choice for it before Prefect
-checks the parameters, and a start with mistakes is refused naming every wrong field (Prefect
-itself names only one, in English).
+checks the parameters, and a script's start with mistakes (in the form, or that opening the
+meeting would refuse) is answered 422 naming every one of them, before any run exists
+(Prefect itself names only one form field, in English). A start from the UI is sent on: the
+open-meeting flow sends a meeting with mistakes back to the coordinator as a form to correct.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from followup.config import Settings
 from followup.desk.bodies import read_body, refuse, replay, with_length
-from followup.desk.meeting_check import as_choices, form_problems
+from followup.desk.meeting_check import as_choices, form_problems, problems_of_parameters
 from followup.desk.signin import Refused
 from followup.orchestration.meeting_form import with_unit_choices
 from followup.services.context import ServiceContext
@@ -40,6 +42,11 @@ log = logging.getLogger("followup.desk")
 _REGISTER = re.compile(r"^/api/deployments/?$")
 _UPDATE = re.compile(r"^/api/deployments/[0-9a-fA-F-]{36}$")
 _START = re.compile(r"^/api/deployments/([0-9a-fA-F-]{36})/create_flow_run$")
+
+
+def _from_the_ui(scope: Scope) -> bool:
+    """Prefect's UI marks its requests (a header its API client always sends)."""
+    return any(k == b"x-prefect-ui" for k, _v in scope["headers"])
 
 
 def _object(body: bytes) -> dict[str, Any] | None:
@@ -102,10 +109,26 @@ class UnitChoices:
             log.warning("Không lấy được danh sách đơn vị để đọc mã đơn vị (%s).", exc)
             units = []
         values["parameters"] = as_choices(parameters, units)
+        if _from_the_ui(scope):
+            # The UI's form checks the fields itself, and a meeting it starts that opening
+            # would refuse is sent back to the coordinator as a form to correct (the
+            # open-meeting flow), not answered with an error the dialog cannot show.
+            return json.dumps(values, ensure_ascii=False).encode()
         problems = form_problems(values["parameters"], schema)
+        if not problems:
+            problems = await anyio.to_thread.run_sync(
+                self._opening_problems, values["parameters"], schema
+            )
         if problems:
-            raise Refused(422, "Không mở được cuộc họp: " + "; ".join(problems) + ".")
+            raise Refused(422, "Không mở được cuộc họp. " + " ".join(problems))
         return json.dumps(values, ensure_ascii=False).encode()
+
+    def _opening_problems(self, parameters: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+        """What opening the meeting would refuse (deadlines, units, codes), all at once,
+        before a run is created: a script is told in its answer, not by a failed run."""
+        if self._ctx is None:
+            self._ctx = ServiceContext.from_settings(self.settings)
+        return problems_of_parameters(self._ctx, parameters, schema)
 
     async def _schema_of(self, scope: Scope, deployment_id: str) -> object:
         """The deployment's parameter schema, asked of Prefect with the request's own

@@ -7,9 +7,19 @@ import unicodedata
 from typing import Any
 
 from prefect.utilities.schema_tools.validation import validate
+from pydantic import ValidationError as PydanticValidationError
 
 from followup.orchestration.meeting_form import TITLES
-from followup.services.intake.meeting_files import unit_choice
+from followup.services.context import ServiceContext
+from followup.services.intake.meeting_files import (
+    DirectiveInput,
+    MeetingFile,
+    MeetingInput,
+    explain,
+    unit_choice,
+)
+from followup.services.write.commands import OpenMeeting
+from followup.services.write.meetings import meeting_problems
 
 UNIT_FIELDS = ("lead", "support")
 
@@ -53,7 +63,7 @@ def form_problems(parameters: dict[str, Any], schema: dict[str, Any]) -> list[st
     errors = validate(parameters, schema, raise_on_error=False)
     found: list[str] = []
     for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
-        problem = f"{_where(list(error.absolute_path), schema)}: {_what(error, schema)}"
+        problem = f"{_where(list(error.absolute_path), schema)}: {_what(error, schema)}."
         if problem not in found:
             found.append(problem)
     return found
@@ -131,3 +141,34 @@ def _resolved(node: dict[str, Any] | None, schema: dict[str, Any]) -> dict[str, 
             continue
         return node
     return node
+
+
+def problems_of_parameters(
+    ctx: ServiceContext, parameters: dict[str, Any], schema: dict[str, Any]
+) -> list[str]:
+    """The open-meeting parameters read as the flow reads them, then every reason opening
+    them would be refused; none when there are no directives (a notice to draft from)."""
+    if not parameters.get("directives"):
+        return []
+    read: list[str] = []
+    try:
+        meeting = MeetingInput.model_validate(parameters.get("meeting"))
+    except PydanticValidationError as exc:
+        read += [f"{_where(['meeting', *e['loc']], schema)}: {explain(e)}." for e in exc.errors()]
+    directives: list[DirectiveInput] = []
+    for index, given in enumerate(parameters["directives"]):
+        try:
+            directives.append(DirectiveInput.model_validate(given))
+        except PydanticValidationError as exc:
+            read += [
+                f"{_where(['directives', index, *e['loc']], schema)}: {explain(e)}."
+                for e in exc.errors()
+            ]
+    if read:
+        return read
+    command = OpenMeeting(
+        meeting=MeetingFile(meeting=meeting, directives=directives),
+        source=f"Cuộc họp {meeting.code}",
+        actor="desk",
+    )
+    return meeting_problems(ctx, command)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.flow_runs import suspend_flow_run
 
-from followup.orchestration.meeting_form import REVIEW_KEY, ReviewedMeeting
+from followup.orchestration.meeting_form import ReviewedMeeting, refused_note, review_key
 from followup.orchestration.names import OPEN_MEETING_FLOW
 from followup.orchestration.resume_form import COORDINATOR
 from followup.services.intake.meeting_files import DirectiveInput, MeetingInput
-from followup.tasks.operations import create_meeting, draft_for_review
+from followup.tasks.operations import check_meeting, create_meeting, draft_for_review
 
 NOTHING_TO_OPEN = (
     "Chưa có nhiệm vụ nào: thêm nhiệm vụ vào biểu mẫu, hoặc dán thông báo kết luận vào ô "
@@ -31,15 +31,44 @@ def open_meeting_flow(
     """Mở cuộc họp: tạo các nhiệm vụ, giao cho đơn vị, gửi thông báo và bắt đầu theo dõi.
     Không nhập nhiệm vụ mà dán thông báo kết luận: máy soạn bản nháp, chờ điều phối viên xem
     lại và gửi, rồi mới mở cuộc họp."""
-    if not directives:
+    if directives:
+        checked = check_meeting(meeting, directives)
+        if not checked["problems"]:
+            return _opened(meeting, directives, actor)
+        values, table, problems = checked["form"], "", checked["problems"]
+    else:
         if not notice_text.strip():
             raise ValueError(NOTHING_TO_OPEN)
         draft = draft_for_review(meeting, notice_text)
-        form = ReviewedMeeting.with_initial_data(description=draft["description"], **draft["form"])
-        # Suspended, not paused: no process waits for the review. On resume the flow runs
-        # again from the top and this call returns the reviewed form at once.
-        reviewed = suspend_flow_run(wait_for_input=form, key=REVIEW_KEY)
+        values, table, problems = draft["form"], draft["description"], []
+    # Suspended, not paused: no process waits for the review. On resume the flow runs again
+    # from the top, each earlier suspend returns the form sent then at once, and the checks
+    # run again on it: a form with problems is sent back under the next key, as it was sent
+    # (the coordinator's corrections kept) with the reasons above and beside its fields.
+    attempt = 1
+    while True:
+        note = refused_note(problems) if problems else ""
+        form = ReviewedMeeting.with_initial_data(
+            description="\n\n".join(p for p in (note, table) if p) or None,
+            notes={"directives": note} if note else None,
+            **values,
+        )
+        reviewed = suspend_flow_run(wait_for_input=form, key=review_key(attempt))
         meeting, directives = reviewed.meeting, reviewed.directives
         actor = reviewed.actor or actor  # who sent the reviewed form, when the desk says
+        checked = check_meeting(meeting, directives)
+        if not checked["problems"]:
+            return _opened(meeting, directives, actor)
+        values, problems = checked["form"], checked["problems"]
+        attempt += 1
+
+
+def _opened(meeting: MeetingInput, directives: list[DirectiveInput], actor: str) -> dict[str, Any]:
     started = create_meeting(meeting, directives, actor)
+    get_run_logger().info(
+        "Đã mở cuộc họp %s: %d nhiệm vụ, %d lượt chạy.",
+        meeting.code,
+        len(directives),
+        sum(1 for outcome in started.values() if outcome == "started"),
+    )
     return {"meeting": meeting.code, "directives": started}

@@ -40,8 +40,22 @@ TITLES = {
     "directives": "Các nhiệm vụ",
     "notice_text": "Thông báo kết luận (để máy soạn nhiệm vụ)",
 }
-#: The key a drafted meeting waits under for the coordinator's review.
+#: The key a drafted meeting waits under for the coordinator's review; a form sent back
+#: with problems waits again under this key and its number ("xem-lai-ban-nhap-2"…).
 REVIEW_KEY = "xem-lai-ban-nhap"
+
+
+def review_key(attempt: int) -> str:
+    return REVIEW_KEY if attempt == 1 else f"{REVIEW_KEY}-{attempt}"
+
+
+def refused_note(problems: list[str]) -> str:
+    """The reasons a reviewed form was sent back, as the form shows them above its fields."""
+    lines = "\n\n".join(f"- {p}" for p in problems)
+    return (
+        f"**Chưa mở được cuộc họp: {len(problems)} chỗ cần sửa.** Các sửa đổi của bạn được "
+        f"giữ nguyên bên dưới; sửa những chỗ này rồi gửi lại:\n\n{lines}"
+    )
 
 
 class ReviewedMeeting(RunInput):
@@ -55,14 +69,21 @@ class ReviewedMeeting(RunInput):
     model_config = ConfigDict(json_schema_extra=stamped_actor)
 
     @classmethod
-    def with_initial_data(cls, description: str | None = None, **kwargs: Any) -> type[Self]:
+    def with_initial_data(
+        cls,
+        description: str | None = None,
+        notes: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> type[Self]:
         """Prefect's own drops each field's title (the form would say "Meeting"): keep them.
         The resume dialog does not show the run's description, only the fields': the review
-        table goes above the first field too."""
+        table goes above the first field too, and `notes` (by field) beside their field."""
         fields: dict[str, Any] = {}
         for index, (key, value) in enumerate(kwargs.items()):
             original = cls.model_fields[key]
             about = description if index == 0 and description else original.description
+            if notes and key in notes:
+                about = notes[key] + (f"\n\n{about}" if about else "")
             fields[key] = (
                 original.annotation,
                 Field(default=value, title=original.title, description=about),

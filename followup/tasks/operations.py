@@ -22,12 +22,15 @@ from followup.services.intake.drafting import (
     draft_review_list,
     draft_settings,
     draft_text,
+    form_values,
+    known_units,
 )
 from followup.services.intake.meeting_files import DirectiveInput, MeetingFile, MeetingInput
 from followup.services.read.story import office_story_since
 from followup.services.reporting.digests import queue_digests
 from followup.services.write.bus import execute, wake_run
 from followup.services.write.commands import OpenMeeting
+from followup.services.write.meetings import meeting_problems
 from followup.tasks import runtime
 from followup.tasks.events import emit_office
 
@@ -38,6 +41,7 @@ DRAFT = plain_letters("Soạn bản nháp từ thông báo kết luận")
 WAKE = plain_letters("Đánh thức các nhiệm vụ có thay đổi")
 OVERVIEW = plain_letters("Bảng tổng hợp toàn thành phố")
 SEND = plain_letters("Gửi các thông báo đang chờ")
+CHECK = plain_letters("Kiểm tra cuộc họp trước khi mở")
 DIGESTS = plain_letters("Xếp thư tổng hợp")
 EVENTS = plain_letters("Gửi sự kiện chung lên Prefect")
 #: Who the trail says opened a repeating directive's new occurrence.
@@ -62,6 +66,26 @@ def create_meeting(
     )
     done = execute(ctx, command)
     return {wake.directive_code: wake.outcome.value for wake in done.wakes}
+
+
+@task(name=CHECK, task_run_name=CHECK)
+def check_meeting(meeting: MeetingInput, directives: list[DirectiveInput]) -> dict[str, Any]:
+    """Every reason opening the meeting would be refused (nothing written; none: open it),
+    and the meeting as the form's values, to send it back as it was sent."""
+    ctx = runtime.context()
+    command = OpenMeeting(
+        meeting=MeetingFile(meeting=meeting, directives=directives),
+        source=f"Cuộc họp {meeting.code}",
+        actor="",
+    )
+    problems = meeting_problems(ctx, command)
+    if problems:
+        get_run_logger().warning(
+            "Chưa mở được cuộc họp %s: %d chỗ cần sửa; chờ điều phối viên sửa và gửi lại.",
+            meeting.code,
+            len(problems),
+        )
+    return {"problems": problems, "form": form_values(meeting, directives, known_units(ctx))}
 
 
 @task(name=DRAFT, task_run_name=DRAFT)

@@ -409,7 +409,7 @@ def test_a_meeting_started_by_the_api_names_units_by_code_or_name_and_every_mist
         "text": "Nạo vét kênh tưới",
         "lead": "xa-hai-tien",
         "support": ["phòng nông nghiệp và phát triển nông thôn"],
-        "deadline": "30",
+        "deadline": "30 ngày làm việc",
     }
     wrong = dict(good, code="API-1-02", lead="phong-xyz", priority="gấp")
     headers = {"Authorization": "Basic " + base64.b64encode(SERVICE.encode()).decode()}
@@ -425,6 +425,17 @@ def test_a_meeting_started_by_the_api_names_units_by_code_or_name_and_every_mist
         assert "nhiệm vụ 2 › Mức độ: 'gấp'" in detail
         assert "nhiệm vụ 3: thiếu 'Mã nhiệm vụ'" in detail
         assert "'Đơn vị chủ trì'" in detail.split("nhiệm vụ 3")[1]
+        # The form is right, but opening would be refused: said before any run exists.
+        late = dict(good, code="API-1-03", deadline="30")
+        past = dict(good, code="API-1-04", deadline="01/01/2020")
+        refused = http.post(
+            start, json={"parameters": {"meeting": held, "directives": [good, late, past]}}
+        )
+        assert refused.status_code == 422, refused.text
+        detail = refused.json()["detail"]
+        assert "nhiệm vụ thứ 2 (API-1-03), hạn: không hiểu '30'" in detail
+        assert "nhiệm vụ thứ 3 (API-1-04): hạn 01/01/2020 đã qua" in detail
+        assert "API-1-01" not in detail
         runs = http.post(
             f"{desk.api_url}/flow_runs/filter",
             json={"deployments": {"id": {"any_": [str(meeting.id)]}}},

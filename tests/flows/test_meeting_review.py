@@ -16,14 +16,14 @@ import pytest
 from playwright.sync_api import Browser
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from sqlalchemy import func, select
 
 from followup.db.models import Directive, Meeting, Notice
 from followup.orchestration.meeting_form import OPEN_MEETING
 from followup.services.context import ServiceContext
-from tests.flows.helpers import wait_until
+from tests.flows.helpers import run_logs, wait_until
 from tests.prefect_stack import PrefectStack
 
 pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
@@ -129,3 +129,72 @@ def test_an_open_meeting_run_with_neither_directives_nor_notice_fails_in_words(
     assert done.state is not None
     assert done.state.type == StateType.FAILED
     assert "dán thông báo kết luận" in (done.state.message or "")
+
+
+def test_a_review_with_mistakes_is_sent_back_with_the_corrections_kept_then_opens(
+    stack: PrefectStack, ctx: ServiceContext, chromium: Browser, tmp_path: Path
+) -> None:
+    """The reviewed form comes back with a deadline already past and a unit that does not
+    exist: nothing is opened, the run waits again with the form as it was sent and the
+    reasons above it (no failed run, no traceback); fixed in the UI, the meeting opens."""
+    shots = Path(os.environ.get("FOLLOWUP_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    code = f"TB-{uuid.uuid4().hex[:6]}"
+    meeting = {"code": code, "title": "Làm việc với các xã", "held_on": f"{ctx.today():%d/%m/%Y}"}
+    run = run_deployment(  # type: ignore[call-arg]
+        OPEN_MEETING,
+        parameters={"meeting": meeting, "notice_text": _notice(ctx)},
+        timeout=0,
+        _sync=True,
+    )
+    rid = str(run.id)
+    stack.wait_for_run(rid, lambda r: r.state is not None and r.state.type == StateType.PAUSED)
+    common = {"title": "Kênh mương", "text": "Sửa chữa kênh mương", "support": []}
+    sent = {
+        "meeting": meeting,
+        "directives": [
+            common | {"code": f"{code}-01", "lead": "xa-hai-tien", "deadline": "01/01/2020"},
+            common
+            | {"code": f"{code}-02", "lead": "Văn phòng UBND tỉnh", "deadline": "30 ngày làm việc"},
+        ],
+    }
+    with get_client(sync_client=True) as client:
+        client.resume_flow_run(UUID(rid), run_input=sent)
+
+    def waits_again(r: FlowRun) -> bool:
+        state = r.state
+        return (
+            state is not None
+            and state.type == StateType.PAUSED
+            and state.state_details.pause_key == "xem-lai-ban-nhap-2"
+        )
+
+    stack.wait_for_run(rid, waits_again, timeout=120)
+    assert _count(ctx, Meeting, code) == 0
+
+    page = chromium.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.set_default_timeout(20000)
+    ui = stack.api_url.removesuffix("/api")
+    page.goto(f"{ui}/runs/flow-run/{rid}")
+    page.get_by_role("button", name="Resume").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Chưa mở được cuộc họp: 2 chỗ cần sửa.").first.wait_for()
+    dialog.get_by_text("hạn 01/01/2020 đã qua").first.wait_for()
+    dialog.get_by_text("Văn phòng UBND tỉnh").first.wait_for()
+    page.screenshot(path=shots / "prefect-meeting-review-sent-back.png")
+    fields = dialog.locator("input, textarea")
+    by_value = {fields.nth(i).input_value(): fields.nth(i) for i in range(fields.count())}
+    assert "01/01/2020" in by_value, list(by_value)  # the form as it was sent
+    assert "Văn phòng UBND tỉnh" in by_value
+    by_value["01/01/2020"].fill("30 ngày làm việc")
+    by_value["Văn phòng UBND tỉnh"].fill("xa-hai-xuan")
+    page.screenshot(path=shots / "prefect-meeting-review-corrected.png")
+    dialog.get_by_role("button", name="Submit").click()
+    dialog.wait_for(state="detached")
+
+    stack.wait_for_run(
+        rid, lambda r: r.state is not None and r.state.type == StateType.COMPLETED, timeout=120
+    )
+    assert _count(ctx, Meeting, code) == 2
+    opened = f"Đã mở cuộc họp {code}: 2 nhiệm vụ, 2 lượt chạy."
+    assert wait_until(lambda: opened in [line for _level, line in run_logs(rid)], timeout=30)

@@ -19,11 +19,13 @@ from followup.db.models import Assignment, Directive, Meeting, Unit
 from followup.domain.clock import ManualClock, start_of_local_day
 from followup.domain.errors import FollowupError
 from followup.services.context import ServiceContext
+from followup.services.intake.meeting_files import DirectiveInput, MeetingFile, MeetingInput
 from followup.services.intake.meeting_templates import meeting_template
 from followup.services.write.bus import execute
-from followup.services.write.meetings import meeting_from_file
+from followup.services.write.commands import OpenMeeting
+from followup.services.write.meetings import meeting_from_file, meeting_problems
 from followup.services.write.units import load_units_file
-from tests.helpers import run_cli, url_of
+from tests.helpers import row_counts, run_cli, url_of
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = ROOT / "followup" / "demo" / "data" / "units.toml"
@@ -178,3 +180,53 @@ def test_the_xlsx_template_explains_its_columns(tmp_path: Path) -> None:
     assert any(v.formula1 == '"thường,cao,khẩn"' for v in validations)
     guide = {r[0].value for r in book["Hướng dẫn"].iter_rows(min_row=2)}
     assert set(headers) <= guide | {"Đơn vị, Vai trò"}
+
+
+def _meeting(*directives: dict[str, object]) -> OpenMeeting:
+    return OpenMeeting(
+        meeting=MeetingFile(
+            meeting=MeetingInput(code="KT-1", title="Họp thử", held_on="09/03/2021"),
+            directives=[DirectiveInput(**d) for d in directives],  # type: ignore[arg-type]
+        ),
+        source="Cuộc họp KT-1",
+        actor="test",
+    )
+
+
+GOOD = {"code": "KT-1-01", "title": "Kênh", "text": "Sửa kênh", "lead": "xa-hai-tien"}
+
+
+def test_every_problem_of_a_meeting_is_found_at_once_and_nothing_is_written(
+    org: ServiceContext,
+) -> None:
+    """A reviewed form or a script's start is checked whole before anything is opened: a
+    deadline already past, a unit that does not exist, a support unit named twice (by code
+    and by name), a lead also in support: each named, in one sentence; nothing written."""
+    before = row_counts(org)
+    cmd = _meeting(
+        GOOD | {"deadline": "2021-05-31"},
+        GOOD | {"code": "KT-1-02", "deadline": "2021-03-01"},
+        GOOD | {"code": "KT-1-03", "deadline": "2021-05-31", "lead": "Văn phòng UBND tỉnh"},
+        GOOD
+        | {
+            "code": "KT-1-04",
+            "deadline": "2021-05-31",
+            "support": ["phong-nn", "Phòng Nông nghiệp và Phát triển nông thôn"],
+        },
+        GOOD | {"code": "KT-1-05", "deadline": "2021-05-31", "support": ["UBND xã Hải Tiến"]},
+    )
+    problems = meeting_problems(org, cmd)
+    assert len(problems) == 4, problems
+    assert "nhiệm vụ thứ 2 (KT-1-02): hạn 01/03/2021 đã qua" in problems[0]
+    assert "nhiệm vụ thứ 3 (KT-1-03), đơn vị chủ trì: không có đơn vị" in problems[1], problems
+    assert "Văn phòng UBND tỉnh" in problems[1]
+    assert problems[2].endswith(
+        "(KT-1-04): đơn vị phối hợp 'Phòng Nông nghiệp và Phát triển nông thôn' được nêu hai lần."
+    )
+    assert "(KT-1-05): đơn vị 'UBND xã Hải Tiến' vừa chủ trì vừa phối hợp." in problems[3]
+    assert row_counts(org) == before
+    assert meeting_problems(org, _meeting(GOOD | {"deadline": "2021-05-31"})) == []
+    # Opening it anyway is refused in one sentence (not a database error), nothing written.
+    with pytest.raises(FollowupError, match="được nêu hai lần"):
+        execute(org, _meeting(GOOD | {"deadline": "2021-05-31", "support": ["phong-nn"] * 2}))
+    assert row_counts(org) == before

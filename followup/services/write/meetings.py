@@ -98,6 +98,43 @@ def open_meeting(ctx: ServiceContext, cmd: OpenMeeting, _receipt: Receipt | None
         return OpenedMeeting(meeting.id, tuple(codes), count)
 
 
+def meeting_problems(ctx: ServiceContext, cmd: OpenMeeting) -> list[str]:
+    """Every reason the meeting would be refused, each in one sentence, found the way opening
+    it finds them (the same checks, run and rolled back: nothing is written), so a form can
+    be sent back with all of them at once instead of the first."""
+    parsed, source = cmd.meeting, cmd.source
+    problems: list[str] = []
+    codes = [d.code for d in parsed.directives]
+    repeated = sorted({c for c in codes if codes.count(c) > 1})
+    problems += [f"{source}: mã nhiệm vụ '{c}' xuất hiện hai lần." for c in repeated]
+    with ctx.uow() as uow:
+        if uow.session.execute(
+            select(Meeting.id).where(Meeting.code == parsed.meeting.code)
+        ).first():
+            problems.append(f"{source}: đã có cuộc họp mã '{parsed.meeting.code}'.")
+    for index, item in enumerate(parsed.directives, start=1):
+        where = f"{source}: nhiệm vụ thứ {index} ({item.code})"
+        with ctx.uow() as uow:  # never committed: rolled back on leaving
+            meeting = Meeting(
+                code=f"{parsed.meeting.code[:50]}~kiem-tra",
+                title=parsed.meeting.title,
+                held_on=parsed.meeting.held_on,
+                created_at=ctx.clock.now(),
+            )
+            uow.session.add(meeting)
+            uow.session.flush()
+            try:
+                directive, units = create_directive(
+                    ctx, uow, meeting, item, where=where, actor=cmd.actor
+                )
+                for position, unit in enumerate(units):
+                    assign_to(ctx, uow, directive, unit, is_lead=position == 0, actor=cmd.actor)
+            except ValidationError as exc:
+                said = str(exc)
+                problems.append(said if said.startswith(source) else f"{where}: {said}")
+    return problems
+
+
 def create_directive(
     ctx: ServiceContext,
     uow: UnitOfWork,
@@ -120,7 +157,11 @@ def create_directive(
     units = [_unit(uow, item.lead, f"{where}, đơn vị chủ trì")]
     units += [_unit(uow, code, f"{where}, đơn vị phối hợp") for code in item.support]
     if units[0].id in {u.id for u in units[1:]}:
-        raise ValidationError(f"{where}: đơn vị '{units[0].code}' vừa chủ trì vừa phối hợp.")
+        raise ValidationError(f"{where}: đơn vị '{units[0].name}' vừa chủ trì vừa phối hợp.")
+    support = [u.id for u in units[1:]]
+    twice = next((u for u in units[1:] if support.count(u.id) > 1), None)
+    if twice is not None:  # named once by code and once by name, say
+        raise ValidationError(f"{where}: đơn vị phối hợp '{twice.name}' được nêu hai lần.")
     directive = Directive(
         code=item.code,
         meeting_id=meeting.id,

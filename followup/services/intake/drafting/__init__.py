@@ -29,6 +29,8 @@ from followup.services.intake.drafting.output import (
     draft_settings,
     draft_text,
     draft_toml,
+    form_values,
+    known_units,
     review_marks,
     shown_deadline,
 )
@@ -49,6 +51,8 @@ __all__ = [
     "draft_settings",
     "draft_text",
     "draft_toml",
+    "form_values",
+    "known_units",
     "review_marks",
     "shown_deadline",
 ]

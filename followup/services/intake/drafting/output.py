@@ -20,7 +20,14 @@ from followup.domain.text import shorten
 from followup.services.context import ServiceContext
 from followup.services.intake.drafting.draft import draft_meeting
 from followup.services.intake.drafting.model import REVIEW_MARK, Draft, DraftSettings, KnownUnit
-from followup.services.intake.meeting_files import ONCE, PRIORITY_LABELS, REPEAT_LABELS, unit_choice
+from followup.services.intake.meeting_files import (
+    ONCE,
+    PRIORITY_LABELS,
+    REPEAT_LABELS,
+    DirectiveInput,
+    MeetingInput,
+    unit_choice,
+)
 from followup.services.intake.notice_text import read_notice
 
 # ----------------------------------------------------------------------------- the file
@@ -109,9 +116,7 @@ def draft_text(
     title: str = "",
 ) -> tuple[Draft, list[KnownUnit]]:
     """The draft of a notice's text against the organisation's units (and those units)."""
-    with ctx.session_factory() as session:
-        rows = session.execute(select(Unit.code, Unit.name, Unit.kind).order_by(Unit.id))
-        units = [KnownUnit(c, n, k) for c, n, k in rows]
+    units = known_units(ctx)
     if not units:
         raise ValidationError(
             "Chưa có đơn vị nào: nạp danh sách đơn vị trước ('followup units load')."
@@ -179,6 +184,50 @@ def draft_form_data(draft: Draft, units: Sequence[KnownUnit]) -> dict[str, Any]:
                 "repeat_until": "",
             }
             for d in draft.directives
+        ],
+    }
+
+
+def known_units(ctx: ServiceContext) -> list[KnownUnit]:
+    with ctx.session_factory() as session:
+        rows = session.execute(select(Unit.code, Unit.name, Unit.kind).order_by(Unit.id))
+        return [KnownUnit(c, n, k) for c, n, k in rows]
+
+
+def form_values(
+    meeting: MeetingInput, directives: Sequence[DirectiveInput], units: Sequence[KnownUnit]
+) -> dict[str, Any]:
+    """A meeting as it was sent, as the open-meeting form's values again (the words the form
+    offers: "name (code)" for a known unit, the priority's and repetition's labels, dates as
+    dd/mm/yyyy), so a form sent back for correction shows what the coordinator typed."""
+    names = {u.code: u.name for u in units}
+
+    def unit(code: str) -> str:
+        return unit_choice(code, names[code]) if code in names else code
+
+    return {
+        "meeting": {
+            "code": meeting.code,
+            "title": meeting.title,
+            "held_on": f"{meeting.held_on:%d/%m/%Y}",
+            "chair": meeting.chair,
+            "notice_number": meeting.notice_number,
+            "source_text": meeting.source_text,
+        },
+        "directives": [
+            {
+                "code": d.code,
+                "title": d.title,
+                "text": d.text,
+                "field": d.field,
+                "priority": PRIORITY_LABELS.get(d.priority, d.priority),
+                "lead": unit(d.lead),
+                "support": [unit(c) for c in d.support],
+                "deadline": d.deadline,
+                "repeat": REPEAT_LABELS.get(d.repeat, ONCE),
+                "repeat_until": f"{d.repeat_until:%d/%m/%Y}" if d.repeat_until else "",
+            }
+            for d in directives
         ],
     }
 
