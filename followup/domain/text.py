@@ -13,6 +13,19 @@ def nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+#: Characters a pasted or Word text carries that nobody sees: removed (zero-width space,
+#: non-joiner and joiner, word joiner, soft hyphen, byte-order mark, direction marks)...
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\u00ad\ufeff\u200e\u200f"))
+#: ...and spaces that are not ordinary ones (no-break, narrow, figure, thin): one space.
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u202f\u2007\u2009\u200a\u3000"), " ")
+
+
+def visible(value: str) -> str:
+    """NFC text without the invisible characters that would hide a unit's name from a match
+    ("UBND xã Hải\u200dTiến"), with unusual spaces made ordinary."""
+    return nfc(value.translate(_INVISIBLE).translate(_SPACES))
+
+
 def nfc_deep(value: Any) -> Any:
     """NFC every string inside dicts, lists and tuples (keys included)."""
     if isinstance(value, str):

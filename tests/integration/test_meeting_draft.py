@@ -158,3 +158,12 @@ def test_a_notice_that_cannot_be_read_is_refused(database_url: str, tmp_path: Pa
         assert words in result.stderr, (name, result.stderr)
         assert str(path) in result.stderr
         assert not path.with_suffix(".toml").exists()
+    # A picture renamed .pdf, or a PDF whose body is broken: one sentence, no library chatter.
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+    for name, data in {"anh.pdf": png, "hong.pdf": b"%PDF-1.7\n" + png}.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        result = run_cli("meeting", "draft", str(path), env=env)
+        assert result.returncode == 1, name
+        said = result.stderr.strip()
+        assert said == f"Lỗi: Tệp {path} không phải tệp PDF đọc được.", said

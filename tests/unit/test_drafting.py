@@ -302,3 +302,22 @@ def test_shorten_cuts_at_a_no_break_space_and_ends_the_review_item_once() -> Non
     assert cut == "Hoàn thành nạo vét kênh mương trước ngày…"
     draft = _draft(f"Ngày 09/3/2021.\n1. UBND xã Hải Tiến {text * 4}.\n", held_on=date(2021, 3, 9))
     assert "…." not in draft_review_list(draft, UNITS)
+
+
+def test_invisible_characters_do_not_hide_a_unit_and_are_not_kept() -> None:
+    """Text pasted from Word or a web page carries characters nobody sees: a zero-width
+    joiner inside a commune's name, a soft hyphen in a word, no-break spaces. They neither
+    hide the unit from the drafter nor reach the stored text."""
+    text = (
+        "Kết luận của Chủ tịch UBND thành phố:\n"
+        "1. Giao UBND\u00a0xã Hả\u200di Tiến chủ trì, phối hợp với Phòng Nông nghi\u00adệp và "
+        "Phát \u200btriển nông thôn sửa chữa kênh mương, hoàn thành trước ngày 30/4/2021.\n"
+    )
+    draft = _draft(text, held_on=date(2021, 3, 9))
+    [directive] = draft.directives
+    assert directive.lead == "xa-hai-tien"
+    assert "phong-nn" in directive.support
+    assert directive.deadline == "2021-04-30"
+    for hidden in ("\u200d", "\u200b", "\u00ad", "\u00a0"):
+        assert hidden not in directive.text
+        assert hidden not in directive.title

@@ -17,11 +17,11 @@ from pydantic_core import PydanticCustomError
 
 from followup.domain.calendar import parse_day
 from followup.domain.errors import ValidationError
-from followup.domain.text import fold, nfc
+from followup.domain.text import fold, visible
 
 
 def _nfc(value: Any) -> Any:
-    return nfc(value).strip() if isinstance(value, str) else value
+    return visible(value).strip() if isinstance(value, str) else value
 
 
 Text = Annotated[str, BeforeValidator(_nfc), StringConstraints(min_length=1, max_length=500)]

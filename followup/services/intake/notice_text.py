@@ -7,13 +7,14 @@ network). Whatever the source, the result is NFC text with one paragraph per lin
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
 from followup.domain.errors import ValidationError
-from followup.domain.text import nfc
+from followup.domain.text import visible
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 #: What `meeting draft` reads.
@@ -38,7 +39,7 @@ def read_notice(path: Path) -> str:
         text = _pdf_text(raw, path)
     else:
         text = _plain_text(raw, path)
-    text = nfc(text).replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    text = visible(text).replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ValidationError(f"Tệp {path} không có chữ nào (bản scan cần nhận dạng chữ trước).")
     return text
@@ -80,12 +81,18 @@ def _pdf_text(raw: bytes, path: Path) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    if b"%PDF-" not in raw[:1024]:  # a picture or a page renamed .pdf: say so, quietly
+        raise ValidationError(f"Tệp {path} không phải tệp PDF đọc được.")
+    quiet = logging.getLogger("pypdf")
+    level, quiet.level = quiet.level, logging.ERROR  # its warnings are not the user's business
     try:
         reader = PdfReader(io.BytesIO(raw))
         # Layout mode: the plain mode splits a syllable at each stacked diacritic ("Th ườ ng").
         pages = [page.extract_text(extraction_mode="layout") or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError) as exc:
         raise ValidationError(f"Tệp {path} không phải tệp PDF đọc được.") from exc
+    finally:
+        quiet.setLevel(level)
     # A PDF's lines are the page's, its paragraphs are separated by blank lines: join the
     # lines of a paragraph, keeping an item that starts on a line of its own.
     paragraphs: list[str] = []

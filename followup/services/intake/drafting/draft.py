@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from followup.domain.text import fold_aligned, nfc
+from followup.domain.text import fold_aligned, visible
 from followup.services.intake.drafting.deadlines import find_deadline, find_repeat
 from followup.services.intake.drafting.model import (
     MAX_TEXT,
@@ -105,7 +105,7 @@ def draft_meeting(
     """The draft of a meeting from its conclusion notice (never raises on any text). `code`:
     the meeting's code ("" → HOP-<day held>)."""
     settings = settings or DraftSettings()
-    text = nfc(text).replace("\r\n", "\n").replace("\r", "\n")
+    text = visible(text).replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     folded_all = fold_aligned(text)
     flags: dict[str, str] = {}
