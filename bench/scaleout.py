@@ -17,6 +17,7 @@ actions, and the time from the kill until everything was whole again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -136,15 +137,37 @@ class Province:
             start_new_session=True,  # its flow runs are its process group: killed with it
         )
 
-    def kill_worker(self, name: str) -> None:
+    def kill_worker(self, name: str) -> int:
+        """SIGKILL the worker and every process below it, as a crash of its host would.
+        Prefect starts each flow run in a session of its own, so the worker's process group
+        alone would leave its runs alive. Returns how many flow-run processes died with it."""
         worker = self.workers.pop(name)
+        below = descendants(worker.pid)
         os.killpg(worker.pid, signal.SIGKILL)
+        for pid in below:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         worker.wait(timeout=10)
+        return len(below)
 
     def stop(self) -> None:
         for name in list(self.workers):
             self.kill_worker(name)
         self.prefect.stop()
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (children, theirs…), read from /proc."""
+    found: list[int] = []
+    stack = [pid]
+    while stack:
+        parent = stack.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                children = [int(c) for c in task.read_text().split()]
+                found += children
+                stack += children
+    return found
 
 
 def _wait(check: Callable[[], bool], timeout: float, what: str) -> None:
@@ -279,9 +302,9 @@ def _run(bench: common.Bench, province: Province, folder: Path, count: int, sink
             province.followup("ack", code, lead)
             if n == len(by_cli) // 2:
                 # In the middle of the pass, with runs resuming on both workers.
-                province.kill_worker("worker-1")
+                runs = province.kill_worker("worker-1")
                 killed = time.monotonic()
-                print("worker-1 killed (SIGKILL, with its flow runs)")
+                print(f"worker-1 killed (SIGKILL, with the {runs} processes below it)")
         acted = _ack_from_pages(ctx, by_page, settings.base_url)
         if acted != len(by_page):
             raise SystemExit(f"{acted} of {len(by_page)} acknowledged from the pages")
