@@ -4,6 +4,7 @@ field and title, with the reason to check each guess."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
@@ -109,11 +110,15 @@ def draft_meeting(
     lines = text.split("\n")
     folded_all = fold_aligned(text)
     flags: dict[str, str] = {}
-    found_day = _held_on(folded_all)
+    found_day, implied = _held_on(folded_all)
     if held_on is None:
         held_on = found_day or today or date(2000, 1, 1)
         if found_day is None:
-            flags["held_on"] = "không thấy ngày họp trong văn bản: máy ghi hôm nay"
+            flags["held_on"] = (
+                "KHÔNG THẤY NGÀY HỌP TRONG VĂN BẢN: máy ghi hôm nay, hãy sửa thành ngày họp"
+            )
+        elif implied:
+            flags["held_on"] = implied
     code = code or f"HOP-{held_on.isoformat()}"
     number = re.search(r"\bso\s*:?\s*(\d+[\w/.-]*/(?:tb|kl)[\w/.-]*)", folded_all)
     notice_number = text[number.start(1) : number.end(1)].upper() if number else ""
@@ -205,21 +210,53 @@ def draft_meeting(
     )
 
 
-def _held_on(folded: str) -> date | None:
-    """The first full date the notice's head gives (its date, or the meeting's)."""
-    found = re.finditer(
-        r"ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})"
-        r"|ngay\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"
-        r"|(?m:^)\s*(\d{1,2})/(\d{1,2})/(\d{4})\b",
-        folded[:3000],
-    )
-    for match in found:
-        day, month, year = (int(g) for g in match.groups() if g is not None)
+#: The meeting told as it happened, at the start of a line or sentence: "Chiều 8.7, …",
+#: "Ngày 17/5/2024, đồng chí … chủ trì …", "Sáng ngày 12 tháng 9, …".
+_NARRATED = re.compile(
+    r"(?:^|[.!?]\s+)(?:(?:sang|chieu|toi|trua)\s+)?(?:ngay\s+)?"
+    r"(?:(\d{1,2})\s*[./-]\s*(\d{1,2})(?:\s*[./-]\s*(\d{4}))?"
+    r"|(\d{1,2})\s+thang\s+(\d{1,2})(?:\s+nam\s+(\d{4}))?)\s*,",
+    re.MULTILINE,
+)
+#: A notice's own date, or any full date in its head.
+_FULL_DATE = re.compile(
+    r"ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})"
+    r"|ngay\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"
+    r"|(?m:^)\s*(\d{1,2})/(\d{1,2})/(\d{4})\b"
+)
+_YEAR = re.compile(r"(?:\bnam\s+|[/.-])((?:19|20)\d{2})\b")
+
+
+def _held_on(folded: str) -> tuple[date | None, str]:
+    """The meeting's day and, when its year was not written beside it, why that year.
+    The day the text narrates the meeting on ("Chiều 8.7, UBND tỉnh họp…") comes first:
+    a notice's own date is when it was signed, often days later. A day without its year
+    takes the year the text speaks of most ("6 tháng đầu năm 2024", "tháng 10/2023")."""
+    head = folded[:4000]
+    for match in _NARRATED.finditer(head):
+        groups = [g for g in match.groups() if g is not None]
+        day, month = int(groups[0]), int(groups[1])
+        year = int(groups[2]) if len(groups) > 2 else None
+        implied = ""
+        if year is None:
+            years = Counter(int(y) for y in _YEAR.findall(folded))
+            if not years:
+                continue
+            year = max(years, key=lambda y: (years[y], y))
+            implied = (
+                f"ngày họp không ghi năm: máy lấy năm {year}, năm văn bản nhắc tới nhiều nhất"
+            )
         try:
-            return date(year, month, day)
+            return date(year, month, day), implied
         except ValueError:
             continue
-    return None
+    for match in _FULL_DATE.finditer(head):
+        day, month, year = (int(g) for g in match.groups() if g is not None)
+        try:
+            return date(year, month, day), ""
+        except ValueError:
+            continue
+    return None, ""
 
 
 def _meeting_title(lines: list[str]) -> str:

@@ -13,7 +13,22 @@ from followup.domain.text import fold_aligned
 _ITEM = re.compile(r"^\s*(?:(\d{1,2})\s*[.)]|([a-zđ])\s*\)|([-–•+*]))\s+")
 _NOT_DIRECTIVE = re.compile(
     r"^(?:co ban\s+)?(?:thong nhat|nhat tri|danh gia cao|ghi nhan|bieu duong|"
-    r"hoan nghenh|quang canh|dong chi|ngay \d|so:|noi nhan)"
+    r"hoan nghenh|quang canh|dong chi|ngay \d|so:|noi nhan|"
+    # a meeting narrated ("Chiều 8.7, UBND tỉnh tổ chức…"), the meeting agreeing, a
+    # headline repeated as the first item ("1. Kết luận của Chủ tịch … tại buổi …")
+    r"(?:sang|chieu|toi|trua)\s+(?:ngay\s+)?\d|(?:hoi nghi|cuoc hop|phien hop)\s+thong nhat|"
+    r"ket luan (?:cua|tai)\s|phat bieu ket luan)"
+)
+#: Words that give an order anywhere in a clause ("…, đồng chí Chủ tịch yêu cầu các
+#: ngành…"): a clause that has one is a directive whatever it starts with.
+ORDERS = re.compile(r"\b(yeu cau|de nghi|giao|chi dao|nhiem vu thoi gian toi)\b")
+#: A statement of what is or was (figures, reports received, what the delegates said), not
+#: an order: dropped unless the clause, or the one opening its list, gives an order.
+_STATEMENT = re.compile(
+    r"^(theo bao cao|bao cao cho thay|tai (hoi nghi|buoi lam viec|phien hop|cuoc hop)|"
+    r"cac dai bieu|dai dien|den nay|tu ngay .{1,40}? den ngay|trong (thang|quy|nam)|"
+    r"(thanh pho|toan (thanh pho|tinh|huyen|xa)|xa|huyen|tinh) (co|da|dat)\b)"
+    r"|\d+(?:[.,]\d+)?\s*(%|ty dong|trieu dong|km|ho|nhiem vu|bao cao|luot)\b"
 )
 #: How an assessment goes on ("Tuy nhiên, tiến độ … còn chậm"): such a part is a directive
 #: only if it names a unit, and then it is marked for review.
@@ -26,10 +41,13 @@ _ORDER_START = re.compile(
 #: A heading that names the field the items under it belong to ("3. Về xây dựng nông thôn
 #: mới nâng cao", without its colon).
 _FIELD_HEADING = re.compile(r"^(ve|doi voi|linh vuc|trong linh vuc)\s")
-_CONCLUSION = re.compile(r"(ket luan|chi dao)[^.]*?(nhu sau|sau day|cu the)\s*:?\s*$")
-#: A news article's conclusion: "Phát biểu kết luận hội nghị, đồng chí … nhấn mạnh: …".
+_CONCLUSION = re.compile(
+    r"(ket luan|chi dao)[^.]*?(nhu sau|sau day|cu the)\s*:?\s*$|(ket luan|chi dao)\s*:\s*$"
+)
+#: A news article's conclusion: "Phát biểu kết luận hội nghị, đồng chí … nhấn mạnh: …",
+#: "Kết luận phiên họp, đồng chí … yêu cầu …".
 _SPOKEN_CONCLUSION = re.compile(
-    r"\b(phat bieu )?ket luan (hoi nghi|buoi lam viec|cuoc hop|phien hop)"
+    r"\b(phat bieu ket luan|ket luan (hoi nghi|buoi lam viec|cuoc hop|phien hop))"
 )
 _END = re.compile(
     r"^(noi nhan|thong bao de .* biet|\./\.|tren day la (ket luan|y kien|noi dung))"
@@ -67,7 +85,12 @@ def conclusion_lines(lines: list[str]) -> tuple[int, int]:
     else:
         for index, line in enumerate(folded):
             caption = "ket luan" in line and len(line.split()) <= 30 and not line.endswith(".")
-            if caption or (index > 0 and _SPOKEN_CONCLUSION.search(line)):
+            spoken = index > 0 and _SPOKEN_CONCLUSION.search(line)
+            if spoken and len(line.split()) > 30:
+                # A paragraph that is the conclusion ("Kết luận phiên họp, đồng chí … yêu
+                # cầu …; …; …"): it holds the directives itself.
+                start = index
+            elif caption or spoken:
                 start = index + 1
     end = len(lines)
     for index in range(start, len(lines)):
@@ -118,7 +141,11 @@ def candidates(lines: list[str], start: int, end: int) -> list[_Piece]:
             said = doubt
             if number == 0:
                 assessment = bool(_NOT_DIRECTIVE.match(sentence_folded))
-            elif assessment and not _ORDER_START.match(sentence_folded):
+            elif (
+                assessment
+                and not _ORDER_START.match(sentence_folded)
+                and not ORDERS.search(sentence_folded)
+            ):
                 # "1. Ghi nhận … Tuy nhiên, … còn chậm": the item assesses
                 said = "câu trong mục nhận xét, không có lời giao việc: xem có phải nhiệm vụ"
             if _ASSESSING.match(sentence_folded):
@@ -140,6 +167,11 @@ def candidates(lines: list[str], start: int, end: int) -> list[_Piece]:
 
 def is_directive(piece: _Piece) -> bool:
     folded = fold_aligned(piece.text).strip()
-    if len(folded.split()) < 4 or _NOT_DIRECTIVE.match(folded):
+    if len(folded.split()) < 4 or folded.endswith("?"):
         return False
-    return not folded.endswith("?")
+    orders = ORDERS.search(folded) is not None
+    if _NOT_DIRECTIVE.match(folded) and not orders:
+        return False
+    if orders or ORDERS.search(fold_aligned(piece.context)):
+        return True
+    return not _STATEMENT.search(folded)
