@@ -243,9 +243,7 @@ def _held_on(folded: str) -> tuple[date | None, str]:
             if not years:
                 continue
             year = max(years, key=lambda y: (years[y], y))
-            implied = (
-                f"ngày họp không ghi năm: máy lấy năm {year}, năm văn bản nhắc tới nhiều nhất"
-            )
+            implied = f"ngày họp không ghi năm: máy lấy năm {year}, năm văn bản nhắc tới nhiều nhất"
         try:
             return date(year, month, day), implied
         except ValueError:
