@@ -322,3 +322,21 @@ def test_invisible_characters_do_not_hide_a_unit_and_are_not_kept() -> None:
     for hidden in ("\u200d", "\u200b", "\u00ad", "\u00a0"):
         assert hidden not in directive.text
         assert hidden not in directive.title
+
+
+def test_units_outside_the_units_file_are_named_for_the_reviewer() -> None:
+    """A body the units file does not have is never silently replaced: the draft names it
+    ("không có trong danh sách đơn vị: …") for the reviewer to choose a unit or add one."""
+    text = (
+        "Chủ tịch UBND thành phố kết luận:\n"
+        "1. Giao Phòng Kinh tế phối hợp với Văn phòng UBND tỉnh cập nhật dữ liệu tàu cá.\n"
+        "2. Giao Trung tâm Phát triển quỹ đất huyện lập phương án bồi thường.\n"
+        "3. Yêu cầu Ban Chỉ huy quân sự xã Vạn Ninh phối hợp tuyên truyền cho ngư dân.\n"
+        "4. Giao UBND xã Hải Tiến chủ trì, phối hợp với Phòng Nông nghiệp và PTNT nạo vét kênh.\n"
+    )
+    first, second, third, fourth = _draft(text, held_on=date(2024, 9, 12)).directives
+    assert "không có trong danh sách đơn vị: Văn phòng UBND tỉnh" in first.flags["units"]
+    assert "Trung tâm Phát triển quỹ đất huyện" in second.flags["units"]
+    assert "tạm ghi văn phòng điều phối" in second.flags["lead"]  # what stands in, and why
+    assert "Ban Chỉ huy quân sự xã Vạn Ninh" in third.flags["units"]
+    assert "units" not in fourth.flags  # every unit of it is in the file

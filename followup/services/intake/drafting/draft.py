@@ -23,6 +23,7 @@ from followup.services.intake.drafting.units import (
     find_mentions,
     lead_and_support,
     unit_patterns,
+    unknown_units,
 )
 
 # ----------------------------------------------------------------------------- fields
@@ -153,10 +154,21 @@ def draft_meeting(
                 support = [c for c in dict.fromkeys(support + named) if c != lead[0]]
                 role_flags["lead"] = "đơn vị chủ trì lấy từ tiêu đề mục"
         item_flags.update(role_flags)
+        outside = unknown_units(piece.text, patterns)
+        if outside:
+            item_flags["units"] = (
+                f"không có trong danh sách đơn vị: {', '.join(outside)}; chọn đơn vị trong danh "
+                "sách hoặc thêm đơn vị (followup units load)"
+            )
         if not lead:
             lead = [fallback_unit]
             support = [c for c in support if c != fallback_unit]  # never both
-            item_flags["lead"] = "không thấy đơn vị nào: máy ghi văn phòng điều phối"
+            item_flags["lead"] = (
+                f"đơn vị chủ trì không có trong danh sách ({outside[0]}): máy tạm ghi văn phòng "
+                "điều phối"
+                if outside
+                else "không thấy đơn vị nào: máy ghi văn phòng điều phối"
+            )
         deadline, why = find_deadline(folded, held_on, settings)
         if deadline is None and piece.context:
             inherited, inherited_why = find_deadline(fold_aligned(piece.context), held_on, settings)

@@ -236,6 +236,7 @@ def form_values(
 FLAG_FIELDS = {
     "lead": "chủ trì",
     "support": "phối hợp",
+    "units": "đơn vị ngoài danh sách",
     "deadline": "hạn",
     "repeat": "lặp lại",
     "text": "nội dung",

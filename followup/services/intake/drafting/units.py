@@ -172,3 +172,66 @@ def lead_and_support(
             "đã hiểu " + ", ".join(f"“{g}”" for g in groups) + " theo danh sách đơn vị"
         )
     return lead, support, flags
+
+
+# ------------------------------------------------------------------- units not in the file
+
+#: How the name of a body starts ("Văn phòng UBND tỉnh", "Ban Chỉ huy quân sự xã Vạn Ninh",
+#: "Trung tâm Phát triển quỹ đất huyện", "cấp ủy xã Hải Tiến").
+_BODY = re.compile(
+    r"\b(Văn phòng|Ban Chỉ huy|Ban Quản lý|Ban|Phòng|Trung tâm|Sở|Chi cục|Cục|Công an|"
+    r"Đồn Biên phòng|Đồn|[Cc]ấp ủy|Đảng ủy|UBND|Ủy ban nhân dân|Bệnh viện|Trường|Kho bạc|"
+    r"Hội|Đoàn)\b"
+)
+#: Lower-case words that go on a body's name ("… quỹ đất huyện", "… quân sự xã").
+_NAME_WORDS = frozenset(
+    {"xã", "huyện", "tỉnh", "thành", "phố", "phường", "thị", "trấn", "và"}
+    | {"quỹ", "đất", "quân", "sự", "nhân", "dân", "phát", "triển"}
+)
+_NEXT_WORD = re.compile(r"\s+([^\s,.;:()]+)")
+#: A body named as who speaks or chairs ("Chủ tịch UBND tỉnh yêu cầu…"), not one given work.
+_SPEAKER = re.compile(r"(chu tich|bi thu|lanh dao|dong chi|thu truong|giam doc)\s*$")
+
+
+def _trimmed(folded: str, span: tuple[int, int]) -> tuple[int, int]:
+    start, end = span
+    while start < end and folded[start] == " ":
+        start += 1
+    while end > start and folded[end - 1] == " ":
+        end -= 1
+    return start, end
+
+
+def unknown_units(text: str, patterns: list[_Pattern]) -> list[str]:
+    """Bodies the text names that are not in the units file ("Văn phòng UBND tỉnh"), as
+    written, for the reviewer to choose a unit or add one; never the ones it knows."""
+    folded = fold_aligned(text)
+    known = [_trimmed(folded, m.span()) for p in patterns for m in p.regex.finditer(folded)]
+    found: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for head in _BODY.finditer(text):
+        start = head.start()
+        if _SPEAKER.search(folded[max(0, start - 25) : start]):
+            continue
+        end = head.end()
+        while (word := _NEXT_WORD.match(text, end)) is not None:
+            token = word.group(1)
+            if not (token[:1].isupper() or token in _NAME_WORDS):
+                break
+            end = word.end()
+        while True:  # "… và", "… xã" at the end belong to the next words, not the name
+            last = text[start:end].rsplit(" ", 1)
+            if len(last) == 2 and last[1] in _NAME_WORDS - {"xã", "huyện", "tỉnh"}:
+                end = start + len(last[0])
+            else:
+                break
+        name = text[start:end].strip()
+        end = start + len(name)
+        if len(name.split()) < 2 or any(a <= start and end <= b for a, b in known):
+            continue  # a unit of the file, however it is written
+        if any(a <= start < b for a, b in spans):
+            continue  # "UBND tỉnh" inside "Văn phòng UBND tỉnh"
+        spans.append((start, end))
+        if name not in found:
+            found.append(name)
+    return found
