@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from starlette.types import Message, Receive, Scope, Send
+import httpx
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from followup.desk.signin import Refused
 
@@ -64,3 +67,14 @@ async def refuse(send: Send, refused: Refused) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+@asynccontextmanager
+async def prefect_client(app: ASGIApp, authorization: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that asks the Prefect app the desk wraps, in process, with `authorization`."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://desk",
+        headers={"Authorization": authorization} if authorization else {},
+    ) as client:
+        yield client

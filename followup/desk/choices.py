@@ -25,11 +25,10 @@ import re
 from typing import Any, TypeGuard
 
 import anyio.to_thread
-import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from followup.config import Settings
-from followup.desk.bodies import read_body, refuse, replay, with_length
+from followup.desk.bodies import prefect_client, read_body, refuse, replay, with_length
 from followup.desk.meeting_check import as_choices, form_problems, problems_of_parameters
 from followup.desk.signin import Refused
 from followup.orchestration.meeting_form import with_unit_choices
@@ -133,15 +132,10 @@ class UnitChoices:
     async def _schema_of(self, scope: Scope, deployment_id: str) -> object:
         """The deployment's parameter schema, asked of Prefect with the request's own
         credential (the service's, behind the gate)."""
-        headers = {
-            k.decode("latin-1"): v.decode("latin-1")
-            for k, v in scope["headers"]
-            if k == b"authorization"
-        }
-        transport = httpx.ASGITransport(app=self.app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://desk", headers=headers
-        ) as client:
+        authorization = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), ""
+        )
+        async with prefect_client(self.app, authorization) as client:
             found = await client.get(f"/api/deployments/{deployment_id}")
         if found.status_code != 200:
             return None  # Prefect answers the start itself

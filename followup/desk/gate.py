@@ -19,10 +19,9 @@ import logging
 from typing import Any
 
 import anyio.to_thread
-import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from followup.desk.bodies import read_body, refuse, replay, with_length
+from followup.desk.bodies import prefect_client, read_body, refuse, replay, with_length
 from followup.desk.rules import OPEN, Access, access_for, deployment_of, is_api, socket_access
 from followup.desk.signin import NOT_SIGNED_IN, Person, Refused, SignIn
 from followup.orchestration.names import DIRECTIVE_FLOW, OPEN_MEETING_FLOW
@@ -145,11 +144,7 @@ class DeskGate:
     async def _flow_of(self, deployment_id: str) -> str:
         """The flow a deployment runs, asked of Prefect itself as the service."""
         if deployment_id not in self._flows:
-            auth = {"Authorization": self._service_header}
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(
-                transport=transport, base_url="http://desk", headers=auth
-            ) as client:
+            async with prefect_client(self.app, self._service_header) as client:
                 deployment = await client.get(f"/api/deployments/{deployment_id}")
                 if deployment.status_code != 200:
                     raise Refused(404, "Không có deployment này.")

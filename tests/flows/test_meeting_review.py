@@ -49,11 +49,9 @@ def _count(ctx: ServiceContext, model: type, meeting: str) -> int:
         return session.execute(query.where(Meeting.code == meeting)).scalar_one()
 
 
-def test_a_notice_is_drafted_reviewed_in_the_ui_and_only_then_opened(
-    stack: PrefectStack, ctx: ServiceContext, chromium: Browser, tmp_path: Path
-) -> None:
-    shots = Path(os.environ.get("FOLLOWUP_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
+def _drafted(stack: PrefectStack, ctx: ServiceContext) -> tuple[str, dict[str, str], str]:
+    """A meeting started with the notice instead of directives, waiting for its review:
+    its code, its fields and the run's id."""
     code = f"TB-{uuid.uuid4().hex[:6]}"
     meeting = {"code": code, "title": "Làm việc với các xã", "held_on": f"{ctx.today():%d/%m/%Y}"}
     run = run_deployment(  # type: ignore[call-arg]
@@ -64,6 +62,15 @@ def test_a_notice_is_drafted_reviewed_in_the_ui_and_only_then_opened(
     )
     rid = str(run.id)
     stack.wait_for_run(rid, lambda r: r.state is not None and r.state.type == StateType.PAUSED)
+    return code, meeting, rid
+
+
+def test_a_notice_is_drafted_reviewed_in_the_ui_and_only_then_opened(
+    stack: PrefectStack, ctx: ServiceContext, chromium: Browser, tmp_path: Path
+) -> None:
+    shots = Path(os.environ.get("FOLLOWUP_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    code, _fields, rid = _drafted(stack, ctx)
     # Suspended for review: nothing opened, nothing queued.
     assert _count(ctx, Meeting, code) == 0
     with get_client(sync_client=True) as client:
@@ -139,16 +146,7 @@ def test_a_review_with_mistakes_is_sent_back_with_the_corrections_kept_then_open
     reasons above it (no failed run, no traceback); fixed in the UI, the meeting opens."""
     shots = Path(os.environ.get("FOLLOWUP_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
-    code = f"TB-{uuid.uuid4().hex[:6]}"
-    meeting = {"code": code, "title": "Làm việc với các xã", "held_on": f"{ctx.today():%d/%m/%Y}"}
-    run = run_deployment(  # type: ignore[call-arg]
-        OPEN_MEETING,
-        parameters={"meeting": meeting, "notice_text": _notice(ctx)},
-        timeout=0,
-        _sync=True,
-    )
-    rid = str(run.id)
-    stack.wait_for_run(rid, lambda r: r.state is not None and r.state.type == StateType.PAUSED)
+    code, meeting, rid = _drafted(stack, ctx)
     common = {"title": "Kênh mương", "text": "Sửa chữa kênh mương", "support": []}
     sent = {
         "meeting": meeting,

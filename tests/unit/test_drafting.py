@@ -340,3 +340,15 @@ def test_units_outside_the_units_file_are_named_for_the_reviewer() -> None:
     assert "tạm ghi văn phòng điều phối" in second.flags["lead"]  # what stands in, and why
     assert "Ban Chỉ huy quân sự xã Vạn Ninh" in third.flags["units"]
     assert "units" not in fourth.flags  # every unit of it is in the file
+
+
+def test_a_deadline_already_past_on_the_meeting_day_is_flagged() -> None:
+    text = (
+        "Chủ tịch UBND thành phố kết luận:\n"
+        "1. Giao UBND xã Hải Tiến rà soát nguồn thu từ đất, hoàn thành trước ngày 30/9/2024.\n"
+        "2. Giao Phòng Kinh tế đôn đốc thu nợ thuế, hoàn thành trước ngày 25/10/2024.\n"
+    )
+    past, coming = _draft(text, held_on=date(2024, 10, 10)).directives
+    assert past.deadline == "2024-09-30"  # drafted as written, for the reviewer to mend
+    assert past.flags["deadline"] == "hạn 30/09/2024 đã qua so với ngày họp"
+    assert "deadline" not in coming.flags

@@ -177,6 +177,9 @@ def draft_meeting(
         if deadline is None:
             deadline = settings.default_deadline
             why = why or "văn bản không ghi hạn: lấy hạn mặc định"
+        if not why and _before(deadline, held_on):
+            # Opening it would be refused: said here, where the reviewer can mend it.
+            why = f"hạn {date.fromisoformat(deadline):%d/%m/%Y} đã qua so với ngày họp"
         if why:
             item_flags["deadline"] = why
         repeat = find_repeat(folded)
@@ -267,6 +270,13 @@ def _held_on(folded: str) -> tuple[date | None, str]:
         except ValueError:
             continue
     return None, ""
+
+
+def _before(deadline: str, day: date) -> bool:
+    try:
+        return date.fromisoformat(deadline) < day
+    except ValueError:
+        return False  # "30 ngày làm việc", "thường xuyên"
 
 
 def _meeting_title(lines: list[str]) -> str:

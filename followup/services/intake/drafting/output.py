@@ -4,7 +4,7 @@ organisation's units."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,13 @@ from followup.domain.errors import ValidationError
 from followup.domain.text import shorten
 from followup.services.context import ServiceContext
 from followup.services.intake.drafting.draft import draft_meeting
-from followup.services.intake.drafting.model import REVIEW_MARK, Draft, DraftSettings, KnownUnit
+from followup.services.intake.drafting.model import (
+    REVIEW_MARK,
+    Draft,
+    DraftDirective,
+    DraftSettings,
+    KnownUnit,
+)
 from followup.services.intake.meeting_files import (
     ONCE,
     PRIORITY_LABELS,
@@ -156,35 +162,53 @@ def draft_notice(
 def draft_form_data(draft: Draft, units: Sequence[KnownUnit]) -> dict[str, Any]:
     """The draft as the open-meeting form's values (units as "name (code)", labels for the
     priority and the repetition), for a coordinator to review in the Prefect UI."""
-    names = {u.code: u.name for u in units}
-
-    def unit(code: str) -> str:
-        return unit_choice(code, names[code]) if code in names else code
-
+    unit = _unit_choices(units)
     return {
-        "meeting": {
-            "code": draft.code,
-            "title": draft.title,
-            "held_on": f"{draft.held_on:%d/%m/%Y}",
-            "chair": draft.chair,
-            "notice_number": draft.notice_number,
-            "source_text": draft.source_text,
-        },
+        "meeting": _meeting_values(draft),
         "directives": [
-            {
-                "code": d.code,
-                "title": d.title,
-                "text": d.text,
-                "field": d.field,
-                "priority": PRIORITY_LABELS["normal"],
-                "lead": unit(d.lead),
-                "support": [unit(c) for c in d.support],
-                "deadline": shown_deadline(d.deadline),
-                "repeat": REPEAT_LABELS.get(d.repeat, ONCE),
-                "repeat_until": "",
-            }
+            _directive_values(
+                d, unit, PRIORITY_LABELS["normal"], shown_deadline(d.deadline), until=""
+            )
             for d in draft.directives
         ],
+    }
+
+
+def _unit_choices(units: Sequence[KnownUnit]) -> Callable[[str], str]:
+    names = {u.code: u.name for u in units}
+    return lambda code: unit_choice(code, names[code]) if code in names else code
+
+
+def _meeting_values(meeting: Draft | MeetingInput) -> dict[str, Any]:
+    return {
+        "code": meeting.code,
+        "title": meeting.title,
+        "held_on": f"{meeting.held_on:%d/%m/%Y}",
+        "chair": meeting.chair,
+        "notice_number": meeting.notice_number,
+        "source_text": meeting.source_text,
+    }
+
+
+def _directive_values(
+    d: DraftDirective | DirectiveInput,
+    unit: Callable[[str], str],
+    priority: str,
+    deadline: str,
+    *,
+    until: str,
+) -> dict[str, Any]:
+    return {
+        "code": d.code,
+        "title": d.title,
+        "text": d.text,
+        "field": d.field,
+        "priority": priority,
+        "lead": unit(d.lead),
+        "support": [unit(c) for c in d.support],
+        "deadline": deadline,
+        "repeat": REPEAT_LABELS.get(d.repeat, ONCE),
+        "repeat_until": until,
     }
 
 
@@ -200,33 +224,17 @@ def form_values(
     """A meeting as it was sent, as the open-meeting form's values again (the words the form
     offers: "name (code)" for a known unit, the priority's and repetition's labels, dates as
     dd/mm/yyyy), so a form sent back for correction shows what the coordinator typed."""
-    names = {u.code: u.name for u in units}
-
-    def unit(code: str) -> str:
-        return unit_choice(code, names[code]) if code in names else code
-
+    unit = _unit_choices(units)
     return {
-        "meeting": {
-            "code": meeting.code,
-            "title": meeting.title,
-            "held_on": f"{meeting.held_on:%d/%m/%Y}",
-            "chair": meeting.chair,
-            "notice_number": meeting.notice_number,
-            "source_text": meeting.source_text,
-        },
+        "meeting": _meeting_values(meeting),
         "directives": [
-            {
-                "code": d.code,
-                "title": d.title,
-                "text": d.text,
-                "field": d.field,
-                "priority": PRIORITY_LABELS.get(d.priority, d.priority),
-                "lead": unit(d.lead),
-                "support": [unit(c) for c in d.support],
-                "deadline": d.deadline,
-                "repeat": REPEAT_LABELS.get(d.repeat, ONCE),
-                "repeat_until": f"{d.repeat_until:%d/%m/%Y}" if d.repeat_until else "",
-            }
+            _directive_values(
+                d,
+                unit,
+                PRIORITY_LABELS.get(d.priority, d.priority),
+                d.deadline,
+                until=f"{d.repeat_until:%d/%m/%Y}" if d.repeat_until else "",
+            )
             for d in directives
         ],
     }
