@@ -24,7 +24,7 @@ from followup.domain.errors import NotFoundError
 from followup.domain.vocabulary import CommandName, label
 from followup.orchestration.lifecycle import TAG_OVERDUE
 from followup.orchestration.meeting_form import OPEN_MEETING
-from followup.orchestration.names import SWEEP_FLOW
+from followup.orchestration.names import DIRECTIVE, SWEEP_FLOW
 from followup.orchestration.overview import OPEN_RUN, meeting_artifact_key
 from followup.services.context import ServiceContext
 from followup.services.intake.meeting_files import unit_choice
@@ -210,9 +210,14 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     assert "followup.unit.created" in events_about("followup.unit.xa-hai-tien")
     # A run that crashed is replaced by the next sweep, which says which and why.
     crashed = new_directive(ctx, "xa-hai-xuan")
-    first_run = stack.run(start_and_wait(stack, ctx, crashed))
-    with get_client(sync_client=True) as client:
-        client.set_flow_run_state(first_run.id, Crashed(), force=True)
+    with get_client(sync_client=True) as client:  # its process died (no need to run it)
+        first_run = client.create_flow_run_from_deployment(
+            client.read_deployment_by_name(DIRECTIVE).id,
+            parameters={"directive_code": crashed},
+            state=Crashed(),
+        )
+    with ctx.session_factory() as session, session.begin():
+        get_directive(session, crashed).flow_run_id = str(first_run.id)
     again = run_deployment(sweep, timeout=180, _sync=True)  # type: ignore[call-arg]
     assert again.state is not None
     assert again.state.is_completed(), again.state
