@@ -9,7 +9,12 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.flow_runs import suspend_flow_run
 
-from followup.orchestration.meeting_form import ReviewedMeeting, refused_note, review_key
+from followup.orchestration.meeting_form import (
+    ReviewedMeeting,
+    answered_reviews,
+    refused_note,
+    review_key,
+)
 from followup.orchestration.names import OPEN_MEETING_FLOW
 from followup.orchestration.resume_form import COORDINATOR
 from followup.services.intake.meeting_files import DirectiveInput, MeetingInput
@@ -31,36 +36,41 @@ def open_meeting_flow(
     """Mở cuộc họp: tạo các nhiệm vụ, giao cho đơn vị, gửi thông báo và bắt đầu theo dõi.
     Không nhập nhiệm vụ mà dán thông báo kết luận: máy soạn bản nháp, chờ điều phối viên xem
     lại và gửi, rồi mới mở cuộc họp."""
-    if directives:
-        checked = check_meeting(meeting, directives)
-        if not checked["problems"]:
-            return _opened(meeting, directives, actor)
-        values, table, problems = checked["form"], "", checked["problems"]
-    else:
-        if not notice_text.strip():
-            raise ValueError(NOTHING_TO_OPEN)
-        draft = draft_for_review(meeting, notice_text)
-        values, table, problems = draft["form"], draft["description"], []
-    # Suspended, not paused: no process waits for the review. On resume the flow runs again
-    # from the top, each earlier suspend returns the form sent then at once, and the checks
-    # run again on it: a form with problems is sent back under the next key, as it was sent
-    # (the coordinator's corrections kept) with the reasons above and beside its fields.
-    attempt = 1
+    answered = answered_reviews()
+    if answered:
+        # Run again after a review: only the last form sent counts (an earlier one that was
+        # sent back must not open now because, say, a unit was added meanwhile).
+        reviewed = suspend_flow_run(wait_for_input=ReviewedMeeting, key=review_key(answered))
+        meeting, directives = reviewed.meeting, reviewed.directives
+        actor = reviewed.actor or actor  # who sent the reviewed form, when the desk says
     while True:
+        table = ""
+        if directives:
+            checked = check_meeting(meeting, directives)
+            if not checked["problems"]:
+                return _opened(meeting, directives, actor)
+            values, problems = checked["form"], checked["problems"]
+            if notice_text.strip():
+                table = draft_for_review(meeting, notice_text)["description"]
+        else:
+            if not notice_text.strip():
+                raise ValueError(NOTHING_TO_OPEN)
+            draft = draft_for_review(meeting, notice_text)
+            values, table, problems = draft["form"], draft["description"], []
+        # Suspended, not paused: no process waits for the review. The run starts again from
+        # the top when the form is sent, and the form sent is checked then; one with problems
+        # is sent back under the next key, as it was sent (the coordinator's corrections
+        # kept), with the reasons above and beside its fields.
         note = refused_note(problems) if problems else ""
         form = ReviewedMeeting.with_initial_data(
             description="\n\n".join(p for p in (note, table) if p) or None,
             notes={"directives": note} if note else None,
             **values,
         )
-        reviewed = suspend_flow_run(wait_for_input=form, key=review_key(attempt))
+        answered += 1
+        reviewed = suspend_flow_run(wait_for_input=form, key=review_key(answered))
         meeting, directives = reviewed.meeting, reviewed.directives
-        actor = reviewed.actor or actor  # who sent the reviewed form, when the desk says
-        checked = check_meeting(meeting, directives)
-        if not checked["problems"]:
-            return _opened(meeting, directives, actor)
-        values, problems = checked["form"], checked["problems"]
-        attempt += 1
+        actor = reviewed.actor or actor
 
 
 def _opened(meeting: MeetingInput, directives: list[DirectiveInput], actor: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any, Self
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import DeploymentUpdate
 from prefect.exceptions import ObjectNotFound
-from prefect.input import RunInput
+from prefect.input import RunInput, read_flow_run_input
 from pydantic import ConfigDict, Field, create_model
 
 from followup.config import Settings
@@ -47,6 +47,15 @@ REVIEW_KEY = "xem-lai-ban-nhap"
 
 def review_key(attempt: int) -> str:
     return REVIEW_KEY if attempt == 1 else f"{REVIEW_KEY}-{attempt}"
+
+
+def answered_reviews() -> int:
+    """How many review forms of the current run have been sent (0 before the first): the
+    run's inputs under "suspended-<key>-response", the keys one after the other."""
+    count = 0
+    while read_flow_run_input(f"suspended-{review_key(count + 1)}-response") is not None:
+        count += 1
+    return count
 
 
 def refused_note(problems: list[str]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
@@ -23,6 +24,7 @@ from sqlalchemy import func, select
 from followup.db.models import Directive, Meeting, Notice
 from followup.orchestration.meeting_form import OPEN_MEETING
 from followup.services.context import ServiceContext
+from followup.services.write.units import load_units_file
 from tests.flows.helpers import run_logs, wait_until
 from tests.prefect_stack import PrefectStack
 
@@ -196,3 +198,50 @@ def test_a_review_with_mistakes_is_sent_back_with_the_corrections_kept_then_open
     assert _count(ctx, Meeting, code) == 2
     opened = f"Đã mở cuộc họp {code}: 2 nhiệm vụ, 2 lượt chạy."
     assert wait_until(lambda: opened in [line for _level, line in run_logs(rid)], timeout=30)
+
+
+def test_only_the_last_form_sent_opens_even_if_an_earlier_one_has_since_become_right(
+    stack: PrefectStack, ctx: ServiceContext, tmp_path: Path
+) -> None:
+    """A form sent back for a unit the file lacked; the unit is then added and the
+    coordinator sends a different form: what opens is that last form, not the first one
+    (which would pass now)."""
+    code, meeting, rid = _drafted(stack, ctx)
+    unit = f"vp-{uuid.uuid4().hex[:6]}"
+    common = {"title": "Kênh", "text": "Sửa chữa kênh mương", "deadline": "30 ngày làm việc"}
+    first = [
+        common | {"code": f"{code}-01", "lead": unit},
+        common | {"code": f"{code}-02", "lead": "xa-hai-tien"},
+    ]
+    with get_client(sync_client=True) as client:
+        client.resume_flow_run(UUID(rid), run_input={"meeting": meeting, "directives": first})
+
+    def waits_at(key: str) -> Callable[[FlowRun], bool]:
+        def check(r: FlowRun) -> bool:
+            return (
+                r.state is not None
+                and r.state.type == StateType.PAUSED
+                and r.state.state_details.pause_key == key
+            )
+
+        return check
+
+    stack.wait_for_run(rid, waits_at("xem-lai-ban-nhap-2"), timeout=120)
+    units = tmp_path / "units.toml"
+    units.write_text(
+        f'[[unit]]\ncode = "{unit}"\nname = "Văn phòng UBND tỉnh {unit}"\nkind = "department"\n'
+        '[[unit.contacts]]\nrole = "officer"\nname = "Ai Đó"\nemail = "vp@tinh.example"\n',
+        encoding="utf-8",
+    )
+    load_units_file(ctx, units, actor="test")
+    last = [common | {"code": f"{code}-09", "lead": "xa-hai-xuan"}]
+    with get_client(sync_client=True) as client:
+        client.resume_flow_run(UUID(rid), run_input={"meeting": meeting, "directives": last})
+    stack.wait_for_run(
+        rid, lambda r: r.state is not None and r.state.type == StateType.COMPLETED, timeout=120
+    )
+    with ctx.session_factory() as session:
+        opened = session.execute(
+            select(Directive.code).join(Meeting).where(Meeting.code == code)
+        ).scalars()
+        assert sorted(opened) == [f"{code}-09"]
