@@ -25,11 +25,13 @@ from prefect.client.schemas.objects import Artifact, FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.client.schemas.sorting import ArtifactSort, LogSort, TaskRunSort
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+from prefect.states import Crashed
 from sqlalchemy import select
 
 from followup.db.models import Assignment, FlowInput, Notice
 from followup.domain.vocabulary import CommandName, label
 from followup.orchestration.keys import expected_pause_key
+from followup.orchestration.names import DIRECTIVE
 from followup.orchestration.overview import meeting_artifact_key
 from followup.orchestration.runs import nudge
 from followup.services.context import ServiceContext
@@ -287,3 +289,17 @@ def events_about(resource_id: str) -> list[str]:
             limit=50,  # the API's most; the tests' resources have fewer events
         )
     return [event.event for event in page.events]
+
+
+def crashed_run(ctx: ServiceContext, code: str) -> FlowRun:
+    """A run of the directive whose process died: created in its Crashed state (no need to
+    run it there) and recorded as the directive's run."""
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run_from_deployment(
+            client.read_deployment_by_name(DIRECTIVE).id,
+            parameters={"directive_code": code},
+            state=Crashed(),
+        )
+    with ctx.session_factory() as session, session.begin():
+        get_directive(session, code).flow_run_id = str(run.id)
+    return run

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.states import Completed, Crashed
+from prefect.states import Completed
 
 from followup.demo.local_prefect import free_port
-from followup.orchestration.names import DIRECTIVE, SWEEP_FLOW
+from followup.orchestration.names import SWEEP_FLOW
 from followup.services.context import ServiceContext
-from followup.services.queries import get_directive
-from tests.flows.helpers import cli, new_directive
+from tests.flows.helpers import cli, crashed_run, new_directive
 from tests.prefect_stack import PrefectStack
 
 pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
@@ -44,14 +43,7 @@ def test_health_says_each_part_and_exits_with_the_worst(
 
     # A directive whose run crashed is named until a sweep replaces it.
     crashed = new_directive(ctx, "xa-hai-tien")
-    with get_client(sync_client=True) as client:  # its process died
-        run = client.create_flow_run_from_deployment(
-            client.read_deployment_by_name(DIRECTIVE).id,
-            parameters={"directive_code": crashed},
-            state=Crashed(),
-        )
-    with ctx.session_factory() as session, session.begin():
-        get_directive(session, crashed).flow_run_id = str(run.id)
+    crashed_run(ctx, crashed)
     code, parts = _parts(stack)
     status, detail = parts["Lượt theo dõi nhiệm vụ"]
     assert (status, code >= 1) == ("warning", True), parts

@@ -67,6 +67,19 @@ def _drafted(stack: PrefectStack, ctx: ServiceContext) -> tuple[str, dict[str, s
     return code, meeting, rid
 
 
+def _waits_at(key: str) -> Callable[[FlowRun], bool]:
+    """The run waits for the review form sent under `key` (a form sent back: the next key)."""
+
+    def check(r: FlowRun) -> bool:
+        return (
+            r.state is not None
+            and r.state.type == StateType.PAUSED
+            and r.state.state_details.pause_key == key
+        )
+
+    return check
+
+
 def test_a_notice_is_drafted_reviewed_in_the_ui_and_only_then_opened(
     stack: PrefectStack, ctx: ServiceContext, chromium: Browser, tmp_path: Path
 ) -> None:
@@ -161,15 +174,7 @@ def test_a_review_with_mistakes_is_sent_back_with_the_corrections_kept_then_open
     with get_client(sync_client=True) as client:
         client.resume_flow_run(UUID(rid), run_input=sent)
 
-    def waits_again(r: FlowRun) -> bool:
-        state = r.state
-        return (
-            state is not None
-            and state.type == StateType.PAUSED
-            and state.state_details.pause_key == "xem-lai-ban-nhap-2"
-        )
-
-    stack.wait_for_run(rid, waits_again, timeout=120)
+    stack.wait_for_run(rid, _waits_at("xem-lai-ban-nhap-2"), timeout=120)
     assert _count(ctx, Meeting, code) == 0
 
     page = chromium.new_context(viewport={"width": 1400, "height": 1000}).new_page()
@@ -216,17 +221,7 @@ def test_only_the_last_form_sent_opens_even_if_an_earlier_one_has_since_become_r
     with get_client(sync_client=True) as client:
         client.resume_flow_run(UUID(rid), run_input={"meeting": meeting, "directives": first})
 
-    def waits_at(key: str) -> Callable[[FlowRun], bool]:
-        def check(r: FlowRun) -> bool:
-            return (
-                r.state is not None
-                and r.state.type == StateType.PAUSED
-                and r.state.state_details.pause_key == key
-            )
-
-        return check
-
-    stack.wait_for_run(rid, waits_at("xem-lai-ban-nhap-2"), timeout=120)
+    stack.wait_for_run(rid, _waits_at("xem-lai-ban-nhap-2"), timeout=120)
     units = tmp_path / "units.toml"
     units.write_text(
         f'[[unit]]\ncode = "{unit}"\nname = "Văn phòng UBND tỉnh {unit}"\nkind = "department"\n'

@@ -15,7 +15,6 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
-from prefect.states import Crashed
 
 from followup.config import Settings
 from followup.db.models import Meeting
@@ -24,7 +23,7 @@ from followup.domain.errors import NotFoundError
 from followup.domain.vocabulary import CommandName, label
 from followup.orchestration.lifecycle import TAG_OVERDUE
 from followup.orchestration.meeting_form import OPEN_MEETING
-from followup.orchestration.names import DIRECTIVE, SWEEP_FLOW
+from followup.orchestration.names import SWEEP_FLOW
 from followup.orchestration.overview import OPEN_RUN, meeting_artifact_key
 from followup.services.context import ServiceContext
 from followup.services.intake.meeting_files import unit_choice
@@ -36,6 +35,7 @@ from followup.tasks.operations import OVERVIEW_KEY
 from tests.conftest import DATA
 from tests.flows.helpers import (
     cli,
+    crashed_run,
     events_about,
     get_directive_run,
     inputs,
@@ -210,14 +210,7 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     assert "followup.unit.created" in events_about("followup.unit.xa-hai-tien")
     # A run that crashed is replaced by the next sweep, which says which and why.
     crashed = new_directive(ctx, "xa-hai-xuan")
-    with get_client(sync_client=True) as client:  # its process died (no need to run it)
-        first_run = client.create_flow_run_from_deployment(
-            client.read_deployment_by_name(DIRECTIVE).id,
-            parameters={"directive_code": crashed},
-            state=Crashed(),
-        )
-    with ctx.session_factory() as session, session.begin():
-        get_directive(session, crashed).flow_run_id = str(first_run.id)
+    first_run = crashed_run(ctx, crashed)
     again = run_deployment(sweep, timeout=180, _sync=True)  # type: ignore[call-arg]
     assert again.state is not None
     assert again.state.is_completed(), again.state
