@@ -304,7 +304,7 @@ def _run(bench: common.Bench, province: Province, folder: Path, count: int, sink
                 # In the middle of the pass, with runs resuming on both workers.
                 runs = province.kill_worker("worker-1")
                 killed = time.monotonic()
-                print(f"worker-1 killed (SIGKILL, with the {runs} processes below it)")
+                print(f"worker-1 killed (SIGKILL), and every process below it: {runs}")
         acted = _ack_from_pages(ctx, by_page, settings.base_url)
         if acted != len(by_page):
             raise SystemExit(f"{acted} of {len(by_page)} acknowledged from the pages")
