@@ -22,14 +22,10 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
-from email import message_from_bytes, policy
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +33,20 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from runbook_parts import (  # noqa: E402
+    TIMES,
+    Host,
+    act_on,
+    answers,
+    digest_hash,
+    dsn,
+    link_in_mail,
+    pg,
+    step,
+)
 
 from bench.scaleout import (  # noqa: E402
     _ack_from_pages,
@@ -57,106 +67,6 @@ COMMUNES = ["xa-quang-nghia", "xa-hai-tien", "xa-hai-dong", "xa-van-ninh", "xa-h
 SERVICE = "followup-service:runbook-" + os.urandom(12).hex()
 OLD_SECRET = "runbook-link-secret-before-rotation-" + os.urandom(8).hex()
 NEW_SECRET = "runbook-link-secret-after-rotation-" + os.urandom(8).hex()
-TIMES: list[tuple[str, float]] = []
-
-
-@contextmanager
-def step(what: str) -> Iterator[None]:
-    print(f"→ {what}", flush=True)
-    started = time.monotonic()
-    yield
-    TIMES.append((what, time.monotonic() - started))
-    print(f"  ✓ {TIMES[-1][1]:.1f} s", flush=True)
-
-
-class Host:
-    """A folder with its own environment, settings and processes."""
-
-    def __init__(self, name: str, folder: Path, wheel: Path) -> None:
-        self.name = name
-        self.folder = folder / name
-        self.folder.mkdir(parents=True)
-        self.venv = self.folder / "venv"
-        self.settings: dict[str, str] = {}
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
-        uv = ROOT / ".tools" / "bin" / "uv"
-        subprocess.run(  # noqa: S603 - our own tools
-            [str(uv), "venv", "--quiet", "--python", "python3", str(self.venv)], check=True
-        )
-        subprocess.run(  # noqa: S603
-            [
-                str(uv),
-                "pip",
-                "install",
-                "--quiet",
-                "--compile-bytecode",
-                f"followup[postgres] @ file://{wheel}",
-            ],
-            env={**os.environ, "VIRTUAL_ENV": str(self.venv)},
-            check=True,
-        )
-
-    def env(self) -> dict[str, str]:
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "FOLLOWUP_"))}
-        base.pop("VIRTUAL_ENV", None)
-        return (
-            base
-            | {
-                "PATH": f"{self.venv / 'bin'}:{base.get('PATH', '')}",
-                "PREFECT_HOME": str(self.folder / "prefect-home"),
-                "FOLLOWUP_DIE_WITH_PARENT": str(os.getpid()),
-            }
-            | self.settings
-        )
-
-    def run(
-        self, *args: str, cwd: Path | None = None, ok: tuple[int, ...] = (0,), **env: str
-    ) -> str:
-        done = subprocess.run(  # noqa: S603
-            [str(self.venv / "bin" / args[0]), *args[1:]],
-            env=self.env() | env,
-            cwd=cwd or self.folder,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if done.returncode not in ok:
-            raise SystemExit(
-                f"[{self.name}] {' '.join(args)} exited {done.returncode}:\n"
-                f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-            )
-        return done.stdout
-
-    def start(self, key: str, *args: str) -> None:
-        log = (self.folder / f"{key}.log").open("ab")
-        self.processes[key] = subprocess.Popen(  # noqa: S603
-            [str(self.venv / "bin" / args[0]), *args[1:]],
-            env=self.env(),
-            cwd=self.folder,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def stop(self, key: str) -> None:
-        process = self.processes.pop(key)
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for key in list(self.processes):
-            with suppress(ProcessLookupError):
-                self.stop(key)
-
-    def logs(self) -> str:
-        return "\n".join(
-            f"--- {self.name}/{log.name}\n{log.read_text(errors='replace')[-3000:]}"
-            for log in sorted(self.folder.glob("*.log"))
-        )
 
 
 class Province:
@@ -212,7 +122,7 @@ class Province:
             "desk", "followup", "desk", "--host", "127.0.0.1", "--port", str(self.desk_port)
         )
         self.worker.settings = saved
-        _wait(_answers(f"{self.api}/health"), 120, "the desk to answer")
+        _wait(answers(f"{self.api}/health"), 120, "the desk to answer")
 
     def deploy(self) -> None:
         """`prefect deploy --all` from a folder of its own, removed right after."""
@@ -239,23 +149,13 @@ class Province:
         self.web.start(
             "web", "followup", "web", "--host", "127.0.0.1", "--port", str(self.web_port)
         )
-        _wait(_answers(f"http://127.0.0.1:{self.web_port}/healthz"), 60, "the web host to answer")
+        _wait(answers(f"http://127.0.0.1:{self.web_port}/healthz"), 60, "the web host to answer")
 
     def stop_services(self) -> None:
         """The workers and the web host (the desk stays up)."""
         self.web.stop_all()
         for key in [k for k in self.worker.processes if k.startswith("worker-")]:
             self.worker.stop(key)
-
-
-def _answers(url: str):  # type: ignore[no-untyped-def]
-    def check() -> bool:
-        try:
-            return httpx.get(url, timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    return check
 
 
 def _service() -> httpx.Client:
@@ -313,38 +213,6 @@ def _suspended(province: Province, ctx: ServiceContext, count: int, timeout: flo
         return made == count and not _not_suspended(ctx)
 
     _wait(whole, timeout, "every directive run to be suspended on its current state")
-
-
-def _text(path: Path) -> tuple[str, str]:
-    """A saved e-mail's subject and plain-text body."""
-    message = message_from_bytes(path.read_bytes(), policy=policy.default)
-    body = message.get_body(("plain",))
-    return str(message["Subject"]), body.get_content() if body is not None else ""  # type: ignore[union-attr]
-
-
-def _link(sink: MailSink, code: str, action: str) -> str:
-    """The `action` link of the e-mail about directive `code`."""
-    for path in sink.saved:
-        subject, text = _text(path)
-        found = re.search(rf"https?://\S+/{action}\?t=\S+", text)
-        if code in subject + text and found:
-            return found.group(0)
-    raise SystemExit(f"no {action} link about {code} in the mail received")
-
-
-def _act(link: str, base_url: str) -> None:
-    """Open the link's confirmation page and confirm, as the unit does."""
-    with httpx.Client(timeout=60) as http:
-        page = http.get(link)
-        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
-        action = re.search(r'<form method="post" action="([^"]+)"', page.text)
-        if page.status_code != 200 or token is None or action is None:
-            raise SystemExit(f"the link's page refused it ({page.status_code}): {page.text[:300]}")
-        posted = http.post(
-            base_url + action.group(1).replace("&amp;", "&"), data={"csrf": token.group(1)}
-        )
-    if posted.status_code != 200:
-        raise SystemExit(f"the page refused the action ({posted.status_code}): {posted.text[:300]}")
 
 
 def main() -> None:
@@ -413,7 +281,7 @@ def _follow(
             _suspended(province, ctx, count, 300)
             worker.run("followup", "dispatch")
         with step("act: a unit from its e-mailed link, another from the CLI"):
-            kept = _link(sink, "RB-03", "acknowledge")  # used after the rotation
+            kept = link_in_mail(sink, "RB-03", "acknowledge")  # used after the rotation
             if _ack_from_pages(ctx, ["RB-00"], f"http://127.0.0.1:{province.web_port}") != 1:
                 raise SystemExit("the acknowledgement from the page did not go through")
             worker.run("followup", "ack", "RB-01", COMMUNES[1])
@@ -422,7 +290,7 @@ def _follow(
             province.stop_services()
             province.settings(*databases, rotated=True)
             province.start_services()
-            _act(kept, f"http://127.0.0.1:{province.web_port}")
+            act_on(kept, f"http://127.0.0.1:{province.web_port}")
             _suspended(province, ctx, count, 300)
         with step("close one assignment, send the digest; back up followup's database"):
             worker.run("followup", "done", "RB-01", COMMUNES[1], "--note", "Đã nạo vét xong")
@@ -435,13 +303,13 @@ def _follow(
             said = worker.run("followup", "digest", FOLLOWUP_CLOCK_FILE=str(morning))
             print("  " + said.strip())
             worker.run("followup", "dispatch", FOLLOWUP_CLOCK_FILE=str(morning))
-            anchor = _digest_hash(sink)
+            anchor = digest_hash(sink)
             dump = province.folder / "followup.dump"
-            _pg("pg_dump", "--format=custom", f"--file={dump}", _dsn(databases[0]))
+            pg("pg_dump", "--format=custom", f"--file={dump}", dsn(databases[0]))
         with step("restore onto fresh databases and hosts' settings; verify; repair"):
             province.stop_services()
             worker.stop_all()
-            _pg("pg_restore", "--no-owner", "-d", _dsn(restored[0]), str(dump))
+            pg("pg_restore", "--no-owner", "-d", dsn(restored[0]), str(dump))
             province.settings(*restored, rotated=True)
             worker.run("followup", "db", "upgrade")
             verified = worker.run("followup", "audit", "verify", "--against", anchor)
@@ -462,23 +330,6 @@ def _follow(
                 if not re.search(rf"^TỐT\s+{part}:", health, re.MULTILINE):
                     raise SystemExit(f"followup health: {part} is not TỐT:\n{health}")
     ctx.close()
-
-
-def _digest_hash(sink: MailSink) -> str:
-    for path in reversed(sink.saved):
-        _subject, text = _text(path)
-        found = re.search(r"audit verify --against ([0-9a-f]{64})", text)
-        if found:
-            return found.group(1)
-    raise SystemExit("no digest with the audit chain's hash reached the mail server")
-
-
-def _dsn(database: str) -> str:
-    return f"postgresql://postgres@127.0.0.1:5432/{database}"
-
-
-def _pg(*args: str) -> None:
-    subprocess.run(list(args), check=True, capture_output=True, timeout=300)  # noqa: S603
 
 
 if __name__ == "__main__":

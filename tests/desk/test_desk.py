@@ -3,8 +3,10 @@ route of Prefect's API asked by nobody, a viewer and a coordinator (what changes
 refused and nothing is written), and signing in in a real Chromium.
 
 Screenshots go to FOLLOWUP_SCREENSHOTS (default: the test's temporary folder); the ones in
-docs/ were taken this way and looked at before they were kept. One module: the desk's stack
-starts once per test process, and the tests of one module share a process.
+docs/ were taken this way and looked at before they were kept. One module, over 400 lines on
+purpose: the desk's stack (a Prefect server and `followup serve`, ~25 s to start) starts once
+per test process, and only the tests of one module are sure to share a process
+(`--dist loadscope`); a second module would start a second stack.
 """
 
 from __future__ import annotations
