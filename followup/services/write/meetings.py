@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from followup.db.models import Assignment, Directive, Meeting, RecurringDirective, Unit
 from followup.db.session import UnitOfWork
@@ -50,15 +51,14 @@ def open_meeting(ctx: ServiceContext, cmd: OpenMeeting, _receipt: Receipt | None
     parsed, actor, source = cmd.meeting, cmd.actor, cmd.source
     held_on = parsed.meeting.held_on
     codes = [d.code for d in parsed.directives]
-    repeated = sorted({c for c in codes if codes.count(c) > 1})
-    if repeated:
-        raise ValidationError(f"{source}: mã nhiệm vụ '{repeated[0]}' xuất hiện hai lần.")
+    if repeated := _repeated_codes(cmd):
+        raise ValidationError(repeated[0])
 
     with ctx.uow() as uow:
         session = uow.session
         now = ctx.clock.now()
-        if session.execute(select(Meeting.id).where(Meeting.code == parsed.meeting.code)).first():
-            raise ValidationError(f"{source}: đã có cuộc họp mã '{parsed.meeting.code}'.")
+        if exists := _meeting_exists(session, cmd):
+            raise ValidationError(exists[0])
         meeting = Meeting(
             code=parsed.meeting.code,
             title=parsed.meeting.title,
@@ -98,20 +98,27 @@ def open_meeting(ctx: ServiceContext, cmd: OpenMeeting, _receipt: Receipt | None
         return OpenedMeeting(meeting.id, tuple(codes), count)
 
 
+def _repeated_codes(cmd: OpenMeeting) -> list[str]:
+    codes = [d.code for d in cmd.meeting.directives]
+    repeated = sorted({c for c in codes if codes.count(c) > 1})
+    return [f"{cmd.source}: mã nhiệm vụ '{c}' xuất hiện hai lần." for c in repeated]
+
+
+def _meeting_exists(session: Session, cmd: OpenMeeting) -> list[str]:
+    code = cmd.meeting.meeting.code
+    if session.execute(select(Meeting.id).where(Meeting.code == code)).first():
+        return [f"{cmd.source}: đã có cuộc họp mã '{code}'."]
+    return []
+
+
 def meeting_problems(ctx: ServiceContext, cmd: OpenMeeting) -> list[str]:
     """Every reason the meeting would be refused, each in one sentence, found the way opening
     it finds them (the same checks, run and rolled back: nothing is written), so a form can
     be sent back with all of them at once instead of the first."""
     parsed, source = cmd.meeting, cmd.source
-    problems: list[str] = []
-    codes = [d.code for d in parsed.directives]
-    repeated = sorted({c for c in codes if codes.count(c) > 1})
-    problems += [f"{source}: mã nhiệm vụ '{c}' xuất hiện hai lần." for c in repeated]
+    problems = _repeated_codes(cmd)
     with ctx.uow() as uow:
-        if uow.session.execute(
-            select(Meeting.id).where(Meeting.code == parsed.meeting.code)
-        ).first():
-            problems.append(f"{source}: đã có cuộc họp mã '{parsed.meeting.code}'.")
+        problems += _meeting_exists(uow.session, cmd)
     for index, item in enumerate(parsed.directives, start=1):
         where = f"{source}: nhiệm vụ thứ {index} ({item.code})"
         with ctx.uow() as uow:  # never committed: rolled back on leaving
