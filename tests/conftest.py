@@ -25,6 +25,9 @@ from followup.services.write.meetings import meeting_from_file
 from tests.helpers import TEST_LINK_SECRET
 from tests.smtp import SmtpServer
 
+#: The browser fixtures (`chromium`) for every module that drives Chromium.
+pytest_plugins = ["tests.browser"]
+
 DATA = Path(__file__).parent / "data"
 
 # Property tests check what holds, not how fast: Hypothesis's default 200 ms deadline per

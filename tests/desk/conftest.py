@@ -14,10 +14,7 @@ from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary
 from followup.services.context import ServiceContext
 from followup.services.write.bus import execute
 from followup.services.write.commands import AddAccount
-from tests.browser import chromium
 from tests.prefect_stack import PrefectStack, started_stack
-
-__all__ = ["chromium"]
 
 
 @dataclass(frozen=True)

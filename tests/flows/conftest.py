@@ -10,10 +10,7 @@ import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from followup.services.context import ServiceContext
-from tests.browser import chromium
 from tests.prefect_stack import PrefectStack, started_stack
-
-__all__ = ["chromium"]  # the browser fixture, used by the e-mail-to-browser test
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,6 @@ from followup.db.models import Assignment, Directive, Meeting
 from followup.domain.clock import start_of_local_day
 from followup.domain.text import fold
 from followup.services.intake.drafting import REVIEW_MARK
-from tests.browser import chromium  # noqa: F401 - the fixture
 from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +65,7 @@ def _directives(toml_text: str) -> list[str]:
 def test_a_notice_becomes_a_draft_that_loads_only_once_reviewed(
     database_url: str,
     tmp_path: Path,
-    chromium: Browser,  # noqa: F811
+    chromium: Browser,
 ) -> None:
     env = _env(database_url, tmp_path)
     assert run_cli("units", "load", str(UNITS), env=env).returncode == 0

@@ -13,12 +13,10 @@ from followup.config import Settings
 from followup.services.context import ServiceContext
 from followup.services.write.bus import execute
 from followup.services.write.meetings import meeting_from_file
-from tests.browser import WebServer, chromium, web_base_url
+from tests.browser import WebServer, web_base_url
 from tests.conftest import TEST_LINK_SECRET, make_context
 from tests.helpers import HAI_TIEN
 from tests.web.conftest import links_in
-
-__all__ = ["chromium"]
 
 
 @pytest.fixture

@@ -15,10 +15,7 @@ from followup.domain.status import FourWay
 from followup.domain.vocabulary import NoticeKind, label
 from followup.notifications.chart import HEX, bar_segments
 from followup.notifications.render import render
-from tests.browser import chromium
 from tests.unit.test_render import EXTRA, context
-
-__all__ = ["chromium"]
 
 LINK = "https://phuongxa.mongcai.gov.vn/a/" + "x" * 120 + "/view?t=" + "Ab9_" * 10
 
