@@ -37,13 +37,15 @@ def service_credential() -> str | None:
 
 
 def desk_app(settings: Settings) -> ASGIApp:
-    from prefect.server.api.server import create_app
-
     credential = service_credential()
     if credential is not None and (len(credential) < 24 or ":" not in credential):
         raise ValidationError(
             "PREFECT_SERVER_API_AUTH_STRING phải có dạng 'tên:mật-khẩu' và dài ít nhất 24 ký tự."
         )
+    # Refused before Prefect's server is built: building it imports the server and migrates
+    # its database, seconds a wrong setting should not cost.
+    from prefect.server.api.server import create_app
+
     prefect_app = UnitChoices(create_app(final=True), settings)
     if credential is None:
         log.warning(SIGN_IN_OFF)
