@@ -22,7 +22,7 @@ demo: .venv/.synced
 	$(UV) run --frozen followup demo
 
 test: .venv/.synced
-	$(UV) run --frozen pytest -n auto --dist loadscope
+	$(UV) run --frozen pytest -n auto --dist loadscope --no-loadscope-reorder
 
 lint: .venv/.synced
 	$(UV) run --frozen ruff check .

@@ -27,7 +27,6 @@ import httpx
 import pytest
 import yaml
 from playwright.sync_api import Browser, Page
-from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.server.api.server import create_api_app
 from prefect.utilities.importtools import import_object
@@ -52,7 +51,7 @@ from tests.flows.helpers import (
     suspended_at_current_key,
     wait_until,
 )
-from tests.prefect_stack import ROOT, PrefectStack
+from tests.prefect_stack import ROOT, PrefectStack, prefect_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
 
@@ -108,7 +107,7 @@ def test_every_change_is_refused_to_nobody_and_to_a_viewer_and_nothing_is_writte
 ) -> None:
     with ctx.session_factory() as session:
         audited = session.scalar(select(func.count()).select_from(AuditEvent))
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         runs = len(client.read_flow_runs())
     seen: list[str] = []
     with httpx.Client(base_url=desk.ui_url, timeout=30) as http:
@@ -130,12 +129,12 @@ def test_every_change_is_refused_to_nobody_and_to_a_viewer_and_nothing_is_writte
     assert len(seen) == len(CHANGES)
     with ctx.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == audited
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         assert len(client.read_flow_runs()) == runs
 
 
 def test_a_coordinator_opening_a_meeting_is_named_whatever_was_typed(desk: PrefectStack) -> None:
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         meeting = client.read_deployment_by_name(OPEN_MEETING)
         directive = client.read_deployment_by_name(DIRECTIVE)
         sweep = client.read_deployment_by_name(f"{SWEEP_FLOW}/{SWEEP_FLOW}")
@@ -204,7 +203,7 @@ def test_a_coordinator_opening_a_meeting_is_named_whatever_was_typed(desk: Prefe
             f"/api/block_documents/{uuid.uuid4()}?include_secrets=true", headers=VIEWER.header
         )
         assert by_query.status_code == 403
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         client.delete_flow_run(uuid.UUID(started.json()["id"]))  # the service may
 
 
@@ -255,7 +254,7 @@ def _acts(ctx: ServiceContext) -> int:
 
 
 def _inputs(rid: str) -> int:
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         return len(
             client.filter_flow_run_input(
                 UUID(rid), key_prefix="suspended-", limit=1000, exclude_keys=set()
@@ -364,7 +363,7 @@ def test_deploying_from_a_folder_then_removed_keeps_no_folder_and_keeps_the_unit
         entry.pop("schedules", None)
     (folder / "prefect.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), "utf-8")
     names = [f"{import_object(e['entrypoint']).name}/{e['name']}" for e in document["deployments"]]
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         client.create_work_pool(WorkPoolCreate(name="rehearsal", type="process"))
     try:
         # Created, then the open-meeting form registered again (what a second deploy sends).
@@ -379,7 +378,7 @@ def test_deploying_from_a_folder_then_removed_keeps_no_folder_and_keeps_the_unit
             )
             assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         shutil.rmtree(folder)
-        with get_client(sync_client=True) as client:
+        with prefect_client() as client:
             deployed = {name: client.read_deployment_by_name(name) for name in names}
         for name, deployment in deployed.items():
             assert not deployment.pull_steps, (name, deployment.pull_steps)
@@ -388,7 +387,7 @@ def test_deploying_from_a_folder_then_removed_keeps_no_folder_and_keeps_the_unit
         lead = (form.parameter_openapi_schema or {})["definitions"]["DirectiveInput"]
         assert "UBND xã Hải Tiến (xa-hai-tien)" in lead["properties"]["lead"]["enum"]
     finally:
-        with get_client(sync_client=True) as client:
+        with prefect_client() as client:
             for deployment in client.read_deployments():
                 if deployment.name.endswith("-rehearsal"):
                     client.delete_deployment(deployment.id)
@@ -402,7 +401,7 @@ def test_a_meeting_started_by_the_api_names_units_by_code_or_name_and_every_mist
     the form's choices. Parameters with mistakes are refused naming each of them, in
     Vietnamese, and no run is created."""
     assert "đơn vị để chọn" in refresh_unit_choices(ctx)
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         meeting = client.read_deployment_by_name(OPEN_MEETING)
     later = {"type": "SCHEDULED", "state_details": {"scheduled_time": "2099-01-01T00:00:00Z"}}
     held = {"code": "API-1", "title": "Họp giao ban", "held_on": "01/12/2026"}

@@ -12,7 +12,6 @@ from email.message import EmailMessage
 from uuid import UUID
 
 import httpx
-from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     ArtifactFilter,
     ArtifactFilterKey,
@@ -46,7 +45,7 @@ from followup.services.write.bus import execute
 from followup.services.write.commands import OpenMeeting
 from followup.tasks.desk import artifact_key
 from tests.helpers import run_cli
-from tests.prefect_stack import ROOT, PrefectStack
+from tests.prefect_stack import ROOT, PrefectStack, prefect_client
 
 #: The resume form offers commands by their Vietnamese labels.
 CHOICE = {name.value: label(name) for name in CommandName}
@@ -110,7 +109,7 @@ def suspended_at_current_key(ctx: ServiceContext, code: str) -> Callable[[FlowRu
 
 
 def _has_input(run_id: UUID, key: str) -> bool:
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         try:
             client.read_flow_run_input(run_id, key)
         except httpx.HTTPStatusError as exc:
@@ -147,7 +146,7 @@ def resume(rid: str, **run_input: object) -> SetStateStatus:
     unit = run_input.get("unit")
     if isinstance(unit, str) and unit in UNIT_NAMES:
         run_input["unit"] = unit_choice(unit, UNIT_NAMES[unit])
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         return client.resume_flow_run(UUID(rid), run_input=run_input).status
 
 
@@ -198,7 +197,7 @@ def wait_for_mail(stack: PrefectStack, code: str, to: str, timeout: float = 60) 
 
 
 def pause_description(rid: str, key: str) -> str:
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         value = client.read_flow_run_input(UUID(rid), f"suspended-{key}-description")
     return str(json.loads(value)) if value.startswith('"') else value
 
@@ -210,7 +209,7 @@ def get_id(ctx: ServiceContext, code: str) -> int:
 
 def task_run_names(rid: str) -> list[str]:
     """The run's task runs, in the order they started."""
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         runs = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(rid)])),
             sort=TaskRunSort.EXPECTED_START_TIME_ASC,
@@ -221,7 +220,7 @@ def task_run_names(rid: str) -> list[str]:
 def run_logs(rid: str) -> list[tuple[int, str]]:
     """The run's log lines (level, message), oldest first."""
     found: list[tuple[int, str]] = []
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         while True:
             page = client.read_logs(
                 log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[UUID(rid)])),
@@ -236,7 +235,7 @@ def run_logs(rid: str) -> list[tuple[int, str]]:
 
 def _newest_first(key: str, limit: int) -> list[Artifact]:
     """The versions of the artifact `key`, newest first."""
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         return client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
             sort=ArtifactSort.CREATED_DESC,
@@ -280,7 +279,7 @@ def wait_until(check: Callable[[], bool], *, timeout: float) -> bool:
 
 def events_about(resource_id: str) -> list[str]:
     """The names of the followup events Prefect holds about one resource, newest first."""
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         page = client.read_events(
             EventFilter(
                 event=EventNameFilter(prefix=["followup."]),
@@ -294,7 +293,7 @@ def events_about(resource_id: str) -> list[str]:
 def crashed_run(ctx: ServiceContext, code: str) -> FlowRun:
     """A run of the directive whose process died: created in its Crashed state (no need to
     run it there) and recorded as the directive's run."""
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         run = client.create_flow_run_from_deployment(
             client.read_deployment_by_name(DIRECTIVE).id,
             parameters={"directive_code": code},

@@ -15,7 +15,6 @@ from uuid import UUID
 
 import pytest
 from playwright.sync_api import Browser
-from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
@@ -26,7 +25,7 @@ from followup.orchestration.meeting_form import OPEN_MEETING
 from followup.services.context import ServiceContext
 from followup.services.write.units import load_units_file
 from tests.flows.helpers import run_logs, wait_until
-from tests.prefect_stack import PrefectStack
+from tests.prefect_stack import PrefectStack, prefect_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
 
@@ -88,7 +87,7 @@ def test_a_notice_is_drafted_reviewed_in_the_ui_and_only_then_opened(
     code, _fields, rid = _drafted(stack, ctx)
     # Suspended for review: nothing opened, nothing queued.
     assert _count(ctx, Meeting, code) == 0
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         [table] = client.read_artifacts(
             artifact_filter=ArtifactFilter(
                 key=ArtifactFilterKey(any_=[f"ban-nhap-{code.lower()}"])
@@ -132,7 +131,7 @@ def test_a_notice_is_drafted_reviewed_in_the_ui_and_only_then_opened(
     )
     assert _count(ctx, Meeting, code) == 3
     assert wait_until(lambda: _count(ctx, Notice, code) >= 3, timeout=30)
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         final = client.read_flow_run(UUID(rid))
     assert final.state is not None
     assert final.state.type == StateType.COMPLETED
@@ -171,7 +170,7 @@ def test_a_review_with_mistakes_is_sent_back_with_the_corrections_kept_then_open
             | {"code": f"{code}-02", "lead": "Văn phòng UBND tỉnh", "deadline": "30 ngày làm việc"},
         ],
     }
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         client.resume_flow_run(UUID(rid), run_input=sent)
 
     stack.wait_for_run(rid, _waits_at("xem-lai-ban-nhap-2"), timeout=120)
@@ -218,7 +217,7 @@ def test_only_the_last_form_sent_opens_even_if_an_earlier_one_has_since_become_r
         common | {"code": f"{code}-01", "lead": unit},
         common | {"code": f"{code}-02", "lead": "xa-hai-tien"},
     ]
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         client.resume_flow_run(UUID(rid), run_input={"meeting": meeting, "directives": first})
 
     stack.wait_for_run(rid, _waits_at("xem-lai-ban-nhap-2"), timeout=120)
@@ -230,7 +229,7 @@ def test_only_the_last_form_sent_opens_even_if_an_earlier_one_has_since_become_r
     )
     load_units_file(ctx, units, actor="test")
     last = [common | {"code": f"{code}-09", "lead": "xa-hai-xuan"}]
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         client.resume_flow_run(UUID(rid), run_input={"meeting": meeting, "directives": last})
     stack.wait_for_run(
         rid, lambda r: r.state is not None and r.state.type == StateType.COMPLETED, timeout=120

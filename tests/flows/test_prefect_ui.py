@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page
-from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
 
 from followup.config import Settings
@@ -49,7 +48,7 @@ from tests.flows.helpers import (
     wait_until,
 )
 from tests.helpers import TEST_LINK_SECRET
-from tests.prefect_stack import PrefectStack
+from tests.prefect_stack import PrefectStack, prefect_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
 
@@ -250,7 +249,7 @@ def test_a_coordinator_opens_a_meeting_from_the_form_choosing_units_by_name(
 
     page = _desk(chromium)
     ui = stack.api_url.removesuffix("/api")
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         deployment = client.read_deployment_by_name(OPEN_MEETING)
     page.goto(f"{ui}/deployments/deployment/{deployment.id}/run")
     _field(page, "Cuộc họp").first.wait_for()  # titles, not the parameters' names

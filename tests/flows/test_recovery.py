@@ -9,7 +9,6 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 from prefect.states import Running
@@ -28,7 +27,7 @@ from tests.flows.helpers import (
     suspended_at_current_key,
     wait_until,
 )
-from tests.prefect_stack import PrefectStack
+from tests.prefect_stack import PrefectStack, prefect_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.prefect, pytest.mark.slow]
 
@@ -41,7 +40,7 @@ def test_a_running_run_is_dead_when_its_heartbeat_stops_not_when_it_runs_long(
     heartbeat and the nudges are dated a few seconds on (`now`) instead of waited for."""
     dead_after = timedelta(seconds=8)
     code = new_directive(ctx, "xa-hai-tien")
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         deployment = client.read_deployment_by_name(DIRECTIVE)
         # A run some other process is executing (the runner only starts scheduled runs).
         run = client.create_flow_run_from_deployment(
@@ -88,7 +87,7 @@ def heartbeat(stack: PrefectStack, rid: str, *, at: datetime) -> datetime:
 
 
 def seen_heartbeat(rid: str) -> bool:
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         page = client.read_events(
             EventFilter(
                 event=EventNameFilter(name=[HEARTBEAT]),
