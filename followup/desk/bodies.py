@@ -46,6 +46,11 @@ def replay(body: bytes, then: Receive) -> Receive:
     return receive
 
 
+def from_the_ui(scope: Scope) -> bool:
+    """Prefect's UI marks its requests (a header its API client always sends)."""
+    return any(k == b"x-prefect-ui" for k, _v in scope["headers"])
+
+
 def with_length(scope: Scope, length: int) -> Scope:
     headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
     return dict(scope, headers=[*headers, (b"content-length", str(length).encode())])

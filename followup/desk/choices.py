@@ -28,7 +28,14 @@ import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from followup.config import Settings
-from followup.desk.bodies import prefect_client, read_body, refuse, replay, with_length
+from followup.desk.bodies import (
+    from_the_ui,
+    prefect_client,
+    read_body,
+    refuse,
+    replay,
+    with_length,
+)
 from followup.desk.meeting_check import as_choices, form_problems, problems_of_parameters
 from followup.desk.signin import Refused
 from followup.orchestration.meeting_form import with_unit_choices
@@ -41,11 +48,6 @@ log = logging.getLogger("followup.desk")
 _REGISTER = re.compile(r"^/api/deployments/?$")
 _UPDATE = re.compile(r"^/api/deployments/[0-9a-fA-F-]{36}$")
 _START = re.compile(r"^/api/deployments/([0-9a-fA-F-]{36})/create_flow_run$")
-
-
-def _from_the_ui(scope: Scope) -> bool:
-    """Prefect's UI marks its requests (a header its API client always sends)."""
-    return any(k == b"x-prefect-ui" for k, _v in scope["headers"])
 
 
 def _object(body: bytes) -> dict[str, Any] | None:
@@ -108,7 +110,7 @@ class UnitChoices:
             log.warning("Không lấy được danh sách đơn vị để đọc mã đơn vị (%s).", exc)
             units = []
         values["parameters"] = as_choices(parameters, units)
-        if _from_the_ui(scope):
+        if from_the_ui(scope):
             # The UI's form checks the fields itself, and a meeting it starts that opening
             # would refuse is sent back to the coordinator as a form to correct (the
             # open-meeting flow), not answered with an error the dialog cannot show.

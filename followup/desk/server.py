@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 from followup.config import Settings
 from followup.desk.choices import UnitChoices
 from followup.desk.gate import DeskGate
+from followup.desk.retry import RetryBusy
 from followup.desk.signin import SignIn
 from followup.domain.clock import LOCAL_TZ
 from followup.domain.errors import ValidationError
@@ -46,7 +47,7 @@ def desk_app(settings: Settings) -> ASGIApp:
     # its database, seconds a wrong setting should not cost.
     from prefect.server.api.server import create_app
 
-    prefect_app = UnitChoices(create_app(final=True), settings)
+    prefect_app = UnitChoices(RetryBusy(create_app(final=True)), settings)
     if credential is None:
         log.warning(SIGN_IN_OFF)
         return prefect_app
