@@ -71,9 +71,9 @@ def scores(half: str) -> list[Scored]:
     return [score(p) for p in sorted((WILD / half).glob("*.txt"))]
 
 
-def report() -> str:
+def report(halves: tuple[str, ...] = ("tuning", "held-back")) -> str:
     lines = []
-    for half in ("tuning", "held-back"):
+    for half in halves:
         found = scores(half)
         right = sum(s.right for s in found)
         lines.append(f"{half}: {right}/{len(found)} right")
@@ -82,4 +82,10 @@ def report() -> str:
 
 
 if __name__ == "__main__":
-    print(report())
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Score the drafter on the wild notices.")
+    # While tuning, only the tuned half's failures are to be looked at.
+    parser.add_argument("--half", choices=("tuning", "held-back"), help="only this half")
+    args = parser.parse_args()
+    print(report((args.half,) if args.half else ("tuning", "held-back")))
