@@ -21,7 +21,12 @@ _NOT_DIRECTIVE = re.compile(
 )
 #: Words that give an order anywhere in a clause ("…, đồng chí Chủ tịch yêu cầu các
 #: ngành…"): a clause that has one is a directive whatever it starts with.
-ORDERS = re.compile(r"\b(yeu cau|de nghi|giao|chi dao|nhiem vu thoi gian toi)\b")
+ORDERS = re.compile(
+    r"\b(yeu cau|de nghi|chi dao|nhiem vu thoi gian toi"
+    # "giao" folded is also "giáo" (Phòng Giáo dục, giáo viên) and the first half of words
+    # that give no order ("giao ban", "giao thông", "bàn giao"…)
+    r"|(?<!ban )(?<!ton )giao(?! (?:ban|thong|duc|vien|dich|luu|nhan|tiep|dat|hang)\b))\b"
+)
 #: A statement of what is or was (figures, reports received, what the delegates said), not
 #: an order: dropped unless the clause, or the one opening its list, gives an order.
 _STATEMENT = re.compile(
