@@ -46,6 +46,18 @@ _ORDER_START = re.compile(
 #: A heading that names the field the items under it belong to ("3. Về xây dựng nông thôn
 #: mới nâng cao", without its colon).
 _FIELD_HEADING = re.compile(r"^(ve|doi voi|linh vuc|trong linh vuc)\s")
+#: A section of a notice ("I. ĐÁNH GIÁ CHUNG", "1. Về kết quả thực hiện", "2. Nhiệm vụ
+#: trong thời gian tới", "3. Nhiệm vụ tháng 12:"): a Roman numeral, or a short numbered line
+#: without its full stop that names what a section of a report holds.
+_ROMAN = re.compile(r"^\s*[IVX]{1,4}\s*[.)]\s+")
+_SECTION = re.compile(
+    r"^(?:ve\s+)?(?:danh gia|ket qua|tinh hinh|thuc trang|nhan xet|uu diem|han che|ton tai|"
+    r"nhiem vu|giai phap|phuong huong|cac nhiem vu|mot so nhiem vu|de xuat|kien nghi)\b"
+)
+#: A section that tells what was done or found, not what is to be done: none of it is drafted.
+_APPRAISAL_SECTION = re.compile(
+    r"^(?:ve\s+)?(?:danh gia|ket qua|tinh hinh|thuc trang|nhan xet|uu diem|han che|ton tai)\b"
+)
 _CONCLUSION = re.compile(
     r"(ket luan|chi dao)[^.]*?(nhu sau|sau day|cu the)\s*:?\s*$|(ket luan|chi dao)\s*:\s*$"
 )
@@ -97,12 +109,24 @@ def conclusion_lines(lines: list[str]) -> tuple[int, int]:
                 start = index
             elif caption or spoken:
                 start = index + 1
+    # A notice in Roman-numbered sections holds its conclusion in them: what comes before the
+    # first is the meeting narrated, who attended, what was heard.
+    roman = [i for i in range(start, len(lines)) if _ROMAN.match(lines[i])]
+    if roman:
+        start = roman[0]
     end = len(lines)
     for index in range(start, len(lines)):
         if _END.search(folded[index]):
             end = index
             break
     return start, end
+
+
+def _is_section(text: str) -> bool:
+    """A numbered line that titles a section ("1. Về kết quả thực hiện") rather than giving
+    an order: short, without its full stop, naming what a section holds."""
+    short = len(text.split()) <= 12 and not re.search(r"[.;!?…]$", text)
+    return short and _SECTION.match(fold_aligned(text)) is not None
 
 
 def _sentences(text: str) -> list[str]:
@@ -112,24 +136,34 @@ def _sentences(text: str) -> list[str]:
 
 def candidates(lines: list[str], start: int, end: int) -> list[_Piece]:
     """Directive candidates: items, then sentences, then semicolon parts."""
-    blocks: list[tuple[str, int, bool]] = []  # text, line, is an item
+    blocks: list[tuple[str, int, str]] = []  # text, line, kind: item | section | line
     for index in range(start, end):
         raw = lines[index].strip()
         if not raw:
             continue
-        item = _ITEM.match(raw)
+        item = _ITEM.match(raw) or _ROMAN.match(raw)
         if item:
-            blocks.append((raw[item.end() :].strip(), index + 1, True))
-        elif blocks and blocks[-1][2] and not re.search(r"[.:;!?]$", blocks[-1][0]):
+            text = raw[item.end() :].strip()
+            kind = "section" if _ROMAN.match(raw) or _is_section(text) else "item"
+            blocks.append((text, index + 1, kind))
+        elif blocks and blocks[-1][2] == "item" and not re.search(r"[.:;!?]$", blocks[-1][0]):
             text, line, _ = blocks[-1]
-            blocks[-1] = (f"{text} {raw}", line, True)
+            blocks[-1] = (f"{text} {raw}", line, "item")
         else:
-            blocks.append((raw, index + 1, False))
+            blocks.append((raw, index + 1, "line"))
     pieces: list[_Piece] = []
     heading = ""
-    for text, line, is_item in blocks:
+    appraisal = False
+    for text, line, kind in blocks:
         folded = fold_aligned(text)
         words = len(text.split())
+        is_item = kind == "item"
+        if kind == "section":
+            appraisal = bool(_APPRAISAL_SECTION.match(folded))
+            heading = ""
+            continue
+        if appraisal:
+            continue  # what a section of results or findings says
         if text.endswith(":") and words <= 25:
             heading = text  # "2. Đối với UBND các xã:" speaks for the items under it
             continue
