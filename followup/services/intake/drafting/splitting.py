@@ -193,7 +193,10 @@ def candidates(lines: list[str], start: int, end: int) -> list[_Piece]:
             merged: list[str] = []
             for part in parts:
                 pf = fold_aligned(part)
-                if merged and (_REPORT_TAIL.match(pf) or len(part.split()) < 4):
+                # An item is one unit's task: its semicolon parts that name no one of their
+                # own go on with it ("Đồn Biên phòng tăng cường kiểm soát…; kiên quyết …").
+                goes_on = is_item and not _ORDER_START.match(pf)
+                if merged and (goes_on or _REPORT_TAIL.match(pf) or len(part.split()) < 4):
                     merged[-1] = f"{merged[-1]}; {part}"
                 else:
                     merged.append(part)
