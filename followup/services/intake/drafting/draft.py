@@ -239,7 +239,9 @@ _FULL_DATE = re.compile(
     r"|ngay\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"
     r"|(?m:^)\s*(\d{1,2})/(\d{1,2})/(\d{4})\b"
 )
-_YEAR = re.compile(r"(?:\bnam\s+|[/.-])((?:19|20)\d{2})\b")
+#: A year the text speaks of; not the second of a span ("năm học 2024-2025", "mùa khô
+#: 2024-2025"), which ends after most of the days it covers.
+_YEAR = re.compile(r"(?:\bnam\s+|(?<!\d{4})[/.-])((?:19|20)\d{2})\b")
 
 
 def _held_on(folded: str) -> tuple[date | None, str]:
@@ -254,11 +256,22 @@ def _held_on(folded: str) -> tuple[date | None, str]:
         year = int(groups[2]) if len(groups) > 2 else None
         implied = ""
         if year is None:
+            # The meeting's own month written with its year ("giao ban tháng 8/2024") says
+            # the year; failing that, the year the text speaks of most.
+            same_month = re.search(rf"\bthang\s+0?{month}\s*(?:[/.-]|nam)\s*(\d{{4}})\b", folded)
             years = Counter(int(y) for y in _YEAR.findall(folded))
-            if not years:
+            if same_month:
+                year = int(same_month.group(1))
+                implied = (
+                    f"ngày họp không ghi năm: máy lấy năm {year} của tháng {month} văn bản nhắc tới"
+                )
+            elif years:
+                year = max(years, key=lambda y: (years[y], y))
+                implied = (
+                    f"ngày họp không ghi năm: máy lấy năm {year}, năm văn bản nhắc tới nhiều nhất"
+                )
+            else:
                 continue
-            year = max(years, key=lambda y: (years[y], y))
-            implied = f"ngày họp không ghi năm: máy lấy năm {year}, năm văn bản nhắc tới nhiều nhất"
         try:
             return date(year, month, day), implied
         except ValueError:
