@@ -35,6 +35,13 @@ _STATEMENT = re.compile(
     r"(thanh pho|toan (thanh pho|tinh|huyen|xa)|xa|huyen|tinh) (co|da|dat)\b)"
     r"|\d+(?:[.,]\d+)?\s*(%|ty dong|trieu dong|km|ho|nhiem vu|bao cao|luot)\b"
 )
+#: The chair appraising ("Kết luận hội nghị, đồng chí Chủ tịch … ghi nhận …", "Chủ tịch UBND
+#: huyện biểu dương …"): a statement unless the clause also gives an order.
+_APPRAISING = re.compile(
+    r"^(?:[^,]{0,60},\s*)?(?:dong chi|chu tich|pho chu tich|bi thu|truong doan|lanh dao)\b"
+    r"[^,;]{0,80}?\b(?:ghi nhan|danh gia cao|bieu duong|hoan nghenh|nhan manh|phe binh|"
+    r"khen ngoi|danh gia)\b"
+)
 #: How an assessment goes on ("Tuy nhiên, tiến độ … còn chậm"): such a part is a directive
 #: only if it names a unit, and then it is marked for review.
 _ASSESSING = re.compile(r"^(?:tuy nhien|tuy vay|ben canh do|nhin chung|nam \d{4},)")
@@ -109,6 +116,10 @@ def conclusion_lines(lines: list[str]) -> tuple[int, int]:
                 start = index
             elif caption or spoken:
                 start = index + 1
+        if start == 0:
+            # No word names the conclusion ("Sau khi nghe …, Chủ tịch UBND thành phố giao …"):
+            # it starts with the first paragraph after the headline that gives an order.
+            start = next((i for i, x in enumerate(folded) if i and ORDERS.search(x)), 0)
     # A notice in Roman-numbered sections holds its conclusion in them: what comes before the
     # first is the meeting narrated, who attended, what was heard.
     roman = [i for i in range(start, len(lines)) if _ROMAN.match(lines[i])]
@@ -212,7 +223,7 @@ def is_directive(piece: _Piece) -> bool:
     if len(folded.split()) < 4 or folded.endswith("?"):
         return False
     orders = ORDERS.search(folded) is not None
-    if _NOT_DIRECTIVE.match(folded) and not orders:
+    if (_NOT_DIRECTIVE.match(folded) or _APPRAISING.match(folded)) and not orders:
         return False
     if orders or ORDERS.search(fold_aligned(piece.context)):
         return True
