@@ -32,8 +32,10 @@ ORDERS = re.compile(
 _STATEMENT = re.compile(
     r"^(theo bao cao|bao cao cho thay|tai (hoi nghi|buoi lam viec|phien hop|cuoc hop)|"
     r"cac dai bieu|dai dien|den nay|tu ngay .{1,40}? den ngay|trong (thang|quy|nam)|"
-    r"(thanh pho|toan (thanh pho|tinh|huyen|xa)|xa|huyen|tinh) (co|da|dat)\b)"
-    r"|\d+(?:[.,]\d+)?\s*(%|ty dong|trieu dong|km|ho|nhiem vu|bao cao|luot)\b"
+    r"(thanh pho|toan (thanh pho|tinh|huyen|xa)|xa|huyen|tinh) (co|da|dat)\b|"
+    # who attended: "Dự hội nghị có …", "Cùng dự có …", "Các đồng chí … dự họp."
+    r"(cung |tham )?du (hop|hoi nghi|buoi lam viec|cuoc hop)? ?co\b|tham gia doan co\b)"
+    r"|\d+(?:[.,]\d+)?\s*(%|ty dong|trieu dong|km|ho|nhiem vu|bao cao|luot)\b|\bdu hop$"
 )
 #: The chair appraising ("Kết luận hội nghị, đồng chí Chủ tịch … ghi nhận …", "Chủ tịch UBND
 #: huyện biểu dương …"): a statement unless the clause also gives an order.
@@ -95,6 +97,9 @@ class _Piece:
     #: Why this part may not give an order (an assessment goes on, a short line without
     #: its full stop): kept, and marked, only if it names a unit.
     doubt: str = ""
+    #: A part of a semicolon list opened by a statement ("Trong tháng, xã đã thu …; tiêm
+    #: chủng cho 96 trẻ; …"): a statement too, unless it gives an order of its own.
+    stated: bool = False
 
 
 def conclusion_lines(lines: list[str]) -> tuple[int, int]:
@@ -212,10 +217,17 @@ def candidates(lines: list[str], start: int, end: int) -> list[_Piece]:
                 else:
                     merged.append(part)
             opener = merged[0] if len(merged) > 1 else ""
+            stated = bool(opener) and _states(fold_aligned(opener))
             for part in merged:
                 context = f"{heading} {opener}".strip()
-                pieces.append(_Piece(part.rstrip(" .…"), line, context, said))
+                piece = _Piece(part.rstrip(" .…"), line, context, said, stated and part != opener)
+                pieces.append(piece)
     return pieces
+
+
+def _states(folded: str) -> bool:
+    """A clause that tells what is or was and gives no order."""
+    return _STATEMENT.search(folded) is not None and ORDERS.search(folded) is None
 
 
 def is_directive(piece: _Piece) -> bool:
@@ -223,6 +235,8 @@ def is_directive(piece: _Piece) -> bool:
     if len(folded.split()) < 4 or folded.endswith("?"):
         return False
     orders = ORDERS.search(folded) is not None
+    if piece.stated and not orders:
+        return False
     if (_NOT_DIRECTIVE.match(folded) or _APPRAISING.match(folded)) and not orders:
         return False
     if orders or ORDERS.search(fold_aligned(piece.context)):
