@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from tests.drafting_wild import report, scores
 
-#: Texts right in each half (of 6), as measured; only ever raised.
-FLOORS = {"tuning": 6, "held-back": 3}
+#: Texts right in each half (of as many as the half holds), as measured; only ever raised.
+FLOORS = {"tuning": 15, "held-back": 14}
 
 
 def test_the_drafter_keeps_what_it_drafts_right_on_both_halves() -> None:
@@ -18,4 +18,4 @@ def test_the_drafter_keeps_what_it_drafts_right_on_both_halves() -> None:
 
 
 def test_the_held_back_half_is_as_large_as_the_tuned_one() -> None:
-    assert len(scores("held-back")) == len(scores("tuning")) >= 6
+    assert len(scores("held-back")) == len(scores("tuning")) >= 15
