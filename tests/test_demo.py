@@ -56,7 +56,13 @@ def test_demo_json_summary(tmp_path: Path) -> None:
         "progress_request",
         "closure",
         "send_back",
+        "digest",
     }
+    # The last morning: the coordinators' digest, the leaders' weekly one, and the sweep's
+    # city overview on Prefect.
+    assert summary["digests"]["coordinator"] >= 1
+    assert summary["digests"]["leader"] >= 1
+    assert summary["overview_url"].endswith("/artifacts/key/tong-hop-thanh-pho")
     assert summary["emails_failed"] == 0
     # The scenario is deterministic: these are its four-way counts on 9 April 2021.
     assert summary["totals"] == {

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from followup.cli.common import out
+from followup.cli.common import err, out
 from followup.cli.reports import status_table
 from followup.domain.status import FourWay
 from followup.domain.text import decimal
@@ -61,12 +61,20 @@ def demo_cmd(
             pass
 
     summary = run_demo(
-        out_dir, progress=None if as_json else out.print, use_prefect=use_prefect, keep_running=hold
+        out_dir,
+        # With --json the summary alone goes to stdout; the progress goes to stderr.
+        progress=_progress_to_stderr if as_json else out.print,
+        use_prefect=use_prefect,
+        keep_running=hold,
     )
     if not keep_running:
         _print_demo(summary, as_json=as_json)
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def _progress_to_stderr(line: str) -> None:
+    err.print(line, highlight=False)
 
 
 def _exit_on(signum: int, _frame: object) -> None:
@@ -105,6 +113,13 @@ def _print_demo(summary: Any, *, as_json: bool) -> None:
             + ", ".join(f"{label(NoticeKind(k))}: {v}" for k, v in summary.emails_by_kind.items())
             + f" (tổng {summary.emails_sent})"
         )
+        digests = summary.digests
+        out.print(
+            f"Thư tổng hợp ngày cuối: {digests.get('coordinator', 0)} thư cho cán bộ điều phối, "
+            f"{digests.get('leader', 0)} thư tuần cho lãnh đạo"
+        )
+        if summary.overview_url:
+            out.print(f"Tổng hợp toàn thành phố (Prefect UI): {summary.overview_url}")
         out.print(f"Thư mục e-mail (.eml): {summary.mail_folder}")
         out.print(
             f"Thao tác của đơn vị qua liên kết trong thư: {summary.acted_through_pages} "

@@ -37,21 +37,27 @@ from followup.domain.clock import start_of_local_day
 from followup.domain.errors import FollowupError
 from followup.domain.status import FourWay
 from followup.domain.text import decimal
+from followup.domain.vocabulary import NoticeKind
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.orchestration.meeting_form import refresh_unit_choices
+from followup.orchestration.names import SWEEP_FLOW
 from followup.orchestration.runs import waking
 from followup.services.context import ServiceContext
 from followup.services.escalation.sweep import sweep
+from followup.services.reporting.digests import queue_digests
 from followup.services.reporting.period_report import status_by_unit
 from followup.services.reporting.reports import UnitStatus, verify_audit
 from followup.services.write.bus import execute
 from followup.services.write.meetings import meeting_from_file
 from followup.services.write.units import load_units_file
+from followup.tasks.operations import OVERVIEW_KEY
 from followup.web.app import serving
 
 DATA = Path(__file__).parent / "data"
 DAYS = 31
 ORG_NAME = "Văn phòng HĐND và UBND thành phố Móng Cái"
+#: The city office, whose officer and head get the coordinators' daily digest.
+COORDINATING_UNIT = "vp-hdnd-ubnd"
 
 
 @dataclass
@@ -79,6 +85,10 @@ class DemoSummary:
     wall_seconds: float = 0.0
     #: The directive runs' passes (`RunPasses.as_dict`).
     passes: dict[str, Any] = field(default_factory=dict)
+    #: Digests sent on the last day, by audience (`coordinator`, `leader`).
+    digests: dict[str, int] = field(default_factory=dict)
+    #: The city overview the sweep published on Prefect (its address in the UI).
+    overview_url: str = ""
 
     @property
     def ok(self) -> bool:
@@ -136,6 +146,7 @@ def run_demo(
             # The links of day 1 still open for whoever reads the saved e-mails after the
             # simulated month (31 days) and the next.
             link_valid_days=DAYS * 2,
+            coordinator_unit=COORDINATING_UNIT,
         )
         smtp = SmtpConfig.from_settings(settings)
         upgrade(settings.database_url)
@@ -161,7 +172,16 @@ def run_demo(
             # What the runs sent is counted below; nothing may be left over.
             leftover = asyncio.run(dispatch(ctx.session_factory, smtp, clock=clock))
             failed += leftover.failed + leftover.retrying
+        # What the coordinators find on the last morning: the sweep's city overview on
+        # Prefect, their digest, and the leaders' weekly one.
+        overview_url = _publish_overview(prefect, say) if prefect else ""
+        digests, digest_failures = _send_digests(ctx, smtp, clock)
+        failed += digest_failures
+        say(f"Thư tổng hợp: {digests.get('coordinator', 0)} thư cho cán bộ điều phối, "
+            f"{digests.get('leader', 0)} thư tuần cho lãnh đạo.")  # fmt: skip
         summary = _summarise(ctx, codes, mail_dir, db_path, failed, log)
+        summary.digests = digests
+        summary.overview_url = overview_url
         summary.flow_runs = runs
         if prefect:
             summary.passes = passes(ctx, codes).as_dict()
@@ -173,6 +193,37 @@ def run_demo(
                 waking(ctx)
             keep_running(summary)
     return summary
+
+
+def _publish_overview(prefect: LocalPrefect, say: Callable[[str], None]) -> str:
+    """Run the escalation sweep's flow once, as its schedule would: it publishes the city
+    overview artifact (nothing is left for it to escalate or send)."""
+    from prefect.client.schemas.objects import FlowRun
+    from prefect.deployments import run_deployment
+
+    swept: FlowRun = run_deployment(f"{SWEEP_FLOW}/{SWEEP_FLOW}", timeout=180)  # type: ignore[assignment]
+    if swept.state is None or not swept.state.is_completed():
+        raise FollowupError(f"Lượt đôn đốc trên Prefect không hoàn thành: {swept.state}.")
+    url = f"{prefect.ui_url}/artifacts/key/{OVERVIEW_KEY}"
+    say(f"Tổng hợp toàn thành phố trên Prefect: {url}")
+    return url
+
+
+def _send_digests(
+    ctx: ServiceContext, smtp: SmtpConfig, clock: FileClock
+) -> tuple[dict[str, int], int]:
+    """The coordinators' digest and, whatever the weekday, the leaders' weekly one, sent;
+    returns how many went to each audience and how many failed."""
+    queue_digests(ctx, coordinator_unit=COORDINATING_UNIT, leader_weekday=ctx.today().weekday())
+    sent = asyncio.run(dispatch(ctx.session_factory, smtp, clock=clock))
+    with ctx.session_factory() as session:
+        keys = session.execute(
+            select(Notice.dedupe_key).where(
+                Notice.kind == NoticeKind.DIGEST, Notice.sent_at.is_not(None)
+            )
+        ).scalars()
+        by_audience = Counter(key.split(":")[1] for key in keys)
+    return dict(sorted(by_audience.items())), sent.failed + sent.retrying
 
 
 def _start_prefect(
@@ -190,6 +241,7 @@ def _start_prefect(
         FOLLOWUP_BASE_URL=settings.base_url,
         FOLLOWUP_ORG_NAME=settings.org_name or "",
         FOLLOWUP_MAIL_FROM_NAME=settings.mail_from_name or "",
+        FOLLOWUP_COORDINATOR_UNIT=settings.coordinator_unit or "",
     )
     stack.callback(prefect.stop)
     say("Khởi động máy chủ Prefect cục bộ và 'followup serve'...")

@@ -14,7 +14,7 @@ from followup.db.models import Assignment, Directive, Meeting, Unit
 from followup.domain.periods import choose_period
 from followup.domain.states import TERMINAL_STATE_VALUES
 from followup.domain.status import FourWay
-from followup.domain.vocabulary import label
+from followup.domain.text import shorten
 from followup.orchestration.markdown import literal
 from followup.services.context import ServiceContext
 from followup.services.reporting.period_model import (
@@ -73,25 +73,40 @@ def overview_markdown(view: Overview) -> str:
     lines = [f"# Tổng hợp thực hiện nhiệm vụ đến ngày {view.as_of:%d/%m/%Y}", ""]
     if view.undelivered:
         lines += [f"**⚠ {view.undelivered} thông báo không gửi được** (xem `followup status`).", ""]
+    lines += [LEGEND, ""]
     for dimension in Dimension:
         lines += _four_way_section(dimension, report.views[dimension])
     lines += [f"## Quá hạn ({len(view.overdue)})", ""]
     if not view.overdue:
         lines += ["Không có nhiệm vụ nào quá hạn.", ""]
     else:
+        # A list, not a table: a title and a unit's name side by side overflow the page.
         lines += [
-            "| Nhiệm vụ | Đơn vị | Hạn | Quá hạn | Ngày làm việc | Đôn đốc |",
-            "|---|---|---|---:|---:|---|",
+            f"- **{literal(row.directive_code)}** · {literal(row.title)} — "
+            f"{literal(row.unit_name)}: hạn {deadline_text(row)}, **quá hạn {row.days_late} "
+            f"ngày** ({row.working_days_late} ngày làm việc); đôn đốc: "
+            f"{ladder_text(row.escalation_level)}"
+            for row in view.overdue
         ]
-        for row in view.overdue:
-            lines.append(
-                f"| {literal(row.directive_code)} · {literal(row.title)} "
-                f"| {literal(row.unit_name)} | {deadline_text(row)} | {row.days_late} ngày "
-                f"| {row.working_days_late} | {ladder_text(row.escalation_level)} |"
-            )
         lines.append("")
     lines.append(chain_text(report))
     return "\n".join(lines)
+
+
+#: Column headings short enough for a four-way table to fit the UI's artifact page at 1400 px
+#: (its cells never wrap); `LEGEND`, above the tables, says them in full.
+SHORT = {
+    FourWay.DONE_ON_TIME: "Đúng hạn",
+    FourWay.DONE_LATE: "Trễ hạn",
+    FourWay.OPEN_ON_TIME: "Trong hạn",
+    FourWay.OVERDUE: "Quá hạn",
+}
+LEGEND = (
+    "_Đúng hạn_, _trễ hạn_: đã hoàn thành, đúng hạn hoặc sau hạn; _trong hạn_: đang thực "
+    f"hiện, chưa đến hạn; _quá hạn_: chưa hoàn thành mà đã qua hạn; _tỷ lệ_: {RATE.lower()}."
+)
+#: A row's name is cut to this many characters (a meeting's title can run to a sentence).
+NAME_WIDTH = 40
 
 
 def _four_way_section(dimension: Dimension, rows: list[UnitStatus]) -> list[str]:
@@ -100,11 +115,11 @@ def _four_way_section(dimension: Dimension, rows: list[UnitStatus]) -> list[str]
     lines = [
         f"## Theo {heading[0].lower()}{heading[1:]} ({counted})",
         "",
-        f"| {heading} | " + " | ".join(label(k) for k in kinds) + f" | Tổng | {RATE} |",
+        f"| {heading} | " + " | ".join(SHORT[k] for k in kinds) + " | Tổng | Tỷ lệ |",
         "|---|" + "---:|" * (len(kinds) + 2),
     ]
     for row in [*rows, totals_of(rows)]:
-        name = literal(row.unit_name)
+        name = literal(shorten(row.unit_name, NAME_WIDTH))
         cells = [str(row.counts[k]) for k in kinds] + [str(row.total), rate_text(row.on_time_rate)]
         if not row.unit_code and row.unit_name == TOTAL:
             name, cells = f"**{TOTAL}**", [f"**{c}**" for c in cells]
@@ -195,16 +210,15 @@ def meeting_markdown(view: MeetingView) -> str:
         f"Ngày họp {view.held_on:%d/%m/%Y}"
         + (f", chủ trì: {literal(view.chair)}" if view.chair else ""),
         "",
-        "| Nhiệm vụ | Đơn vị chủ trì | Hạn | Còn mở | Quá hạn | Lượt theo dõi |",
-        "|---|---|---|---:|---:|---|",
     ]
+    # A list, not a table: a title and a unit's name side by side overflow the page.
     for d in view.directives:
         # The link's text is fixed: the UI shows escapes inside a link's text as typed.
-        run = f"[{OPEN_RUN}](/runs/flow-run/{d.flow_run_id})" if d.flow_run_id else "chưa có"
-        overdue = f"**{d.overdue_parts}**" if d.overdue_parts else "0"
+        run = f"[{OPEN_RUN}](/runs/flow-run/{d.flow_run_id})" if d.flow_run_id else "chưa có lượt"
+        overdue = f"**quá hạn {d.overdue_parts}**" if d.overdue_parts else "quá hạn 0"
         lines.append(
-            f"| {literal(d.code)} · {literal(d.title)} | {literal(d.lead)} "
-            f"| {d.due_on:%d/%m/%Y} | {d.open_parts} | {overdue} | {run} |"
+            f"- **{literal(d.code)}** · {literal(d.title)} — chủ trì: {literal(d.lead)}; "
+            f"hạn {d.due_on:%d/%m/%Y}; còn mở {d.open_parts}, {overdue}; {run}"
         )
     return "\n".join(lines)
 

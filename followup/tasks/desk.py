@@ -24,7 +24,12 @@ from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
 from followup.orchestration.keys import version_of
 from followup.orchestration.lifecycle import ours, run_name, status_tags
-from followup.orchestration.overview import meeting_artifact_key, meeting_markdown, meeting_view
+from followup.orchestration.overview import (
+    SHORT,
+    meeting_artifact_key,
+    meeting_markdown,
+    meeting_view,
+)
 from followup.orchestration.runs import UNREACHABLE
 from followup.orchestration.status_text import literal, refusals, waiting_for
 from followup.services.context import ServiceContext
@@ -104,15 +109,26 @@ def publish_status(
     description = "\n\n".join(filter(None, [*lead_lines, waiting_for(state), acted, meeting]))
     create_table_artifact(
         key=artifact_key(state.code),
-        table=[
+        table=status_rows(state),
+        description=description,
+    )
+
+
+def status_rows(state: DirectiveState) -> list[dict[str, str]]:
+    """One row per unit, in short columns: the UI shows a table artifact as wide as its cells
+    (which never wrap) and hides what runs past the page, so a column with nothing in it
+    (no unit escalated, no progress reported) is left out, and the four-way is said short."""
+    rows = []
+    for u in state.units:
+        status = SHORT[u.status] if isinstance(u.status, FourWay) else ""
+        rows.append(
             {
-                "Đơn vị": u.unit_name,
-                "Mã": u.unit_code,
-                "Vai trò": "chủ trì" if u.is_lead else "phối hợp",
+                "Đơn vị": f"{u.unit_name} ({'chủ trì' if u.is_lead else 'phối hợp'})",
                 "Trạng thái": label(u.state),
                 "Hạn": u.due_on.strftime("%d/%m/%Y"),
-                "Tình trạng": label(u.status) if isinstance(u.status, FourWay) else "",
-                "Quá hạn": f"{u.days_late} ngày" if u.status is FourWay.OVERDUE else "",
+                "Tình trạng": (
+                    f"{status} {u.days_late} ngày" if u.status is FourWay.OVERDUE else status
+                ),
                 "Đôn đốc": (
                     f"cấp {u.escalation_level} ({u.escalated_on:%d/%m})"
                     if u.escalation_level and u.escalated_on is not None
@@ -120,10 +136,9 @@ def publish_status(
                 ),
                 "Tiến độ": f"{u.percent}%" if u.percent is not None else "",
             }
-            for u in state.units
-        ],
-        description=description,
-    )
+        )
+    empty = [k for k in ("Đôn đốc", "Tiến độ") if not any(row[k] for row in rows)]
+    return [{k: v for k, v in row.items() if k not in empty} for row in rows]
 
 
 def publish_meeting(ctx: ServiceContext, meeting_code: str) -> None:

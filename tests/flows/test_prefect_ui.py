@@ -66,6 +66,24 @@ def _desk(chromium: Browser) -> Page:
     return page
 
 
+#: Each table's width beyond what its box shows (the UI hides the scroll bar of a table
+#: wider than the page, so a column past the edge is simply not seen).
+HIDDEN_WIDTHS = """() => [...document.querySelectorAll('table')].flatMap((table) => {
+    let box = table.parentElement;
+    while (box && !['auto', 'scroll', 'hidden'].includes(getComputedStyle(box).overflowX)) {
+        box = box.parentElement;
+    }
+    const right = table.getBoundingClientRect().right;
+    const cut = Math.max(box ? box.scrollWidth - box.clientWidth : 0, right - innerWidth);
+    return cut > 1 ? [`${table.innerText.split('\\n')[0]}: ${Math.round(cut)} px`] : [];
+})"""
+
+
+def hidden_widths(page: Page) -> list[str]:
+    """What the artifact's tables hide past their edge (none when they fit)."""
+    return list(page.evaluate(HIDDEN_WIDTHS))
+
+
 def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     stack: PrefectStack, ctx: ServiceContext, chromium: Browser, shots: Path
 ) -> None:
@@ -167,8 +185,9 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     assert "\\" not in page.locator("body").inner_text()  # no escape left showing
     page.screenshot(path=shots / "prefect-status-artifact.png")
     page.get_by_text("Flow run").first.locator("xpath=..").locator("a").first.click()
-    page.get_by_text("Quá hạn", exact=True).first.wait_for()
-    assert page.get_by_text(days_late, exact=True).count() == 2  # one cell per unit
+    page.get_by_text(f"Quá hạn {days_late}", exact=True).first.wait_for()
+    assert page.get_by_text(f"Quá hạn {days_late}", exact=True).count() == 2  # one per unit
+    assert hidden_widths(page) == []
     page.screenshot(path=shots / "prefect-status-table.png")
 
     # The meeting's artifact lists its directives, each linking to its run.
@@ -177,6 +196,7 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     page.get_by_text("Flow run").first.locator("xpath=..").locator("a").first.click()
     page.get_by_text("Ngày họp").first.wait_for()
     page.screenshot(path=shots / "prefect-meeting.png")
+    assert hidden_widths(page) == []
     link = page.locator(".markdown-renderer a", has_text=OPEN_RUN)
     assert link.get_attribute("href") == f"/runs/flow-run/{late_run}"
     page.goto(f"{ui}/runs/flow-run/{late_run}")  # the UI opens it in a new tab
@@ -199,7 +219,9 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     page.get_by_text("Flow run").first.locator("xpath=..").locator("a").first.click()
     page.get_by_text("Tổng hợp thực hiện nhiệm vụ đến ngày").first.wait_for()
     page.get_by_text("UBND xã Hải Tiến").first.wait_for()
-    assert page.get_by_text(days_late, exact=True).count() == 2  # both units of the late one
+    # Both units of the late one, in the overdue list.
+    assert page.get_by_text(f"quá hạn {days_late}", exact=True).count() == 2
+    assert hidden_widths(page) == []
     page.screenshot(path=shots / "prefect-overview.png", full_page=True)
 
     # The sweep also emits the events of no directive, once each: units loaded, meetings
@@ -207,6 +229,9 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     meeting = f"followup.meeting.M-{late}"
     assert wait_until(lambda: "followup.meeting.opened" in events_about(meeting), timeout=30)
     assert "followup.unit.created" in events_about("followup.unit.xa-hai-tien")
+    page.goto(f"{ui}/events")
+    page.get_by_text("UBND xã Hải Tiến").first.wait_for()  # resources by name, not by code
+    page.screenshot(path=shots / "prefect-event-feed.png")
     # A run that crashed is replaced by the next sweep, which says which and why.
     crashed = new_directive(ctx, "xa-hai-xuan")
     first_run = crashed_run(ctx, crashed)

@@ -105,7 +105,7 @@ def test_serve_killed_mid_run_replaces_the_dead_run_itself_once_restarted(
     silent run after the dead-after span on its own (no `repair`, no sweep): every notice is
     sent once, no audit event is added, and the new run suspends on our current state."""
     smtp = stack.smtp
-    dead_after = 40
+    dead_after = 31  # the least above the heartbeat (30 s, Prefect's minimum)
     code = new_directive(ctx, "xa-hai-tien", "phong-nn")
     smtp.handler.stall_seconds = 30  # the run hangs inside its send step
     try:

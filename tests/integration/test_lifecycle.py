@@ -191,8 +191,13 @@ def test_the_city_overview_counts_by_unit_and_lists_the_overdue(
     assert totals[FourWay.OVERDUE] == 1
     text = overview_markdown(view)
     assert "# Tổng hợp thực hiện nhiệm vụ đến ngày 19/03/2021" in text
-    row = "| T-02 · Hoàn thành thu ngân sách | UBND xã Hải Xuân | 16/03/2021 | 3 ngày | 3 | cấp"
+    row = (
+        "- **T-02** · Hoàn thành thu ngân sách — UBND xã Hải Xuân: hạn 16/03/2021, "
+        "**quá hạn 3 ngày** (3 ngày làm việc); đôn đốc: cấp"
+    )
     assert row in text
+    assert "| Đơn vị | Đúng hạn | Trễ hạn | Trong hạn | Quá hạn | Tổng | Tỷ lệ |" in text
+    assert "_trong hạn_: đang thực hiện, chưa đến hạn" in text
     assert "| **Tổng** |" in text
     for heading in ("đơn vị", "cuộc họp", "đơn vị chủ trì", "lĩnh vực"):
         assert f"## Theo {heading} (" in text
@@ -223,9 +228,9 @@ def test_the_overview_shows_titles_as_typed() -> None:
     )
     text = overview_markdown(Overview(report, undelivered=2))
     assert "Kè \\| đê \\*biển\\* &lt;b>" in text
-    assert "| Xã \\| A |" in text
+    assert "— Xã \\| A: hạn 01/03/2021" in text
     assert "2 thông báo không gửi được" in text
-    assert "| 8 ngày | 6 | chưa |" in text
+    assert "**quá hạn 8 ngày** (6 ngày làm việc); đôn đốc: chưa" in text
 
 
 def test_a_meeting_lists_its_directives_linked_to_their_runs(
@@ -244,8 +249,11 @@ def test_a_meeting_lists_its_directives_linked_to_their_runs(
         ("T-02", "UBND xã Hải Xuân", 1, 1),
     ]
     text = meeting_markdown(view)
-    assert "| 31/03/2021 | 2 | 0 | [mở lượt](/runs/flow-run/1b667e76-c9a4-" in text
-    late = "| T-02 · Hoàn thành thu ngân sách | UBND xã Hải Xuân | 16/03/2021 | 1 | **1** | chưa"
+    assert "hạn 31/03/2021; còn mở 2, quá hạn 0; [mở lượt](/runs/flow-run/1b667e76-c9a4-" in text
+    late = (
+        "- **T-02** · Hoàn thành thu ngân sách — chủ trì: UBND xã Hải Xuân; hạn 16/03/2021; "
+        "còn mở 1, **quá hạn 1**; chưa có lượt"
+    )
     assert late in text
     assert "Ngày họp 09/03/2021, chủ trì: Bí thư Thành ủy" in text
     assert meeting_artifact_key("MC-TEST") == "cuoc-hop-mc-test"
