@@ -160,8 +160,8 @@ def test_run_suspends_is_resumed_by_the_form_path_and_completes(
     tables = meeting_versions(f"M-{code}")
     assert 1 <= len(tables) < len(passes), tables
     assert all(a != b for a, b in pairwise(tables)), tables
-    assert "| 1 | 0 |" in tables[0]  # one part open, none overdue
-    assert "| 0 | 0 |" in tables[-1]  # nothing left open once closed
+    assert "còn mở 1, quá hạn 0" in tables[0]  # one part open, none overdue
+    assert "còn mở 0, quá hạn 0" in tables[-1]  # nothing left open once closed
     final = stack.run(rid)
     assert final.name.startswith(f"{code} · ")
     assert "đã kết thúc" in final.tags
