@@ -22,6 +22,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import func, select
 
@@ -198,9 +200,6 @@ def run_demo(
 def _publish_overview(prefect: LocalPrefect, say: Callable[[str], None]) -> str:
     """Run the escalation sweep's flow once, as its schedule would: it publishes the city
     overview artifact (nothing is left for it to escalate or send)."""
-    from prefect.client.schemas.objects import FlowRun
-    from prefect.deployments import run_deployment
-
     swept: FlowRun = run_deployment(f"{SWEEP_FLOW}/{SWEEP_FLOW}", timeout=180)  # type: ignore[assignment]
     if swept.state is None or not swept.state.is_completed():
         raise FollowupError(f"Lượt đôn đốc trên Prefect không hoàn thành: {swept.state}.")
