@@ -222,6 +222,7 @@ def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(
     # Both units of the late one, in the overdue list.
     assert page.get_by_text(f"quá hạn {days_late}", exact=True).count() == 2
     assert hidden_widths(page) == []
+    page.wait_for_timeout(800)  # the page fades in: a picture taken at once is greyed
     page.screenshot(path=shots / "prefect-overview.png", full_page=True)
 
     # The sweep also emits the events of no directive, once each: units loaded, meetings
