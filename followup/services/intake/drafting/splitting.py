@@ -59,14 +59,13 @@ _FIELD_HEADING = re.compile(r"^(ve|doi voi|linh vuc|trong linh vuc)\s")
 #: trong thời gian tới", "3. Nhiệm vụ tháng 12:"): a Roman numeral, or a short numbered line
 #: without its full stop that names what a section of a report holds.
 _ROMAN = re.compile(r"^\s*[IVX]{1,4}\s*[.)]\s+")
+#: What a section that tells what was done or found is titled: none of it is drafted.
+_FOUND = r"danh gia|ket qua|tinh hinh|thuc trang|nhan xet|uu diem|han che|ton tai"
 _SECTION = re.compile(
-    r"^(?:ve\s+)?(?:danh gia|ket qua|tinh hinh|thuc trang|nhan xet|uu diem|han che|ton tai|"
-    r"nhiem vu|giai phap|phuong huong|cac nhiem vu|mot so nhiem vu|de xuat|kien nghi)\b"
+    rf"^(?:ve\s+)?(?:{_FOUND}|nhiem vu|giai phap|phuong huong|cac nhiem vu|mot so nhiem vu|"
+    r"de xuat|kien nghi)\b"
 )
-#: A section that tells what was done or found, not what is to be done: none of it is drafted.
-_APPRAISAL_SECTION = re.compile(
-    r"^(?:ve\s+)?(?:danh gia|ket qua|tinh hinh|thuc trang|nhan xet|uu diem|han che|ton tai)\b"
-)
+_APPRAISAL_SECTION = re.compile(rf"^(?:ve\s+)?(?:{_FOUND})\b")
 _CONCLUSION = re.compile(
     r"(ket luan|chi dao)[^.]*?(nhu sau|sau day|cu the)\s*:?\s*$|(ket luan|chi dao)\s*:\s*$"
 )
