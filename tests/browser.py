@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from followup.config import Settings
 from followup.services.context import ServiceContext
@@ -71,3 +71,21 @@ def WebServer(settings: Settings, ctx: ServiceContext) -> AbstractContextManager
 
 def web_base_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
+
+
+#: Each table's width beyond what its box shows (the UI hides the scroll bar of a table
+#: wider than the page, so a column past the edge is simply not seen).
+HIDDEN_WIDTHS = """() => [...document.querySelectorAll('table')].flatMap((table) => {
+    let box = table.parentElement;
+    while (box && !['auto', 'scroll', 'hidden'].includes(getComputedStyle(box).overflowX)) {
+        box = box.parentElement;
+    }
+    const right = table.getBoundingClientRect().right;
+    const cut = Math.max(box ? box.scrollWidth - box.clientWidth : 0, right - innerWidth);
+    return cut > 1 ? [`${table.innerText.split('\\n')[0]}: ${Math.round(cut)} px`] : [];
+})"""
+
+
+def hidden_widths(page: Page) -> list[str]:
+    """What the artifact's tables hide past their edge (none when they fit)."""
+    return list(page.evaluate(HIDDEN_WIDTHS))

@@ -49,7 +49,7 @@ def open_meeting_flow(
             checked = check_meeting(meeting, directives)
             if not checked["problems"]:
                 return _opened(meeting, directives, actor)
-            values, problems = checked["form"], checked["problems"]
+            values, problems, units = checked["form"], checked["problems"], checked["units"]
             if notice_text.strip():
                 table = draft_for_review(meeting, notice_text)["description"]
         else:
@@ -57,6 +57,7 @@ def open_meeting_flow(
                 raise ValueError(NOTHING_TO_OPEN)
             draft = draft_for_review(meeting, notice_text)
             values, table, problems = draft["form"], draft["description"], []
+            units = draft["units"]
         # Suspended, not paused: no process waits for the review. The run starts again from
         # the top when the form is sent, and the form sent is checked then; one with problems
         # is sent back under the next key, as it was sent (the coordinator's corrections
@@ -65,6 +66,7 @@ def open_meeting_flow(
         form = ReviewedMeeting.with_initial_data(
             description="\n\n".join(p for p in (note, table) if p) or None,
             notes={"directives": note} if note else None,
+            units=units,
             **values,
         )
         answered += 1

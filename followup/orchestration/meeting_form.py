@@ -9,14 +9,24 @@ again whenever units are loaded. With no units yet, the fields stay free text.
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import threading
 import time
 from datetime import UTC, datetime
 from typing import Any, Self
+from uuid import UUID
 
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.actions import DeploymentUpdate
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterId,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
 from prefect.exceptions import ObjectNotFound
 from prefect.input import RunInput, read_flow_run_input
 from pydantic import ConfigDict, Field, create_model
@@ -26,7 +36,12 @@ from followup.orchestration.names import OPEN_MEETING_FLOW
 from followup.orchestration.resume_form import stamped_actor
 from followup.orchestration.runs import UNREACHABLE, prefect_configured
 from followup.services.context import ServiceContext
-from followup.services.intake.meeting_files import DirectiveInput, MeetingInput, unit_choice
+from followup.services.intake.meeting_files import (
+    DirectiveInput,
+    MeetingInput,
+    UnitCode,
+    unit_choice,
+)
 from followup.services.write.units import unit_names
 
 log = logging.getLogger(__name__)
@@ -82,25 +97,60 @@ class ReviewedMeeting(RunInput):
         cls,
         description: str | None = None,
         notes: dict[str, str] | None = None,
+        units: list[tuple[str, str]] | None = None,
         **kwargs: Any,
     ) -> type[Self]:
         """Prefect's own drops each field's title (the form would say "Meeting"): keep them.
         The resume dialog does not show the run's description, only the fields': the review
-        table goes above the first field too, and `notes` (by field) beside their field."""
+        table goes above the first field too, and `notes` (by field) beside their field.
+        With `units` (code, name), the lead and supporting units are chosen among them."""
         fields: dict[str, Any] = {}
         for index, (key, value) in enumerate(kwargs.items()):
             original = cls.model_fields[key]
+            annotation: Any = original.annotation
+            if key == "directives" and units:
+                annotation = list[_directive_choosing(units)]  # type: ignore[misc]
             about = description if index == 0 and description else original.description
             if notes and key in notes:
                 about = notes[key] + (f"\n\n{about}" if about else "")
             fields[key] = (
-                original.annotation,
+                annotation,
                 Field(default=value, title=original.title, description=about),
             )
         model = create_model(cls.__name__, __base__=cls, **fields)
         if description is not None:
             model._description = description
         return model
+
+
+def _directive_choosing(units: list[tuple[str, str]]) -> type[DirectiveInput]:
+    """A directive whose lead and supporting units the form offers as a list of our units
+    by name. Prefect's server checks a submitted form against this list too, so a unit we
+    do not have is refused before the run wakes."""
+    choices = [unit_choice(code, name) for code, name in units]
+    lead = DirectiveInput.model_fields["lead"]
+    support = DirectiveInput.model_fields["support"]
+    return create_model(
+        DirectiveInput.__name__,
+        __base__=DirectiveInput,
+        lead=(
+            UnitCode,
+            Field(
+                title=lead.title,
+                description="Chọn trong danh sách đơn vị.",
+                json_schema_extra={"enum": choices},  # type: ignore[dict-item]
+            ),
+        ),
+        support=(
+            list[UnitCode],
+            Field(
+                default_factory=list,
+                title=support.title,
+                description="Chọn một hoặc nhiều đơn vị.",
+                json_schema_extra={"items": {"type": "string", "enum": choices}},  # type: ignore[dict-item]
+            ),
+        ),
+    )
 
 
 def with_unit_choices(schema: dict[str, Any], units: list[tuple[str, str]]) -> dict[str, Any]:
@@ -126,9 +176,44 @@ def with_unit_choices(schema: dict[str, Any], units: list[tuple[str, str]]) -> d
     return changed
 
 
+def _offer_to_waiting_reviews(
+    client: SyncPrefectClient, deployment: UUID, units: list[tuple[str, str]]
+) -> int:
+    """Offer `units` in the review form of every open-meeting run waiting for its review, so
+    a unit added while a draft waits can be chosen in it. Returns how many forms changed."""
+    choices = [unit_choice(code, name) for code, name in units]
+    waiting = client.read_flow_runs(
+        deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment])),
+        flow_run_filter=FlowRunFilter(
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+        ),
+    )
+    changed = 0
+    for run in waiting:
+        pause_key = run.state.state_details.pause_key if run.state else None
+        if not pause_key or not pause_key.startswith(REVIEW_KEY):
+            continue
+        key = f"suspended-{pause_key}-schema"
+        try:
+            schema = json.loads(client.read_flow_run_input(run.id, key))
+        except ObjectNotFound:
+            continue
+        fields = schema.get("definitions", {}).get("DirectiveInput", {}).get("properties", {})
+        if "enum" not in fields.get("lead", {}) or fields["lead"]["enum"] == choices:
+            continue
+        fields["lead"]["enum"] = choices
+        fields.get("support", {}).setdefault("items", {})["enum"] = choices
+        # Prefect keeps one value per key: the new list replaces the old one.
+        client.delete_flow_run_input(run.id, key)
+        client.create_flow_run_input(run.id, key, json.dumps(schema))
+        changed += 1
+    return changed
+
+
 def refresh_unit_choices(ctx: ServiceContext) -> str:
-    """Offer the current units in the open-meeting form of the Prefect server. Returns what
-    happened, in one sentence; Prefect being unreachable is said, never raised."""
+    """Offer the current units in the open-meeting form of the Prefect server, and in the
+    review forms waiting there. Returns what happened, in one sentence; Prefect being
+    unreachable is said, never raised."""
     if not prefect_configured():
         return "Chưa đặt PREFECT_API_URL: biểu mẫu mở cuộc họp không được cập nhật."
     units = unit_names(ctx)
@@ -139,6 +224,7 @@ def refresh_unit_choices(ctx: ServiceContext) -> str:
             client.update_deployment(
                 deployment.id, DeploymentUpdate(parameter_openapi_schema=schema)
             )
+            reviews = _offer_to_waiting_reviews(client, deployment.id, units) if units else 0
     except ObjectNotFound:
         return "Prefect chưa có deployment mở cuộc họp ('followup serve' chưa chạy)."
     except UNREACHABLE as exc:
@@ -146,7 +232,8 @@ def refresh_unit_choices(ctx: ServiceContext) -> str:
         return f"Không cập nhật được biểu mẫu mở cuộc họp trên Prefect: {exc}"
     if not units:
         return "Chưa có đơn vị nào: biểu mẫu mở cuộc họp để nhập mã đơn vị."
-    return f"Biểu mẫu mở cuộc họp trên Prefect: {len(units)} đơn vị để chọn."
+    waiting = f"; {reviews} bản nháp đang chờ xem lại được cập nhật" if reviews else ""
+    return f"Biểu mẫu mở cuộc họp trên Prefect: {len(units)} đơn vị để chọn{waiting}."
 
 
 def offer_units_when_served(settings: Settings, timeout: float = 120) -> threading.Thread:

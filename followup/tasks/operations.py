@@ -31,6 +31,7 @@ from followup.services.reporting.digests import queue_digests
 from followup.services.write.bus import execute, wake_run
 from followup.services.write.commands import OpenMeeting
 from followup.services.write.meetings import meeting_problems
+from followup.services.write.units import unit_names
 from followup.tasks import runtime
 from followup.tasks.events import emit_office
 
@@ -85,7 +86,11 @@ def check_meeting(meeting: MeetingInput, directives: list[DirectiveInput]) -> di
             meeting.code,
             len(problems),
         )
-    return {"problems": problems, "form": form_values(meeting, directives, known_units(ctx))}
+    return {
+        "problems": problems,
+        "form": form_values(meeting, directives, known_units(ctx)),
+        "units": unit_names(ctx),
+    }
 
 
 @task(name=DRAFT, task_run_name=DRAFT)
@@ -119,7 +124,12 @@ def draft_for_review(meeting: MeetingInput, notice_text: str) -> dict[str, Any]:
         len(draft.directives),
     )
     review = draft_review_list(draft, units)
-    return {"form": values, "description": review, "count": len(draft.directives)}
+    return {
+        "form": values,
+        "description": review,
+        "count": len(draft.directives),
+        "units": unit_names(runtime.context()),
+    }
 
 
 @task(name=SWEEP, task_run_name=SWEEP)

@@ -31,6 +31,7 @@ from followup.services.write.units import unit_names
 from followup.tasks.desk import artifact_key
 from followup.tasks.directive import STEP_NAMES
 from followup.tasks.operations import OVERVIEW_KEY
+from tests.browser import hidden_widths
 from tests.conftest import DATA
 from tests.flows.helpers import (
     cli,
@@ -64,24 +65,6 @@ def _desk(chromium: Browser) -> Page:
     page = chromium.new_context(viewport={"width": 1400, "height": 900}).new_page()
     page.set_default_timeout(20000)
     return page
-
-
-#: Each table's width beyond what its box shows (the UI hides the scroll bar of a table
-#: wider than the page, so a column past the edge is simply not seen).
-HIDDEN_WIDTHS = """() => [...document.querySelectorAll('table')].flatMap((table) => {
-    let box = table.parentElement;
-    while (box && !['auto', 'scroll', 'hidden'].includes(getComputedStyle(box).overflowX)) {
-        box = box.parentElement;
-    }
-    const right = table.getBoundingClientRect().right;
-    const cut = Math.max(box ? box.scrollWidth - box.clientWidth : 0, right - innerWidth);
-    return cut > 1 ? [`${table.innerText.split('\\n')[0]}: ${Math.round(cut)} px`] : [];
-})"""
-
-
-def hidden_widths(page: Page) -> list[str]:
-    """What the artifact's tables hide past their edge (none when they fit)."""
-    return list(page.evaluate(HIDDEN_WIDTHS))
 
 
 def test_a_coordinator_filters_overdue_runs_sees_the_steps_and_a_refusal(

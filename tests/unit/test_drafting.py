@@ -20,13 +20,14 @@ from followup.services.intake.drafting import (
     REVIEW_MARK,
     Draft,
     KnownUnit,
+    draft_form_data,
     draft_markdown,
     draft_meeting,
     draft_review_list,
     draft_toml,
     review_marks,
 )
-from followup.services.intake.drafting.output import SHOWN_TEXT
+from followup.services.intake.drafting.output import SHOWN_TEXT, TABLE_TEXT
 from followup.services.intake.meeting_files import MeetingFile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -278,7 +279,8 @@ def test_the_review_shows_long_texts_cut_at_a_word_never_inside_a_date() -> None
     assert cut.endswith("…")
     assert len(cut) <= SHOWN_TEXT
     assert draft.directives[0].text.startswith(cut.removesuffix("…"))
-    assert cut in draft_markdown(draft, UNITS)
+    assert cut in draft_review_list(draft, UNITS)
+    assert shorten(draft.directives[0].text, TABLE_TEXT) in draft_markdown(draft, UNITS)
 
 
 @given(st.text(alphabet=st.sampled_from("ab đ30/4,. "), max_size=80), st.integers(10, 60))
@@ -334,10 +336,17 @@ def test_units_outside_the_units_file_are_named_for_the_reviewer() -> None:
         "3. Yêu cầu Ban Chỉ huy quân sự xã Vạn Ninh phối hợp tuyên truyền cho ngư dân.\n"
         "4. Giao UBND xã Hải Tiến chủ trì, phối hợp với Phòng Nông nghiệp và PTNT nạo vét kênh.\n"
     )
-    first, second, third, fourth = _draft(text, held_on=date(2024, 9, 12)).directives
+    draft = _draft(text, held_on=date(2024, 9, 12))
+    first, second, third, fourth = draft.directives
     assert "không có trong danh sách đơn vị: Văn phòng UBND tỉnh" in first.flags["units"]
     assert "Trung tâm Phát triển quỹ đất huyện" in second.flags["units"]
-    assert "tạm ghi văn phòng điều phối" in second.flags["lead"]  # what stands in, and why
+    assert "chọn đơn vị chủ trì" in second.flags["lead"]
+    assert second.unknown_lead == "Trung tâm Phát triển quỹ đất huyện"
+    # The review form leaves that lead for the reviewer to choose; the others are filled in.
+    leads = [d["lead"] for d in draft_form_data(draft, UNITS)["directives"]]
+    assert leads[1] == ""
+    assert all(leads[i] for i in (0, 2, 3)), leads
+    assert "chưa chọn" in draft_review_list(draft, UNITS)
     assert "Ban Chỉ huy quân sự xã Vạn Ninh" in third.flags["units"]
     assert "units" not in fourth.flags  # every unit of it is in the file
 

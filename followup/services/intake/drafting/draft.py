@@ -160,12 +160,13 @@ def draft_meeting(
                 f"không có trong danh sách đơn vị: {', '.join(outside)}; chọn đơn vị trong danh "
                 "sách hoặc thêm đơn vị (followup units load)"
             )
+        unknown_lead = ""
         if not lead:
+            unknown_lead = outside[0] if outside else ""
             lead = [fallback_unit]
             support = [c for c in support if c != fallback_unit]  # never both
             item_flags["lead"] = (
-                f"đơn vị chủ trì không có trong danh sách ({outside[0]}): máy tạm ghi văn phòng "
-                "điều phối"
+                f"{outside[0]} không có trong danh sách đơn vị: chọn đơn vị chủ trì"
                 if outside
                 else "không thấy đơn vị nào: máy ghi văn phòng điều phối"
             )
@@ -203,6 +204,7 @@ def draft_meeting(
                 repeat=repeat,
                 line=piece.line,
                 flags=item_flags,
+                unknown_lead=unknown_lead,
             )
         )
     if not directives:

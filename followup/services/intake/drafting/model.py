@@ -33,6 +33,9 @@ class DraftDirective:
     line: int
     #: What to check, by field of the draft ("lead", "support", "deadline", "text", …).
     flags: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: The lead the text names that is not among our units (`lead` then holds the
+    #: coordinating office, for a file; the review form leaves the choice to the reviewer).
+    unknown_lead: str = ""
 
 
 @dataclass

@@ -163,15 +163,17 @@ def draft_form_data(draft: Draft, units: Sequence[KnownUnit]) -> dict[str, Any]:
     """The draft as the open-meeting form's values (units as "name (code)", labels for the
     priority and the repetition), for a coordinator to review in the Prefect UI."""
     unit = _unit_choices(units)
-    return {
-        "meeting": _meeting_values(draft),
-        "directives": [
-            _directive_values(
-                d, unit, PRIORITY_LABELS["normal"], shown_deadline(d.deadline), until=""
-            )
-            for d in draft.directives
-        ],
-    }
+    directives = []
+    for d in draft.directives:
+        values = _directive_values(
+            d, unit, PRIORITY_LABELS["normal"], shown_deadline(d.deadline), until=""
+        )
+        if d.unknown_lead:
+            # The text names a lead we do not have: the reviewer chooses it, the form does
+            # not offer the coordinating office a careless Submit would assign the work to.
+            values["lead"] = ""
+        directives.append(values)
+    return {"meeting": _meeting_values(draft), "directives": directives}
 
 
 def _unit_choices(units: Sequence[KnownUnit]) -> Callable[[str], str]:
@@ -286,7 +288,7 @@ def draft_review_list(draft: Draft, units: Sequence[KnownUnit]) -> str:
         # the items together.
         lines += [
             f"- **{d.code}** {_sentence(shorten(d.text, SHOWN_TEXT))} "
-            f"Chủ trì: {names.get(d.lead, d.lead)}; "
+            f"Chủ trì: {_lead_shown(d, names)}; "
             f"phối hợp: {support}; hạn: {shown_deadline(d.deadline)}."
             + (f" ⚠ Cần kiểm tra: {checks}." if checks else ""),
             "",
@@ -296,8 +298,23 @@ def draft_review_list(draft: Draft, units: Sequence[KnownUnit]) -> str:
     return "\n".join(lines)
 
 
+#: How much of a directive's text and of a unit's name the review table shows: the table
+#: fits a 1400 px screen (Prefect draws tables without wrapping), the rest is in the list.
+TABLE_TEXT = 40
+TABLE_NAME = 32
+
+
+def _lead_shown(d: DraftDirective, names: dict[str, str]) -> str:
+    """The lead as the review names it: a unit the text names that we do not have is left
+    for the reviewer to choose, said so."""
+    if d.unknown_lead:
+        return f"chưa chọn ({d.unknown_lead} không có trong danh sách)"
+    return names.get(d.lead, d.lead)
+
+
 def draft_markdown(draft: Draft, units: Sequence[KnownUnit]) -> str:
-    """The review table: each directive, its units and deadline, and what to check."""
+    """The review table (code, text, lead, deadline, how many things to check), then each
+    directive's supporting units and what to check, as a list below it."""
     names = {u.code: u.name for u in units}
 
     def cell(text: str) -> str:
@@ -306,22 +323,29 @@ def draft_markdown(draft: Draft, units: Sequence[KnownUnit]) -> str:
     lines = [
         f"# Bản nháp {cell(draft.code)}: {len(draft.directives)} nhiệm vụ",
         "",
-        "Máy soạn từ thông báo kết luận. Xem lại từng dòng (nhất là cột **Cần kiểm tra**), "
-        "sửa trong biểu mẫu bên dưới rồi bấm gửi: chỉ khi đó cuộc họp mới được mở và thông "
-        "báo mới được gửi.",
+        "Máy soạn từ thông báo kết luận. Xem lại từng dòng (nhất là những dòng có ⚠, giải "
+        "thích ở mục **Cần kiểm tra** bên dưới), sửa trong biểu mẫu rồi bấm gửi: chỉ khi đó "
+        "cuộc họp mới được mở và thông báo mới được gửi.",
         "",
-        "| Mã | Nội dung | Chủ trì | Phối hợp | Hạn | Cần kiểm tra |",
-        "|---|---|---|---|---|---|",
+        "| Mã | Nội dung | Chủ trì | Hạn | Kiểm tra |",
+        "|---|---|---|---|---|",
     ]
+    details = []
     for d in draft.directives:
-        support = ", ".join(names.get(c, c) for c in d.support) or "—"
-        checks = _checks(d.flags)
-        marked = f"⚠ {cell(checks)}" if checks else "—"
-        text = shorten(d.text, SHOWN_TEXT)
+        lead = "⚠ chưa chọn" if d.unknown_lead else shorten(names.get(d.lead, d.lead), TABLE_NAME)
+        marked = f"⚠ {len(d.flags)}" if d.flags else "—"
         lines.append(
-            f"| {cell(d.code)} | {cell(text)} | {cell(names.get(d.lead, d.lead))} | "
-            f"{cell(support)} | {cell(shown_deadline(d.deadline))} | {marked} |"
+            f"| {cell(d.code)} | {cell(shorten(d.text, TABLE_TEXT))} | {cell(lead)} | "
+            f"{cell(shown_deadline(d.deadline))} | {marked} |"
         )
+        support = ", ".join(names.get(c, c) for c in d.support) or "không"
+        checks = _checks(d.flags)
+        details += [
+            f"- **{d.code}**: chủ trì {_lead_shown(d, names)}; phối hợp: {support}."
+            + (f" ⚠ {checks}." if checks else ""),
+            "",
+        ]
+    lines += ["", "## Cần kiểm tra", "", *details]
     for key, why in draft.flags.items():
-        lines += ["", f"⚠ {FLAG_FIELDS.get(key, key)}: {why}"]
-    return "\n".join(lines) + "\n"
+        lines += [f"- ⚠ {FLAG_FIELDS.get(key, key)}: {why}.", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -188,6 +188,8 @@ _NAME_WORDS = frozenset(
     {"xã", "huyện", "tỉnh", "thành", "phố", "phường", "thị", "trấn", "và"}
     | {"quỹ", "đất", "quân", "sự", "nhân", "dân", "phát", "triển"}
 )
+#: Of those, the ones a name cannot end with ("… thành", "… và"): the next words have them.
+_OPEN_WORDS = frozenset({"và", "thành", "thị", "quỹ", "phát", "quân", "nhân"})
 _NEXT_WORD = re.compile(r"\s+([^\s,.;:()]+)")
 #: A body named as who speaks or chairs ("Chủ tịch UBND tỉnh yêu cầu…"), not one given work.
 _SPEAKER = re.compile(r"(chu tich|bi thu|lanh dao|dong chi|thu truong|giam doc)\s*$")
@@ -219,9 +221,9 @@ def unknown_units(text: str, patterns: list[_Pattern]) -> list[str]:
             if not (token[:1].isupper() or token in _NAME_WORDS):
                 break
             end = word.end()
-        while True:  # "… và", "… xã" at the end belong to the next words, not the name
+        while True:  # "… và", "… thành" at the end belong to the next words, not the name
             last = text[start:end].rsplit(" ", 1)
-            if len(last) == 2 and last[1] in _NAME_WORDS - {"xã", "huyện", "tỉnh"}:
+            if len(last) == 2 and last[1] in _OPEN_WORDS:
                 end = start + len(last[0])
             else:
                 break
