@@ -361,3 +361,22 @@ def test_a_deadline_already_past_on_the_meeting_day_is_flagged() -> None:
     assert past.deadline == "2024-09-30"  # drafted as written, for the reviewer to mend
     assert past.flags["deadline"] == "hạn 30/09/2024 đã qua so với ngày họp"
     assert "deadline" not in coming.flags
+
+
+def test_a_day_and_month_without_a_year_fall_on_or_after_the_meeting() -> None:
+    """No year written: the meeting's year, or the next one for a month already past at the
+    meeting (a November meeting's "15/01" is next January), flagged as the machine's guess."""
+    text = (
+        "Chủ tịch UBND thành phố kết luận:\n"
+        "1. Giao UBND xã Hải Tiến rà soát nguồn thu từ đất, hoàn thành trước ngày 15/01.\n"
+        "2. Giao Phòng Kinh tế đôn đốc thu nợ thuế, hoàn thành trước ngày 30/11.\n"
+        "3. Giao UBND xã Hải Xuân sửa chữa đê, hoàn thành trước ngày 15 tháng 2.\n"
+    )
+    january, november, february = _draft(text, held_on=date(2024, 11, 12)).directives
+    assert (january.deadline, november.deadline, february.deadline) == (
+        "2025-01-15",
+        "2024-11-30",
+        "2025-02-15",
+    )
+    for d in (january, november, february):
+        assert d.flags["deadline"] == "năm do máy suy ra", d.flags
