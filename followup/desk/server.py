@@ -17,6 +17,7 @@ from followup.desk.choices import UnitChoices
 from followup.desk.gate import DeskGate
 from followup.desk.retry import RetryBusy
 from followup.desk.signin import SignIn
+from followup.desk.sqlite_writes import begin_sqlite_transactions_immediate
 from followup.domain.clock import LOCAL_TZ
 from followup.domain.errors import ValidationError
 from followup.services.context import ServiceContext
@@ -47,6 +48,7 @@ def desk_app(settings: Settings) -> ASGIApp:
     # its database, seconds a wrong setting should not cost.
     from prefect.server.api.server import create_app
 
+    begin_sqlite_transactions_immediate()
     prefect_app = UnitChoices(RetryBusy(create_app(final=True)), settings)
     if credential is None:
         log.warning(SIGN_IN_OFF)
