@@ -23,6 +23,7 @@ from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
 from followup.orchestration.overview import chain_text, deadline_text
 from followup.services.context import ServiceContext
+from followup.services.reporting import reports
 from followup.services.reporting.period_model import DIMENSION_TITLES, Dimension, PeriodReport
 from followup.services.reporting.period_report import events_up_to, period_report
 from followup.services.reporting.report_files import (
@@ -31,14 +32,6 @@ from followup.services.reporting.report_files import (
     overdue_csv,
     report_json,
     report_workbook,
-)
-from followup.services.reporting.reports import (
-    RATE,
-    TOTAL,
-    UnitStatus,
-    ladder_text,
-    rate_text,
-    totals_of,
 )
 from followup.services.write.undelivered import undelivered_count
 
@@ -114,6 +107,28 @@ def _report(ctx: ServiceContext, period: Period, *, from_trail: bool) -> PeriodR
         )
 
 
+def _load(
+    month: str | None,
+    quarter: str | None,
+    start: str | None,
+    end: str | None,
+    as_of: str | None,
+    from_trail: bool,
+    fmt: Format,
+    output: Path | None,
+) -> tuple[PeriodReport, int]:
+    """The period's report and how many notices could not be delivered; a workbook asked for
+    is written here, since it is the same whatever the report's view."""
+    with context(wake=False) as ctx:
+        period = period_of(ctx, as_of=as_of, start=start, end=end, month=month, quarter=quarter)
+        report = _report(ctx, period, from_trail=from_trail)
+        undelivered = undelivered_count(ctx)
+        now = ctx.clock.now()
+    if fmt is Format.xlsx:
+        _write_bytes(report_workbook(report, generated_at=now), output, report)
+    return report, undelivered
+
+
 def _footer(report: PeriodReport) -> str:
     return chain_text(report).strip("_")
 
@@ -139,13 +154,8 @@ def report_status(
     """Thống kê bốn loại tình trạng (hoàn thành đúng hạn, quá hạn, đang thực hiện trong hạn,
     quá hạn) theo đơn vị, cuộc họp, đơn vị chủ trì hoặc lĩnh vực, cho một kỳ hoặc đến một
     ngày. Số liệu tính từ nhật ký như nó đứng ở cuối kỳ, nên kỳ đã qua không đổi."""
-    with context(wake=False) as ctx:
-        period = period_of(ctx, as_of=as_of, start=start, end=end, month=month, quarter=quarter)
-        report = _report(ctx, period, from_trail=from_trail)
-        undelivered = undelivered_count(ctx)
-        now = ctx.clock.now()
+    report, undelivered = _load(month, quarter, start, end, as_of, from_trail, fmt, output)
     if fmt is Format.xlsx:
-        _write_bytes(report_workbook(report, generated_at=now), output, report)
         return
     heading, counted = DIMENSION_TITLES[by]
 
@@ -200,12 +210,8 @@ def report_overdue(
     """Danh sách phần việc quá hạn: nhiệm vụ, đơn vị, hạn ban đầu và hạn sau gia hạn, số ngày
     (và ngày làm việc) quá hạn, cấp đôn đốc đã tới, thao tác cuối (cùng bảng mà Prefect UI
     hiển thị sau mỗi lần đôn đốc). Với một kỳ: các phần việc quá hạn ở cuối kỳ."""
-    with context(wake=False) as ctx:
-        period = period_of(ctx, as_of=as_of, start=start, end=end, month=month, quarter=quarter)
-        report = _report(ctx, period, from_trail=from_trail)
-        now = ctx.clock.now()
+    report, _ = _load(month, quarter, start, end, as_of, from_trail, fmt, output)
     if fmt is Format.xlsx:
-        _write_bytes(report_workbook(report, generated_at=now), output, report)
         return
     rows = report.overdue
 
@@ -219,7 +225,7 @@ def report_overdue(
                 r.unit_name,
                 deadline_text(r),
                 f"{r.days_late} ngày ({r.working_days_late} ngày làm việc)",
-                ladder_text(r.escalation_level),
+                reports.ladder_text(r.escalation_level),
                 f"{action_text(r.last_action)} {r.last_action_on:%d/%m/%Y}"
                 if r.last_action_on
                 else "",
@@ -237,21 +243,21 @@ def report_overdue(
     )
 
 
-def status_table(rows: list[UnitStatus], *, title: str, heading: str = "Đơn vị") -> Table:
+def status_table(rows: list[reports.UnitStatus], *, title: str, heading: str = "Đơn vị") -> Table:
     """A four-way table (by unit, meeting, lead unit or field), with its totals row and the
     on-time rate."""
     table = Table(title=title, show_footer=bool(rows))
-    totals = totals_of(rows)
-    table.add_column(heading, footer=TOTAL)
+    totals = reports.totals_of(rows)
+    table.add_column(heading, footer=reports.TOTAL)
     for kind in FourWay:
         table.add_column(label(kind), justify="right", footer=str(totals.counts[kind]))
     table.add_column("Tổng", justify="right", footer=str(totals.total))
-    table.add_column(RATE, justify="right", footer=rate_text(totals.on_time_rate))
+    table.add_column(reports.RATE, justify="right", footer=reports.rate_text(totals.on_time_rate))
     for r in rows:
         table.add_row(
             r.unit_name,
             *(str(r.counts[k]) for k in FourWay),
             str(r.total),
-            rate_text(r.on_time_rate),
+            reports.rate_text(r.on_time_rate),
         )
     return table

@@ -104,17 +104,20 @@ def project(session: Session, events: Sequence[Moving]) -> None:
         session.execute(insert(AssignmentVersion), new)
 
 
+#: The columns every replay of the trail reads first: the event's place, time and action,
+#: and the assignment it is about.
+EVENT_HEAD = (
+    AuditEvent.seq,
+    AuditEvent.occurred_at,
+    AuditEvent.action,
+    AuditEvent.assignment_id,
+)
+
+
 def _trail_versions(session: Session, batch: int) -> Iterator[dict[str, Any]]:
     """Every version the trail's events make, in event order (`seq_to` left CURRENT)."""
     query = (
-        select(
-            AuditEvent.seq,
-            AuditEvent.occurred_at,
-            AuditEvent.action,
-            AuditEvent.assignment_id,
-            AuditEvent.directive_id,
-            AuditEvent.details,
-        )
+        select(*EVENT_HEAD, AuditEvent.directive_id, AuditEvent.details)
         .where(AuditEvent.assignment_id.is_not(None), AuditEvent.action.in_(_ACTIONS))
         .order_by(AuditEvent.seq)
         .execution_options(yield_per=batch)

@@ -17,6 +17,7 @@ from followup.domain.status import FourWay
 from followup.domain.text import shorten
 from followup.orchestration.markdown import literal
 from followup.services.context import ServiceContext
+from followup.services.reporting import reports
 from followup.services.reporting.period_model import (
     DIMENSION_TITLES,
     Dimension,
@@ -24,14 +25,6 @@ from followup.services.reporting.period_model import (
     PeriodReport,
 )
 from followup.services.reporting.period_report import period_report
-from followup.services.reporting.reports import (
-    RATE,
-    TOTAL,
-    UnitStatus,
-    ladder_text,
-    rate_text,
-    totals_of,
-)
 from followup.services.write.undelivered import undelivered_count
 
 
@@ -49,7 +42,7 @@ class Overview:
         return self.report.as_of
 
     @property
-    def units(self) -> list[UnitStatus]:
+    def units(self) -> list[reports.UnitStatus]:
         return self.report.views[Dimension.UNIT]
 
     @property
@@ -57,7 +50,7 @@ class Overview:
         return self.report.overdue
 
     def totals(self) -> dict[FourWay, int]:
-        return totals_of(self.units).counts
+        return reports.totals_of(self.units).counts
 
 
 def city_overview(ctx: ServiceContext, as_of: date | None = None) -> Overview:
@@ -85,7 +78,7 @@ def overview_markdown(view: Overview) -> str:
             f"- **{literal(row.directive_code)}** · {literal(row.title)} — "
             f"{literal(row.unit_name)}: hạn {deadline_text(row)}, **quá hạn {row.days_late} "
             f"ngày** ({row.working_days_late} ngày làm việc); đôn đốc: "
-            f"{ladder_text(row.escalation_level)}"
+            f"{reports.ladder_text(row.escalation_level)}"
             for row in view.overdue
         ]
         lines.append("")
@@ -103,13 +96,14 @@ SHORT = {
 }
 LEGEND = (
     "_Đúng hạn_, _trễ hạn_: đã hoàn thành, đúng hạn hoặc sau hạn; _trong hạn_: đang thực "
-    f"hiện, chưa đến hạn; _quá hạn_: chưa hoàn thành mà đã qua hạn; _tỷ lệ_: {RATE.lower()}."
+    "hiện, chưa đến hạn; _quá hạn_: chưa hoàn thành mà đã qua hạn; "
+    f"_tỷ lệ_: {reports.RATE.lower()}."
 )
 #: A row's name is cut to this many characters (a meeting's title can run to a sentence).
 NAME_WIDTH = 40
 
 
-def _four_way_section(dimension: Dimension, rows: list[UnitStatus]) -> list[str]:
+def _four_way_section(dimension: Dimension, rows: list[reports.UnitStatus]) -> list[str]:
     heading, counted = DIMENSION_TITLES[dimension]
     kinds = list(FourWay)
     lines = [
@@ -118,11 +112,14 @@ def _four_way_section(dimension: Dimension, rows: list[UnitStatus]) -> list[str]
         f"| {heading} | " + " | ".join(SHORT[k] for k in kinds) + " | Tổng | Tỷ lệ |",
         "|---|" + "---:|" * (len(kinds) + 2),
     ]
-    for row in [*rows, totals_of(rows)]:
+    for row in [*rows, reports.totals_of(rows)]:
         name = literal(shorten(row.unit_name, NAME_WIDTH))
-        cells = [str(row.counts[k]) for k in kinds] + [str(row.total), rate_text(row.on_time_rate)]
-        if not row.unit_code and row.unit_name == TOTAL:
-            name, cells = f"**{TOTAL}**", [f"**{c}**" for c in cells]
+        cells = [str(row.counts[k]) for k in kinds] + [
+            str(row.total),
+            reports.rate_text(row.on_time_rate),
+        ]
+        if not row.unit_code and row.unit_name == reports.TOTAL:
+            name, cells = f"**{reports.TOTAL}**", [f"**{c}**" for c in cells]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return [*lines, ""]
 

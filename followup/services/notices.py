@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 from urllib.parse import quote
 
 from sqlalchemy import select
@@ -156,33 +156,32 @@ def base_context(
     }
 
 
+class NoticeOptions(TypedDict, total=False):
+    """Who a notice about an assignment goes to and on what occasion."""
+
+    #: The contact of the unit it goes to (the officer, or the person acting for them).
+    role: Required[Role]
+    #: Makes the notice's dedupe key unique ("day-2021-03-12", "level-2").
+    occasion: Required[str]
+    #: Added to the template's context.
+    extra: dict[str, Any] | None
+    #: What the caller's batch of notices looked up once.
+    batch: NoticeBatch | None
+
+
 def notify(
     ctx: ServiceContext,
     uow: UnitOfWork,
     assignment: Assignment,
     kind: NoticeKind,
-    *,
-    role: Role,
-    occasion: str,
-    extra: dict[str, Any] | None = None,
-    batch: NoticeBatch | None = None,
+    **how: Unpack[NoticeOptions],
 ) -> Recipient | None:
-    """Queue one notice about `assignment`; `occasion` makes its dedupe key unique.
+    """Queue one notice about `assignment`.
 
     Returns the recipient, or None when the unit has nobody for that role (the caller audits
-    it). A notice already queued under the same key is not queued again. `batch`: what the
-    caller's batch of notices looked up once.
+    it). A notice already queued under the same key is not queued again.
     """
-    prepared = prepare_notice(
-        ctx,
-        uow,
-        assignment,
-        kind,
-        role=role,
-        occasion=occasion,
-        extra=extra,
-        batch=batch,
-    )
+    prepared = prepare_notice(ctx, uow, assignment, kind, **how)
     if prepared is None:
         return None
     recipient, row = prepared
@@ -195,14 +194,11 @@ def prepare_notice(
     uow: UnitOfWork,
     assignment: Assignment,
     kind: NoticeKind,
-    *,
-    role: Role,
-    occasion: str,
-    extra: dict[str, Any] | None = None,
-    batch: NoticeBatch | None = None,
+    **how: Unpack[NoticeOptions],
 ) -> tuple[Recipient, dict[str, Any]] | None:
     """The notice `notify` would queue, and to whom, without queueing it (the sweep gathers a
     leader's escalations of a day into one e-mail)."""
+    role, occasion, batch = how["role"], how["occasion"], how.get("batch")
     delegation = None
     if role is Role.OFFICER and batch is not None:
         delegation = batch.delegations.get(assignment.unit_id)
@@ -217,7 +213,7 @@ def prepare_notice(
         "links_expire_on": local_date(ctx.clock.now() + timedelta(days=ctx.link_valid_days)),
         "acting_for": recipient.acting_for,
     }
-    whole = context | (extra or {})
+    whole = context | (how.get("extra") or {})
     rendered = render(kind, language, whole)
     return recipient, notice_row(
         dedupe_key=f"a{assignment.id}:{kind.value}:{occasion}:{role.value}",

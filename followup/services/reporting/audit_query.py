@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, or_, select
 
 from followup.db.models import AuditEvent, Directive, Meeting, Unit
+from followup.db.projection import EVENT_HEAD
 from followup.domain.clock import local_date
 from followup.domain.errors import NotFoundError, ValidationError
 from followup.domain.periods import Period
@@ -206,14 +207,7 @@ def response_times(
         names: dict[str, str] = dict(session.execute(select(Unit.code, Unit.name)).all())
         details = AuditEvent.details
         query = (
-            select(
-                AuditEvent.seq,
-                AuditEvent.occurred_at,
-                AuditEvent.action,
-                AuditEvent.assignment_id,
-                details["unit"].as_string(),
-                details["to_unit"].as_string(),
-            )
+            select(*EVENT_HEAD, details["unit"].as_string(), details["to_unit"].as_string())
             .where(
                 AuditEvent.assignment_id.is_not(None),
                 AuditEvent.action.in_(_STARTS + _RESPONSES),

@@ -15,19 +15,12 @@ import xlsxwriter
 from followup.domain.clock import LOCAL_TZ
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import AuditAction, label
+from followup.services.reporting import reports
 from followup.services.reporting.period_model import (
     DIMENSION_TITLES,
     Dimension,
     PeriodOverdue,
     PeriodReport,
-)
-from followup.services.reporting.reports import (
-    RATE,
-    TOTAL,
-    UnitStatus,
-    ladder_text,
-    rate_text,
-    totals_of,
 )
 
 #: Sheet names (at most 31 characters, as Excel allows).
@@ -56,7 +49,13 @@ OVERDUE_COLUMNS = (
 
 def four_way_columns(dimension: Dimension) -> list[str]:
     heading = DIMENSION_TITLES[dimension][0]
-    return [f"Mã {heading.lower()}", heading, *(label(k) for k in FourWay), TOTAL, RATE]
+    return [
+        f"Mã {heading.lower()}",
+        heading,
+        *(label(k) for k in FourWay),
+        reports.TOTAL,
+        reports.RATE,
+    ]
 
 
 def action_text(action: str) -> str:
@@ -72,14 +71,14 @@ def four_way_csv(report: PeriodReport, dimension: Dimension) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(four_way_columns(dimension))
     rows = report.views[dimension]
-    for row in [*rows, totals_of(rows)]:
+    for row in [*rows, reports.totals_of(rows)]:
         writer.writerow(
             [
                 row.unit_code,
                 row.unit_name,
                 *(row.counts[k] for k in FourWay),
                 row.total,
-                rate_text(row.on_time_rate),
+                reports.rate_text(row.on_time_rate),
             ]
         )
     return buffer.getvalue()
@@ -99,7 +98,7 @@ def overdue_csv(rows: list[PeriodOverdue]) -> str:
                 f"{r.extended_due_on:%d/%m/%Y}" if r.extended_due_on else "",
                 r.days_late,
                 r.working_days_late,
-                ladder_text(r.escalation_level),
+                reports.ladder_text(r.escalation_level),
                 action_text(r.last_action),
                 f"{r.last_action_on:%d/%m/%Y}" if r.last_action_on else "",
             ]
@@ -107,7 +106,7 @@ def overdue_csv(rows: list[PeriodOverdue]) -> str:
     return buffer.getvalue()
 
 
-def _row_json(row: UnitStatus) -> dict[str, Any]:
+def _row_json(row: reports.UnitStatus) -> dict[str, Any]:
     return (
         {"code": row.unit_code, "name": row.unit_name, "total": row.total}
         | {k.value: v for k, v in row.counts.items()}
@@ -150,7 +149,7 @@ def report_json(
             "views": {
                 d.value: {
                     "rows": [_row_json(r) for r in report.views[d]],
-                    "totals": _row_json(totals_of(report.views[d])),
+                    "totals": _row_json(reports.totals_of(report.views[d])),
                 }
                 for d in dimensions
             },
@@ -204,7 +203,7 @@ def report_workbook(report: PeriodReport, *, generated_at: datetime) -> bytes:
         for c, title in enumerate(columns):
             sheet.write(0, c, title, header)
         rows = report.views[dimension]
-        for r, row in enumerate([*rows, totals_of(rows)], start=1):
+        for r, row in enumerate([*rows, reports.totals_of(rows)], start=1):
             is_total = r == len(rows) + 1
             sheet.write(r, 0, row.unit_code)
             sheet.write(r, 1, row.unit_name, bold if is_total else None)
@@ -250,7 +249,7 @@ def report_workbook(report: PeriodReport, *, generated_at: datetime) -> bytes:
             )
         sheet.write_number(r, 5, o.days_late)
         sheet.write_number(r, 6, o.working_days_late)
-        sheet.write(r, 7, ladder_text(o.escalation_level))
+        sheet.write(r, 7, reports.ladder_text(o.escalation_level))
         sheet.write(r, 8, action_text(o.last_action))
         if o.last_action_on:
             sheet.write_datetime(r, 9, datetime.combine(o.last_action_on, datetime.min.time()), day)
