@@ -6,14 +6,15 @@ naming why; `arrive` turns it into the audited page that refuses the link."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from followup.links import LinkAction, LinkClaims, LinkError
 from followup.services.read.read_model import AssignmentPage, load_assignment_page, open_link
-from followup.web.deps import WebDeps
+from followup.web.deps import Deps, WebDeps
 from followup.web.refusals import refuse_link
 
 
@@ -44,6 +45,27 @@ async def arrive(
             deps, request, exc, token, path_assignment=assignment_id, action=action_name
         )
     return Visit(token, claims, action, page, actor)
+
+
+class Turned(Exception):
+    """A link refused at the gate; its page (already audited) is the answer."""
+
+    def __init__(self, page: HTMLResponse) -> None:
+        super().__init__("link refused")
+        self.page = page
+
+
+async def visit_of(request: Request, assignment_part: str, action_name: str, deps: Deps) -> Visit:
+    """`arrive` as a route's dependency: the visit, or `Turned` with the refusal's page."""
+    visit = await arrive(deps, request, assignment_part, action_name)
+    if not isinstance(visit, Visit):
+        raise Turned(visit)
+    return visit
+
+
+#: A route's visit through an action link (the route's path names the assignment and the
+#: action); a refused link never reaches the route.
+Arrived = Annotated[Visit, Depends(visit_of)]
 
 
 def number(text: str) -> int | None:

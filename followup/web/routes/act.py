@@ -23,7 +23,7 @@ from followup.web.csrf import COOKIE
 from followup.web.deps import Deps, WebDeps
 from followup.web.evidence import EvidenceRefused
 from followup.web.fresh_links import unit_page_url
-from followup.web.gate import Visit, arrive, load_page
+from followup.web.gate import Arrived, Visit, load_page
 from followup.web.i18n import LINK_REASONS, strings
 from followup.web.limits import BodyTooLarge
 from followup.web.refusals import audit_refusal, not_allowed, refuse, refuse_link
@@ -33,10 +33,7 @@ router = APIRouter()
 
 
 @router.post("/a/{assignment_part}/{action_name}")
-async def act(request: Request, assignment_part: str, action_name: str, deps: Deps) -> Response:
-    visit = await arrive(deps, request, assignment_part, action_name)
-    if not isinstance(visit, Visit):
-        return visit
+async def act(request: Request, visit: Arrived, deps: Deps) -> Response:
     answer = await read_form(deps, request, visit)
     if not isinstance(answer, Answer):
         return answer

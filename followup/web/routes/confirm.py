@@ -12,17 +12,14 @@ from fastapi.responses import HTMLResponse, Response
 from followup.links import link_actions
 from followup.web.csrf import COOKIE, MAX_AGE_SECONDS
 from followup.web.deps import Deps, WebDeps
-from followup.web.gate import Visit, arrive
+from followup.web.gate import Arrived, Visit
 from followup.web.refusals import not_allowed
 
 router = APIRouter()
 
 
 @router.get("/a/{assignment_part}/{action_name}")
-async def confirm(request: Request, assignment_part: str, action_name: str, deps: Deps) -> Response:
-    visit = await arrive(deps, request, assignment_part, action_name)
-    if not isinstance(visit, Visit):
-        return visit
+async def confirm(request: Request, visit: Arrived, deps: Deps) -> Response:
     lang = deps.pages.language(request, visit.page.unit_language)
     if visit.action not in link_actions(visit.page.state):
         return await not_allowed(deps, request, lang, visit.page, visit.claims, visit.action)

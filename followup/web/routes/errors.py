@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from followup.domain.errors import NotFoundError
 from followup.web.deps import deps_of
+from followup.web.gate import Turned
 from followup.web.i18n import strings
 
 
@@ -25,6 +26,14 @@ async def unknown(request: Request, _exc: Exception) -> HTMLResponse:
     return pages.error_page(request, lang, 404, strings(lang)["not_found"])
 
 
+async def turned(_request: Request, exc: Exception) -> HTMLResponse:
+    """A link refused at the gate answers with the page that says why (already audited)."""
+    if not isinstance(exc, Turned):  # registered for Turned only
+        raise exc
+    return exc.page
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(NotFoundError, unknown)
+    app.add_exception_handler(Turned, turned)
