@@ -159,7 +159,8 @@ def base_context(
 class NoticeOptions(TypedDict, total=False):
     """Who a notice about an assignment goes to and on what occasion."""
 
-    #: The contact of the unit it goes to (the officer, or the person acting for them).
+    #: Who receives it: the unit's officer (or whoever acts for them), its head, or the
+    #: city leader in charge.
     role: Required[Role]
     #: Makes the notice's dedupe key unique ("day-2021-03-12", "level-2").
     occasion: Required[str]
