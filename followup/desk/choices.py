@@ -15,6 +15,8 @@ checks the parameters, and a script's start with mistakes (in the form, or that 
 meeting would refuse) is answered 422 naming every one of them, before any run exists
 (Prefect itself names only one form field, in English). A start from the UI is sent on: the
 open-meeting flow sends a meeting with mistakes back to the coordinator as a form to correct.
+A reviewed meeting a script sends to its waiting run is read the same way, then checked by
+Prefect against the review form's list of units.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ log = logging.getLogger("followup.desk")
 _REGISTER = re.compile(r"^/api/deployments/?$")
 _UPDATE = re.compile(r"^/api/deployments/[0-9a-fA-F-]{36}$")
 _START = re.compile(r"^/api/deployments/([0-9a-fA-F-]{36})/create_flow_run$")
+#: Sending a waiting run its form: the reviewed meeting of an open-meeting run, among others.
+_RESUME = re.compile(r"^/api/flow_runs/[0-9a-fA-F-]{36}/resume$")
 
 
 def _object(body: bytes) -> dict[str, Any] | None:
@@ -77,18 +81,21 @@ class UnitChoices:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path, method = scope.get("path", ""), scope.get("method")
         start = _START.match(path) if method == "POST" else None
+        resume = method == "POST" and _RESUME.match(path)
         registers = (method == "POST" and _REGISTER.match(path)) or (
             method == "PATCH" and _UPDATE.match(path)
         )
-        if scope["type"] != "http" or not (start or registers):
+        if scope["type"] != "http" or not (start or resume or registers):
             await self.app(scope, receive, send)
             return
         try:
             body = await read_body(receive)
-            if start is None:
-                body = await self._offered(body)
-            else:
+            if start is not None:
                 body = await self._read_units(scope, start.group(1), body)
+            elif resume:
+                body = await self._reviewed(body)
+            else:
+                body = await self._offered(body)
         except Refused as refused:
             await refuse(send, refused)
             return
@@ -122,6 +129,26 @@ class UnitChoices:
             )
         if problems:
             raise Refused(422, "Không mở được cuộc họp. " + " ".join(problems))
+        return json.dumps(values, ensure_ascii=False).encode()
+
+    async def _reviewed(self, body: bytes) -> bytes:
+        """A reviewed meeting sent to its waiting run with its units written as the form's
+        choices, so a script may name them by code or name as it does when it starts one;
+        Prefect then checks them against the form's list (any other run's input passes)."""
+        values = _object(body)
+        reviewed = values.get("run_input") if values is not None else None
+        if (
+            values is None
+            or not isinstance(reviewed, dict)
+            or not {"meeting", "directives"} <= set(reviewed)
+        ):
+            return body
+        try:
+            units = await anyio.to_thread.run_sync(self._units)
+        except Exception as exc:  # Prefect's own check still applies
+            log.warning("Không lấy được danh sách đơn vị để đọc mã đơn vị (%s).", exc)
+            return body
+        values["run_input"] = as_choices(reviewed, units)
         return json.dumps(values, ensure_ascii=False).encode()
 
     def _opening_problems(self, parameters: dict[str, Any], schema: dict[str, Any]) -> list[str]:

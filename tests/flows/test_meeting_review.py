@@ -197,18 +197,23 @@ def test_a_unit_we_do_not_have_is_refused_before_the_run_wakes_until_it_is_added
     stack: PrefectStack, ctx: ServiceContext, tmp_path: Path
 ) -> None:
     """The form offers our units as a list, and Prefect's server checks a submitted form
-    against it: a unit typed that we do not have (or a bare code) never reaches the run.
-    Once the unit is loaded, the waiting form offers it, and the meeting opens with it."""
+    against it: a unit typed that we do not have never reaches the run (a script may name
+    ours by code, as it does when it starts a meeting). Once the unit is loaded, the
+    waiting form offers it, and the meeting opens with it."""
     code, meeting, rid = _drafted(stack, ctx)
     common = {"title": "Kênh mương", "text": "Sửa chữa kênh mương", "deadline": "30 ngày làm việc"}
-    for lead in ("Văn phòng UBND tỉnh", "xa-hai-tien"):
-        sent = {"meeting": meeting, "directives": [common | {"code": f"{code}-01", "lead": lead}]}
-        with prefect_client() as client:
-            result = client.resume_flow_run(UUID(rid), run_input=sent)
-        assert result.status == SetStateStatus.REJECT, lead
-        reason = str(getattr(result.details, "reason", ""))
-        assert "'directives[0].lead'" in reason, reason
-        assert lead in reason, reason
+    lead = "Văn phòng UBND tỉnh"
+    directives: list[dict[str, object]] = [
+        common | {"code": f"{code}-01", "lead": lead},
+        common | {"code": f"{code}-02", "lead": "xa-hai-tien", "support": ["UBND xã Hải Xuân"]},
+    ]
+    sent = {"meeting": meeting, "directives": directives}
+    with prefect_client() as client:
+        result = client.resume_flow_run(UUID(rid), run_input=sent)
+    assert result.status == SetStateStatus.REJECT
+    reason = str(getattr(result.details, "reason", ""))
+    assert "'directives[0].lead'" in reason, reason
+    assert lead in reason, reason
     with prefect_client() as client:
         waiting = client.read_flow_run(UUID(rid))
     assert _waits_at("xem-lai-ban-nhap")(waiting)
@@ -224,8 +229,7 @@ def test_a_unit_we_do_not_have_is_refused_before_the_run_wakes_until_it_is_added
     )
     load_units_file(ctx, units, actor="test")
     assert "bản nháp đang chờ xem lại được cập nhật" in refresh_unit_choices(ctx)
-    chosen = f"{name} ({unit})"
-    sent = {"meeting": meeting, "directives": [common | {"code": f"{code}-01", "lead": chosen}]}
+    directives[0]["lead"] = f"{name} ({unit})"
     with prefect_client() as client:
         result = client.resume_flow_run(UUID(rid), run_input=sent)
     assert result.status == SetStateStatus.ACCEPT, result.details
@@ -233,13 +237,15 @@ def test_a_unit_we_do_not_have_is_refused_before_the_run_wakes_until_it_is_added
         rid, lambda r: r.state is not None and r.state.type == StateType.COMPLETED, timeout=120
     )
     with ctx.session_factory() as session:
-        lead = session.execute(
+        leads = session.execute(
             select(Unit.code)
             .join(Assignment, Assignment.unit_id == Unit.id)
             .join(Directive, Directive.id == Assignment.directive_id)
-            .where(Directive.code == f"{code}-01", Assignment.is_lead.is_(True))
-        ).scalar_one()
-    assert lead == unit
+            .where(Meeting.code == code, Assignment.is_lead.is_(True))
+            .join(Meeting, Meeting.id == Directive.meeting_id)
+            .order_by(Directive.code)
+        ).scalars()
+        assert list(leads) == [unit, "xa-hai-tien"]
 
 
 def test_a_review_with_mistakes_is_sent_back_with_the_corrections_kept_then_opens(
