@@ -39,7 +39,6 @@ from followup.domain.clock import start_of_local_day
 from followup.domain.errors import FollowupError
 from followup.domain.status import FourWay
 from followup.domain.text import decimal
-from followup.domain.vocabulary import NoticeKind
 from followup.notifications.dispatcher import SmtpConfig, dispatch
 from followup.orchestration.meeting_form import refresh_unit_choices
 from followup.orchestration.names import SWEEP_FLOW
@@ -217,16 +216,11 @@ def _send_digests(
 ) -> tuple[dict[str, int], int]:
     """The coordinators' digest and, whatever the weekday, the leaders' weekly one, sent;
     returns how many went to each audience and how many failed."""
-    queue_digests(ctx, coordinator_unit=COORDINATING_UNIT, leader_weekday=ctx.today().weekday())
+    run = queue_digests(
+        ctx, coordinator_unit=COORDINATING_UNIT, leader_weekday=ctx.today().weekday()
+    )
     sent = asyncio.run(dispatch(ctx.session_factory, smtp, clock=clock))
-    with ctx.session_factory() as session:
-        keys = session.execute(
-            select(Notice.dedupe_key).where(
-                Notice.kind == NoticeKind.DIGEST, Notice.sent_at.is_not(None)
-            )
-        ).scalars()
-        by_audience = Counter(key.split(":")[1] for key in keys)
-    return dict(sorted(by_audience.items())), sent.failed + sent.retrying
+    return run.by_audience, sent.failed + sent.retrying
 
 
 def _start_prefect(

@@ -39,7 +39,6 @@ from followup.services.context import ServiceContext
 from followup.services.intake.meeting_files import (
     DirectiveInput,
     MeetingInput,
-    UnitCode,
     unit_choice,
 )
 from followup.services.write.units import unit_names
@@ -123,34 +122,38 @@ class ReviewedMeeting(RunInput):
         return model
 
 
+#: What the unit fields say when they offer our units as a list.
+LEAD_HELP = "Chọn trong danh sách đơn vị."
+SUPPORT_HELP = "Chọn một hoặc nhiều đơn vị."
+
+
+def _choose_among(fields: dict[str, Any], choices: list[str]) -> None:
+    """Make the lead and supporting units of a directive's schema (`fields`, its properties)
+    a choice among `choices`, whichever schema it is: the deployment's form, a review form's,
+    or one a review form already saved."""
+    fields["lead"] = {
+        "title": fields["lead"].get("title", "lead"),
+        "description": LEAD_HELP,
+        "type": "string",
+        "enum": choices,
+    }
+    fields["support"] |= {
+        "description": SUPPORT_HELP,
+        "items": {"type": "string", "enum": choices},
+    }
+
+
 def _directive_choosing(units: list[tuple[str, str]]) -> type[DirectiveInput]:
     """A directive whose lead and supporting units the form offers as a list of our units
     by name. Prefect's server checks a submitted form against this list too, so a unit we
     do not have is refused before the run wakes."""
     choices = [unit_choice(code, name) for code, name in units]
-    lead = DirectiveInput.model_fields["lead"]
-    support = DirectiveInput.model_fields["support"]
-    return create_model(
-        DirectiveInput.__name__,
-        __base__=DirectiveInput,
-        lead=(
-            UnitCode,
-            Field(
-                title=lead.title,
-                description="Chọn trong danh sách đơn vị.",
-                json_schema_extra={"enum": choices},  # type: ignore[dict-item]
-            ),
-        ),
-        support=(
-            list[UnitCode],
-            Field(
-                default_factory=list,
-                title=support.title,
-                description="Chọn một hoặc nhiều đơn vị.",
-                json_schema_extra={"items": {"type": "string", "enum": choices}},  # type: ignore[dict-item]
-            ),
-        ),
-    )
+
+    def offered(schema: dict[str, Any]) -> None:
+        _choose_among(schema["properties"], choices)
+
+    config = ConfigDict(**DirectiveInput.model_config, json_schema_extra=offered)
+    return type(DirectiveInput.__name__, (DirectiveInput,), {"model_config": config})
 
 
 def with_unit_choices(schema: dict[str, Any], units: list[tuple[str, str]]) -> dict[str, Any]:
@@ -164,15 +167,7 @@ def with_unit_choices(schema: dict[str, Any], units: list[tuple[str, str]]) -> d
     fields = changed.get("definitions", {}).get("DirectiveInput", {}).get("properties", {})
     if not units or "lead" not in fields or "support" not in fields:
         return changed
-    choices = [unit_choice(code, name) for code, name in units]
-    fields["lead"] = {
-        "title": fields["lead"].get("title", "lead"),
-        "description": "Chọn trong danh sách đơn vị.",
-        "type": "string",
-        "enum": choices,
-    }
-    fields["support"]["items"] = {"type": "string", "enum": choices}
-    fields["support"]["description"] = "Chọn một hoặc nhiều đơn vị."
+    _choose_among(fields, [unit_choice(code, name) for code, name in units])
     return changed
 
 
@@ -201,8 +196,7 @@ def _offer_to_waiting_reviews(
         fields = schema.get("definitions", {}).get("DirectiveInput", {}).get("properties", {})
         if "enum" not in fields.get("lead", {}) or fields["lead"]["enum"] == choices:
             continue
-        fields["lead"]["enum"] = choices
-        fields.get("support", {}).setdefault("items", {})["enum"] = choices
+        _choose_among(fields, choices)
         # Prefect keeps one value per key: the new list replaces the old one.
         client.delete_flow_run_input(run.id, key)
         client.create_flow_run_input(run.id, key, json.dumps(schema))

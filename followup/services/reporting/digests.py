@@ -10,6 +10,7 @@ outbox sends each exactly once."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -110,6 +111,8 @@ class DigestRun:
     quiet: int
     #: Digests already queued today (a second run): not queued again.
     already: int = 0
+    #: The digests queued, by audience ("coordinator", "leader").
+    by_audience: dict[str, int] = field(default_factory=dict)
 
 
 def readers(ctx: ServiceContext, coordinator_unit: str | None) -> list[Reader]:
@@ -257,7 +260,8 @@ def queue_digests(
     ]
     digests = [build_digest(ctx, reader, today, report) for reader in wanted]
     news = [d for d in digests if d.has_news]
-    queued = already = 0
+    queued: Counter[str] = Counter()
+    already = 0
     with ctx.uow() as uow:  # one transaction: every digest of the day, or none
         org_name = ctx.organisation(uow.session)
         for digest in news:
@@ -278,10 +282,15 @@ def queue_digests(
                     message_id_domain=ctx.message_id_domain,
                 )
             )
-            queued += 1
+            queued[reader.audience.value] += 1
         uow.commit()
     quiet = len(digests) - len(news)
-    return DigestRun(queued=queued, quiet=quiet, already=already)
+    return DigestRun(
+        queued=queued.total(),
+        quiet=quiet,
+        already=already,
+        by_audience=dict(sorted(queued.items())),
+    )
 
 
 def digest_context(digest: Digest, org_name: str) -> dict[str, object]:
