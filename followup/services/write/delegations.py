@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from followup.db.models import Delegation, UnitContact
+from followup.db.models import Delegation, Unit, UnitContact
 from followup.domain.errors import ValidationError
 from followup.domain.policy import Role
 from followup.domain.text import nfc
@@ -70,14 +70,9 @@ def delegate(ctx: ServiceContext, cmd: Delegate, _receipt: Receipt | None) -> De
             AuditAction.OFFICER_DELEGATED,
             actor=actor,
             details={
-                "unit": unit.code,
                 "officer": officer.name if officer else "",
                 "officer_email": officer.email if officer else "",
-                "acting": name,
-                "acting_email": email,
-                "from": starts_on,
-                "to": ends_on,
-                "reason": reason,
+                **_described(unit, row),
             },
         )
         uow.commit()
@@ -153,14 +148,19 @@ def end_delegation(
             uow.record(
                 AuditAction.DELEGATION_ENDED,
                 actor=actor,
-                details={
-                    "unit": unit.code,
-                    "acting": row.acting_name,
-                    "acting_email": row.acting_email,
-                    "from": row.starts_on,
-                    "to": row.ends_on,
-                    "reason": nfc(reason).strip(),
-                },
+                details=_described(unit, row) | {"reason": nfc(reason).strip()},
             )
         uow.commit()
         return EndedDelegations(unit.code, len(rows))
+
+
+def _described(unit: Unit, row: Delegation) -> dict[str, object]:
+    """What the trail says of a delegation, begun or ended: whose, to whom, when and why."""
+    return {
+        "unit": unit.code,
+        "acting": row.acting_name,
+        "acting_email": row.acting_email,
+        "from": row.starts_on,
+        "to": row.ends_on,
+        "reason": row.reason,
+    }

@@ -59,15 +59,7 @@ def open_meeting(ctx: ServiceContext, cmd: OpenMeeting, _receipt: Receipt | None
         now = ctx.clock.now()
         if exists := _meeting_exists(session, cmd):
             raise ValidationError(exists[0])
-        meeting = Meeting(
-            code=parsed.meeting.code,
-            title=parsed.meeting.title,
-            held_on=held_on,
-            chair=parsed.meeting.chair,
-            notice_number=parsed.meeting.notice_number,
-            source_text=parsed.meeting.source_text,
-            created_at=now,
-        )
+        meeting = Meeting(**parsed.meeting.model_dump(), created_at=now)
         session.add(meeting)
         session.flush()
         uow.record(
@@ -142,6 +134,11 @@ def meeting_problems(ctx: ServiceContext, cmd: OpenMeeting) -> list[str]:
     return problems
 
 
+#: A directive's fields stored as the meeting file (or the review form) gives them; the
+#: rest are read (the deadline, the units) or written by the service.
+STORED_AS_GIVEN: set[str] = {"code", "title", "text", "field", "priority"}
+
+
 def create_directive(
     ctx: ServiceContext,
     uow: UnitOfWork,
@@ -170,18 +167,13 @@ def create_directive(
     if twice is not None:  # named once by code and once by name, say
         raise ValidationError(f"{where}: đơn vị phối hợp '{twice.name}' được nêu hai lần.")
     directive = Directive(
-        code=item.code,
-        meeting_id=meeting.id,
-        title=item.title,
-        text=item.text,
-        field=item.field,
-        priority=item.priority,
+        **item.model_dump(include=STORED_AS_GIVEN),
+        meeting=meeting,
         lead_unit_id=units[0].id,
         due_on=due_on,
         original_due_on=due_on,
         created_at=uow.clock.now(),
     )
-    directive.meeting = meeting
     session.add(directive)
     session.flush()
     uow.record(
