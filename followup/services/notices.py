@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Required, TypedDict, Unpack
 from urllib.parse import quote
 
@@ -217,7 +217,7 @@ def prepare_notice(
     whole = context | (how.get("extra") or {})
     rendered = render(kind, language, whole)
     return recipient, notice_row(
-        dedupe_key=f"a{assignment.id}:{kind.value}:{occasion}:{role.value}",
+        dedupe_key=f"{term_of(assignment)}:{kind.value}:{occasion}:{role.value}",
         kind=kind,
         language=language,
         recipient=recipient,
@@ -227,6 +227,15 @@ def prepare_notice(
         directive_id=assignment.directive_id,
         assignment_id=assignment.id,
     )
+
+
+def term_of(assignment: Assignment) -> str:
+    """The assignment as one unit holds it, the first part of its notices' keys. A reassigned
+    assignment is the same row with a new unit, a new `assigned_at` and a fresh start, so the
+    new unit's receipt or its escalation for the same late deadline is its own notice, not
+    one the old unit was already sent."""
+    since = assignment.assigned_at.astimezone(UTC)
+    return f"a{assignment.id}@{since:%Y%m%dT%H%M%S%f}"
 
 
 def notify_moved_away(

@@ -6,10 +6,13 @@ audit trail; the four-way statistic counts the work once; the old unit's links s
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import select
 
 from followup.db.models import Assignment, Directive, Notice
+from followup.domain.clock import ManualClock
 from followup.domain.errors import FollowupError, NotFoundError
 from followup.domain.states import AssignmentState
 from followup.services.context import ServiceContext
@@ -19,7 +22,7 @@ from followup.services.reporting.period_report import status_by_unit
 from followup.services.reporting.reports import timeline, verify_audit
 from followup.services.write.bus import execute
 from followup.services.write.commands import Acknowledge, Cancel, Reassign, ReportProgress
-from tests.helpers import HAI_TIEN, RecordingWaker, row_counts
+from tests.helpers import HAI_TIEN, RecordingWaker, row_counts, walk
 
 HT = HAI_TIEN
 MOVED = AssignmentRef("T-01", "xa-hai-xuan")
@@ -122,3 +125,28 @@ def test_the_old_unit_no_longer_names_the_work(loaded: ServiceContext) -> None:
     _move(loaded)
     with pytest.raises(NotFoundError, match="không được giao"):
         execute(loaded, Acknowledge(target=HT, actor="xã Hải Tiến"))
+
+
+@pytest.mark.postgres_matters("constraints")
+def test_the_new_unit_gets_its_own_notices(loaded: ServiceContext, clock: ManualClock) -> None:
+    """Each unit's term on the work has notices of its own: the new unit's receipt and its
+    escalation for the same late deadline are sent, not taken for the old unit's."""
+    clock.advance(timedelta(days=1))
+    execute(loaded, Acknowledge(target=HT, actor="xã Hải Tiến"))
+    walk(loaded, clock, date(2021, 4, 2))  # T-01 is due 31 March: its deadline step climbs
+    _move(loaded)
+    execute(loaded, Acknowledge(target=MOVED, actor="xã Hải Xuân"))
+    walk(loaded, clock, date(2021, 4, 5))
+    with loaded.session_factory() as session:
+        told = session.execute(
+            select(Notice.kind, Notice.recipient_email, Notice.subject)
+            .join(Assignment, Assignment.id == Notice.assignment_id)
+            .join(Directive, Directive.id == Assignment.directive_id)
+            .where(Directive.code == "T-01", Notice.kind.in_(["ack_receipt", "escalation"]))
+            .order_by(Notice.id)
+        ).all()
+    receipts = [email for kind, email, _s in told if kind == "ack_receipt"]
+    assert receipts == ["vanphong.haitien@mongcai.local", "vanphong.haixuan@mongcai.local"]
+    late = [(email, subject) for kind, email, subject in told if kind == "escalation"]
+    assert any("haitien" in email for email, _s in late)
+    assert any(email == "vanphong.haixuan@mongcai.local" for email, _s in late), late
