@@ -33,8 +33,12 @@ class Handler:
     #: Hold every RCPT this long before answering (a server that hangs mid-conversation).
     stall_seconds: float = 0
     stalled: threading.Event = field(default_factory=threading.Event)
+    #: Hold every RCPT until this is set (a test acts while a send is under way).
+    hold: threading.Event | None = None
     #: Recipients refused for now (450): their notices wait for a retry.
     refuse_recipients: set[str] = field(default_factory=set)
+    #: Recipients the server does not have (550): their notices fail at once.
+    unknown_recipients: set[str] = field(default_factory=set)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -42,8 +46,13 @@ class Handler:
         if self.stall_seconds:
             self.stalled.set()
             await asyncio.sleep(self.stall_seconds)
+        if self.hold is not None:
+            self.stalled.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 30)
         if address in self.refuse_recipients:
             return "450 4.2.1 Mailbox busy, try later"
+        if address in self.unknown_recipients:
+            return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

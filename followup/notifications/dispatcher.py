@@ -5,9 +5,10 @@ STARTTLS, implicit TLS and AUTH come from config. A notice is marked sent only a
 server accepted it. A temporary failure (4xx, dropped connection, timeout) puts the notice
 back with a backoff capped at a few minutes; a permanent refusal (5xx), or a notice still
 not delivered after a span of days, is given up on (audited) for a person to look at.
-Nothing is sent twice by two dispatchers: each works only on the notices it leased, and a
-lease covers one message's send, renewed while the batch goes on, so the notices of a
-dispatcher that died are taken over within one lease.
+Nothing is sent twice by two dispatchers: each works only on the notices it leased, starts
+a send only while its lease covers the whole send (`lease.Lease.covers`), and renews the
+lease while the batch goes on, so the notices of a dispatcher that died are taken over
+within one lease (two sends' worst case), and one whose renewals fail stops sending.
 
 Connections stay open from one batch to the next, and the notices the server accepted are
 marked sent in group commits (`_SentMarks`): at most `unmarked_limit` accepted notices per
@@ -34,6 +35,7 @@ from followup.domain.clock import Clock
 from followup.domain.errors import FollowupError
 from followup.domain.lifecycle import LifecycleStep
 from followup.notifications import outbox
+from followup.notifications.lease import Lease, message_lease, worst_send
 from followup.notifications.message import build_message
 from followup.notifications.outbox import OutgoingMessage
 
@@ -95,6 +97,10 @@ class DispatchReport:
     errors: list[str] = field(default_factory=list)
 
 
+#: Tries a notice gets before it may be given up on, however old it is (30 s to 8 min apart).
+LEAST_TRIES = 5
+
+
 class _PermanentError(Exception):
     pass
 
@@ -139,19 +145,30 @@ class _Connection:
     async def send(self, message: OutgoingMessage, *, clock: Clock) -> None:
         if self.smtp is None or not self.smtp.is_connected:
             self.smtp = await self._open()
-        mime = build_message(
-            message,
-            sender_name=self.config.sender_name or "Theo dõi nhiệm vụ",
-            sender_email=self.config.sender_email,
-            now=clock.now(),
-        )
-        # Flatten once ourselves (CRLF, RFC 2047 headers); send_message would copy and
-        # re-fold every header, which cost more than the whole SMTP exchange on loopback.
-        data = mime.as_bytes()
+        try:
+            mime = build_message(
+                message,
+                sender_name=self.config.sender_name or "Theo dõi nhiệm vụ",
+                sender_email=self.config.sender_email,
+                now=clock.now(),
+            )
+            # Flatten once ourselves (CRLF, RFC 2047 headers); send_message would copy and
+            # re-fold every header, which cost more than the whole SMTP exchange on loopback.
+            data = mime.as_bytes()
+        except (ValueError, TypeError, UnicodeError) as exc:
+            # This notice can never be written (an address with a line break, say): it
+            # fails alone, and the rest of the batch goes out.
+            raise _PermanentError(f"thư không dựng được: {exc}") from exc
         try:
             errors, _response = await self.smtp.sendmail(
                 self.config.sender_email, [message.recipient.email], data
             )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            # Our one recipient refused at RCPT: 550 "no such user" is final, 450 is not.
+            final = [r for r in exc.recipients if 500 <= r.code < 600]
+            if final:
+                raise _PermanentError(f"{final[0].code} {final[0].message}") from exc
+            raise
         except aiosmtplib.SMTPResponseException as exc:
             if 500 <= exc.code < 600:
                 raise _PermanentError(f"{exc.code} {exc.message}") from exc
@@ -163,8 +180,8 @@ class _Connection:
         if self.smtp is not None and self.smtp.is_connected:
             try:
                 await self.smtp.quit()
-            except aiosmtplib.SMTPException:
-                self.smtp.close()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                self.smtp.close()  # what was sent is marked already; a lost QUIT changes nothing
         self.smtp = None
 
     def drop(self) -> None:
@@ -184,10 +201,10 @@ async def dispatch(
     """Send every notice that is due now (only one directive's, and one lifecycle step's, if
     given); say what happened."""
     report = DispatchReport()
-    # A lease covers one message's send (connect, send, answer: each up to `timeout`) and is
-    # renewed while the batch is still being worked on; a dispatcher that died (kill -9)
+    # A lease covers two messages' sends (connect, send, answer: each up to `timeout`) and
+    # is renewed while the batch is still being worked on; a dispatcher that died (kill -9)
     # holds its notices for one lease at most, not for a whole batch's worst case.
-    lease = message_lease(config)
+    lease = message_lease(config.timeout)
     connections: list[_Connection] = []
     try:
         return await _dispatch(
@@ -209,10 +226,11 @@ async def _dispatch(
     connections: list[_Connection],
 ) -> DispatchReport:
     while True:
+        claimed_at = clock.now()
         batch = await asyncio.to_thread(
             outbox.claim,
             session_factory,
-            now=clock.now(),
+            now=claimed_at,
             limit=config.batch_size,
             lease=lease,
             directive_id=directive_id,
@@ -222,30 +240,12 @@ async def _dispatch(
             return report
         if config.sender_name is None:  # named once, from the units file, before sending
             config = replace(config, sender_name=await asyncio.to_thread(_sender, session_factory))
-        renewing = asyncio.create_task(_keep_leased(session_factory, clock, batch, lease))
+        held = Lease(session_factory, clock, batch[0].claim_token, lease, claimed_at + lease)
+        renewing = asyncio.create_task(held.keep())
         try:
-            await _send_batch(session_factory, config, clock, batch, report, connections)
+            await _send_batch(session_factory, config, clock, batch, held, report, connections)
         finally:
             renewing.cancel()
-
-
-def message_lease(config: SmtpConfig) -> timedelta:
-    """How long a claimed notice is this dispatcher's: one message's worst send, plus a
-    margin for the renewal to arrive."""
-    return timedelta(seconds=config.timeout * 3 + 5)
-
-
-async def _keep_leased(
-    session_factory: sessionmaker[Session],
-    clock: Clock,
-    batch: list[OutgoingMessage],
-    lease: timedelta,
-) -> None:
-    """Renew the batch's lease a third of the way through each lease, until cancelled."""
-    token = batch[0].claim_token
-    while True:
-        await asyncio.sleep(lease.total_seconds() / 3)
-        await asyncio.to_thread(outbox.renew, session_factory, token, until=clock.now() + lease)
 
 
 def _sender(session_factory: sessionmaker[Session]) -> str:
@@ -298,6 +298,7 @@ async def _send_batch(
     config: SmtpConfig,
     clock: Clock,
     batch: list[OutgoingMessage],
+    held: Lease,
     report: DispatchReport,
     connections: list[_Connection],
 ) -> None:
@@ -308,9 +309,18 @@ async def _send_batch(
     while len(connections) < min(config.concurrency, len(batch)):
         connections.append(_Connection(config))
 
+    send = worst_send(config.timeout)
+
     async def worker(connection: _Connection) -> None:
         while not queue.empty():
             message = queue.get_nowait()
+            if not await held.covers(send):  # another may claim it before the send ends
+                log.warning(
+                    "followup: lô thông báo không còn được giữ; thông báo #%s và các thông "
+                    "báo còn lại được gửi khi hết hạn giữ",
+                    message.id,
+                )
+                return
             await marks.reserve()
             accepted = False
             try:
@@ -367,8 +377,10 @@ async def _send_one(
         now = clock.now()
         retry_at = None
         # Given up on after a span of time, not a number of tries: an afternoon's outage
-        # costs many tries and must lose nothing.
-        if now - message.created_at < config.give_up_after:
+        # costs many tries and must lose nothing. Yet never on a first few tries: a backlog
+        # older than the span (the dispatcher was down over a long holiday) meets a
+        # greylisting server's "try later" once before it is let through.
+        if now - message.created_at < config.give_up_after or attempts < LEAST_TRIES:
             retry_at = now + backoff(attempts, config.retry_base_seconds, config.retry_max_seconds)
             report.retrying += 1
         else:

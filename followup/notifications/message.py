@@ -15,8 +15,10 @@ from followup.notifications.outbox import OutgoingMessage
 
 
 def _address(name: str, email: str) -> Address:
+    """A name is one line in a header, however it was typed (a line break in a units file's
+    name would otherwise make the message impossible to write)."""
     local, _, domain = email.rpartition("@")
-    return Address(display_name=name, username=local, domain=domain)
+    return Address(display_name=" ".join(name.split()), username=local, domain=domain)
 
 
 def build_message(

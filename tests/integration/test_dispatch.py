@@ -129,6 +129,41 @@ def test_a_permanent_refusal_is_marked_failed_not_retried(
     assert "550" in error
 
 
+def test_an_unknown_recipient_fails_at_once_not_for_three_days(
+    loaded: ServiceContext, smtp_server: SmtpServer
+) -> None:
+    smtp_server.handler.unknown_recipients = {"vanphong.haitien@mongcai.local"}
+    report = _dispatch(loaded, _config(smtp_server))
+    assert (report.sent, report.retrying, report.failed) == (2, 0, 1)
+    assert _statuses(loaded) == {"sent": 2, "failed": 1}
+    with loaded.session_factory() as session:
+        error = session.execute(
+            select(Notice.last_error).where(Notice.status == "failed")
+        ).scalar_one()
+    assert error is not None
+    assert "550" in error
+
+
+def test_a_notice_that_cannot_be_written_fails_alone(
+    loaded: ServiceContext, smtp_server: SmtpServer, clock: ManualClock
+) -> None:
+    """A name typed over two lines goes out on one; an address that cannot be written
+    fails by itself, and the rest of the batch is sent once."""
+    with loaded.session_factory.begin() as session:
+        first, second, _third = session.execute(select(Notice).order_by(Notice.id)).scalars()
+        first.recipient_name = "Lê Thị\nHồng"
+        second.recipient_email = "van\nphong@mongcai.local"
+        broken = second.id
+    report = _dispatch(loaded, _config(smtp_server))
+    assert (report.sent, report.retrying, report.failed) == (2, 0, 1)
+    assert f"#{broken}" in report.errors[0]
+    assert len(smtp_server.messages) == 2
+    assert any("Lê Thị Hồng" in str(m["To"]) for m in smtp_server.messages)
+    clock.advance(timedelta(days=1))
+    assert _dispatch(loaded, _config(smtp_server)).sent == 0
+    assert _statuses(loaded) == {"sent": 2, "failed": 1}
+
+
 @pytest.mark.postgres_matters("locking")
 def test_two_dispatchers_at_once_send_each_notice_once(
     loaded: ServiceContext, smtp_server: SmtpServer
