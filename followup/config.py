@@ -71,8 +71,9 @@ class Settings(BaseSettings):
     smtp_give_up_after_hours: float = Field(
         default=72.0,
         gt=0,
-        description="A notice not delivered this long after it was written is given up on:"
-        " audited, shown as not delivered, and re-queued by 'followup notices requeue'.",
+        description="A notice not delivered this long after it was written, and tried at"
+        " least five times, is given up on: audited, shown as not delivered, and re-queued"
+        " by 'followup notices requeue'.",
     )
 
     clock_file: Path | None = Field(

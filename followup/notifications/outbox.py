@@ -206,7 +206,20 @@ def mark_failed(
     """Record a failed attempt: retry later, or give up (`retry_at` None) for a person to
     see: a notice given up on is an audit event, in the same transaction."""
     with session_factory() as session, session.begin():
-        if retry_at is None:
+        owned = session.execute(
+            update(Notice)
+            .where(_owned(message))
+            .values(
+                status="pending" if retry_at else "failed",
+                attempts=message.attempts + 1,
+                next_attempt_at=retry_at or Notice.next_attempt_at,
+                claimed_until=None,
+                claim_token=None,
+                last_error=error[:2000],
+            )
+        )
+        # Another dispatcher holds it now (this one's lease ran out): its story is theirs.
+        if retry_at is None and owned.rowcount:  # type: ignore[attr-defined]
             append_events(
                 session,
                 [
@@ -226,15 +239,3 @@ def mark_failed(
                     )
                 ],
             )
-        session.execute(
-            update(Notice)
-            .where(_owned(message))
-            .values(
-                status="pending" if retry_at else "failed",
-                attempts=message.attempts + 1,
-                next_attempt_at=retry_at or Notice.next_attempt_at,
-                claimed_until=None,
-                claim_token=None,
-                last_error=error[:2000],
-            )
-        )

@@ -6,6 +6,7 @@ span of time (audited, counted, re-queued by a command)."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -16,7 +17,8 @@ from followup.db.models import AuditEvent, Notice
 from followup.domain.clock import ManualClock
 from followup.domain.vocabulary import AuditAction
 from followup.notifications import outbox
-from followup.notifications.dispatcher import SmtpConfig, _keep_leased, dispatch, message_lease
+from followup.notifications.dispatcher import DispatchReport, SmtpConfig, dispatch
+from followup.notifications.lease import Lease, message_lease
 from followup.services.context import ServiceContext
 from followup.services.write.bus import execute
 from followup.services.write.commands import RequeueNotices
@@ -137,8 +139,8 @@ def test_a_dead_dispatchers_notices_are_taken_over_after_one_lease(
     """A dispatcher killed after claiming (kill -9: no release, no renewal) holds its notices
     for one message's lease, not a whole batch's worst case."""
     config = _config(smtp_server, timeout=30.0)
-    lease = message_lease(config)
-    assert lease == timedelta(seconds=95)
+    lease = message_lease(config.timeout)
+    assert lease == timedelta(seconds=185)  # two sends' worst case (3 × 30 s) and 5 s
     claimed = outbox.claim(loaded.session_factory, now=clock.now(), limit=20, lease=lease)
     assert len(claimed) == 3  # ...and then the process dies
     clock.advance(lease - timedelta(seconds=1))
@@ -156,7 +158,8 @@ def test_a_live_dispatcher_keeps_renewing_its_lease(
     clock.advance(timedelta(seconds=1))  # the first lease has run out: only a renewal holds it
 
     async def working_a_while() -> list[object]:
-        renewing = asyncio.create_task(_keep_leased(loaded.session_factory, clock, batch, lease))
+        held = Lease(loaded.session_factory, clock, batch[0].claim_token, lease, clock.now())
+        renewing = asyncio.create_task(held.keep())
         await asyncio.sleep(0.25)  # two renewals (every lease / 3)
         others = outbox.claim(loaded.session_factory, now=clock.now(), limit=20, lease=lease)
         renewing.cancel()
@@ -166,3 +169,68 @@ def test_a_live_dispatcher_keeps_renewing_its_lease(
     clock.advance(timedelta(seconds=1))  # no more renewals: the lease runs out
     taken = outbox.claim(loaded.session_factory, now=clock.now(), limit=20, lease=lease)
     assert len(taken) == 3
+
+
+def test_a_dispatcher_whose_lease_ran_out_sends_no_more(
+    loaded: ServiceContext, clock: ManualClock, smtp_server: SmtpServer
+) -> None:
+    """Its renewals did not land (the database was away): once the lease has run out and
+    another dispatcher has claimed the notices, it starts no further send, so none goes
+    out twice."""
+    smtp_server.handler.hold = threading.Event()
+    config = _config(smtp_server, timeout=1.0, concurrency=1)
+    reports: list[DispatchReport] = []
+    first = threading.Thread(
+        target=lambda: reports.append(
+            asyncio.run(dispatch(loaded.session_factory, config, clock=clock))
+        )
+    )
+    first.start()
+    try:
+        smtp_server.handler.wait_until_stalled(30)  # its first send is under way...
+        clock.advance(message_lease(config.timeout) + timedelta(seconds=1))  # ...too long
+        taken = outbox.claim(
+            loaded.session_factory, now=clock.now(), limit=20, lease=message_lease(1.0)
+        )
+    finally:
+        smtp_server.handler.hold.set()
+        first.join(60)
+    assert len(taken) == 3  # the other dispatcher holds all three now
+    assert [r.sent for r in reports] == [1]  # the send under way ends; no other starts
+    assert len(smtp_server.messages) == 1
+    with loaded.session_factory() as session:
+        tokens = set(session.execute(select(Notice.claim_token)).scalars())
+    assert tokens == {taken[0].claim_token}  # and the first marked none of them as its own
+
+
+def test_a_notice_taken_over_is_not_given_up_by_its_former_dispatcher(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    lease = timedelta(seconds=10)
+    [mine, *_] = outbox.claim(loaded.session_factory, now=clock.now(), limit=20, lease=lease)
+    clock.advance(lease * 2)
+    taken = outbox.claim(loaded.session_factory, now=clock.now(), limit=20, lease=lease)
+    assert mine.id in {m.id for m in taken}
+    outbox.mark_failed(
+        loaded.session_factory, mine, error="550 late", retry_at=None, now=clock.now()
+    )
+    assert _audited(loaded, AuditAction.NOTICE_GIVEN_UP) == 0
+    with loaded.session_factory() as session:
+        status = session.execute(select(Notice.status).where(Notice.id == mine.id)).scalar_one()
+    assert status == "pending"  # still the other dispatcher's to send
+
+
+def test_a_backlog_older_than_the_span_is_not_given_up_on_a_first_try_later(
+    loaded: ServiceContext, clock: ManualClock, smtp_server: SmtpServer
+) -> None:
+    """The dispatcher was down four days; the server greylists each first try ("451 try
+    later"). The notices are tried again, not given up on at once."""
+    clock.advance(timedelta(days=4))
+    smtp_server.handler.refuse_next = 3
+    config = _config(smtp_server, give_up_after=timedelta(hours=72))
+    first = asyncio.run(dispatch(loaded.session_factory, config, clock=clock))
+    assert (first.sent, first.retrying, first.failed) == (0, 3, 0)
+    clock.advance(timedelta(seconds=31))
+    again = asyncio.run(dispatch(loaded.session_factory, config, clock=clock))
+    assert (again.sent, again.failed) == (3, 0)
+    assert _audited(loaded, AuditAction.NOTICE_GIVEN_UP) == 0
