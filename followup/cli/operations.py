@@ -133,6 +133,8 @@ def sweep_cmd(
             + ", ".join(occurrences.skipped),
             highlight=False,
         )
+    for why in occurrences.failed:
+        out.print(f"Chưa mở được kỳ mới (thử lại ở lần đôn đốc sau): {why}", highlight=False)
     report_wakes(wakes)
 
 

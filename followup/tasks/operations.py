@@ -146,6 +146,8 @@ def run_sweep() -> dict[str, int]:
         logger.info("Đã mở kỳ mới của nhiệm vụ định kỳ: %s", code)
     if occurrences.directive_codes:
         done["mở kỳ mới của nhiệm vụ định kỳ"] = len(occurrences.directive_codes)
+    for why in occurrences.failed:
+        logger.warning("Chưa mở được kỳ mới (thử lại ở lần đôn đốc sau): %s", why)
     for what, count in done.items():
         logger.info("Đã %s: %d", what, count)
     if not done:

@@ -18,9 +18,10 @@ from followup.domain.recurrence import next_due, opens_on, period_key
 from followup.domain.vocabulary import AuditAction
 from followup.services.context import ServiceContext
 from followup.services.escalation.recurring import open_due_occurrences
+from followup.services.reporting.reports import verify_audit
 from followup.services.write.bus import execute
 from followup.services.write.meetings import meeting_from_file
-from tests.helpers import run_cli, url_of
+from tests.helpers import row_counts, run_cli, url_of
 
 MEETING = """
 [meeting]
@@ -134,6 +135,49 @@ def test_each_month_opens_its_own_directive_once(
         "R-02-2022",
     )
     assert _directives(loaded)["R-02-2022"][0] == date(2022, 5, 31)
+
+
+@pytest.mark.postgres_matters("locking")
+def test_one_that_cannot_open_holds_back_no_other(
+    loaded: ServiceContext, clock: ManualClock, tmp_path: Path
+) -> None:
+    """R-03's April code is already a directive's: it opens nothing, says why, and is tried
+    again the next day; R-01 opens its April all the same, with its e-mails."""
+    clock.set(start_of_local_day(date(2021, 3, 9)))
+    path = tmp_path / "giao-ban.toml"
+    path.write_text(MEETING + TAKEN, encoding="utf-8")
+    execute(loaded, meeting_from_file(path, actor="vp"))
+    before = row_counts(loaded)
+
+    first = open_due_occurrences(loaded, date(2021, 4, 1), actor="lịch")
+    assert first.directive_codes == ("R-01-2021-04",)
+    [why] = first.failed
+    assert "R-03" in why
+    assert "đã tồn tại" in why
+    after = row_counts(loaded)
+    assert after["directives"] == before["directives"] + 1
+    assert after["notices"] == before["notices"] + 2  # R-01's two units, nothing of R-03
+    again = open_due_occurrences(loaded, date(2021, 4, 2), actor="lịch")
+    assert (again.directive_codes, len(again.failed)) == ((), 1)
+    assert verify_audit(loaded).ok
+
+
+TAKEN = """
+[[directives]]
+code = "R-03"
+title = "Báo cáo giải ngân vốn đầu tư công"
+text = "Hằng tháng báo cáo tiến độ giải ngân."
+lead = "xa-hai-tien"
+deadline = "31/03/2021"
+repeat = "hằng tháng"
+
+[[directives]]
+code = "R-03-2021-04"
+title = "Một nhiệm vụ mang sẵn mã của kỳ tháng 4"
+text = "Rà soát hồ sơ giải ngân."
+lead = "xa-hai-xuan"
+deadline = "30/04/2021"
+"""
 
 
 def test_followup_sweep_opens_the_month(
