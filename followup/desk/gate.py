@@ -17,6 +17,7 @@ import base64
 import json
 import logging
 from typing import Any
+from urllib.parse import parse_qsl
 
 import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -212,9 +213,19 @@ def _hydrated(value: object) -> bool:
     return False
 
 
+#: What Prefect's API reads as "no" for a boolean query parameter.
+_NO = frozenset({"false", "0", "off", "no", "f", "n"})
+
+
 def _asks_secrets(scope: Scope) -> bool:
-    query = bytes(scope.get("query_string", b"")).decode("latin-1").lower()
-    return "include_secrets" in query and "include_secrets=false" not in query
+    """Whether any spelling of the query asks for block secrets: names decoded as the server
+    decodes them (`include_secret%73`), and every value of a repeated name (the server reads
+    the last of `include_secrets=false&include_secrets=true`)."""
+    query = bytes(scope.get("query_string", b"")).decode("latin-1")
+    return any(
+        name.strip().lower() == "include_secrets" and value.strip().lower() not in _NO
+        for name, value in parse_qsl(query, keep_blank_values=True)
+    )
 
 
 def _no_secrets_in(body: bytes) -> None:

@@ -27,6 +27,7 @@ import httpx
 import pytest
 import yaml
 from playwright.sync_api import Browser, Page
+from prefect.blocks.system import Secret
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.server.api.server import create_api_app
 from prefect.utilities.importtools import import_object
@@ -203,6 +204,16 @@ def test_a_coordinator_opening_a_meeting_is_named_whatever_was_typed(desk: Prefe
             f"/api/block_documents/{uuid.uuid4()}?include_secrets=true", headers=VIEWER.header
         )
         assert by_query.status_code == 403
+        # ...nor spelt another way: a repeated name (the server reads the last), an encoded one.
+        block = Secret(value="mật-khẩu-smtp").save("desk-secret", overwrite=True)
+        for query in ("include_secrets=false&include_secrets=true", "include_secret%73=true"):
+            asked = http.get(f"/api/block_documents/{block}?{query}", headers=VIEWER.header)
+            assert asked.status_code == 403, (query, asked.text)
+        shown = http.get(
+            f"/api/block_documents/{block}?include_secrets=false", headers=VIEWER.header
+        )
+        assert shown.status_code == 200, shown.text
+        assert "mật-khẩu-smtp" not in shown.text
     with prefect_client() as client:
         client.delete_flow_run(uuid.UUID(started.json()["id"]))  # the service may
 
