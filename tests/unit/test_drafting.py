@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
@@ -255,6 +255,7 @@ NOTICE_WORDS = [
         " ".join
     )
 )
+@example("Giao Số: 1/TB-UBND A\x1b")  # an escape in a number the draft's comment quotes
 def test_any_text_drafts_and_the_reviewed_draft_loads(text: str) -> None:
     draft = _draft(text, held_on=date(2021, 3, 9))
     if draft.directives:

@@ -4,6 +4,7 @@ organisation's units."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -47,6 +48,12 @@ def shown_deadline(deadline: str) -> str:
         return deadline
 
 
+def _one_line(comment: str) -> str:
+    """A comment quotes the notice (a number, a name): a control character it carries (an
+    escape, a line break) becomes a space, since a TOML comment cannot hold one."""
+    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in comment)
+
+
 def draft_toml(draft: Draft, units: Sequence[KnownUnit], *, source: str) -> str:
     """The draft as a meeting file: each guess marked on its line with `# KIỂM TRA:`."""
     names = {u.code: u.name for u in units}
@@ -57,11 +64,13 @@ def draft_toml(draft: Draft, units: Sequence[KnownUnit], *, source: str) -> str:
     def put(table: Table, key: str, value: object, flag: str | None = None) -> None:
         table.add(key, value)
         if flag:
-            table[key].comment(f"{REVIEW_MARK.removeprefix('# ')} {flag}")
+            table[key].comment(_one_line(f"{REVIEW_MARK.removeprefix('# ')} {flag}"))
 
     doc = tomlkit.document()
     doc.add(
-        tomlkit.comment(f"BẢN NHÁP soạn tự động từ {source}: {len(draft.directives)} nhiệm vụ.")
+        tomlkit.comment(
+            _one_line(f"BẢN NHÁP soạn tự động từ {source}: {len(draft.directives)} nhiệm vụ.")
+        )
     )
     doc.add(tomlkit.comment("Đọc lại từng nhiệm vụ với thông báo gốc. Dòng nào máy đoán có dấu"))
     doc.add(tomlkit.comment("KIỂM TRA ở cuối: sửa nếu cần rồi xoá dấu đó. 'followup meeting load'"))
@@ -76,7 +85,9 @@ def draft_toml(draft: Draft, units: Sequence[KnownUnit], *, source: str) -> str:
     put(meeting, "source_text", draft.source_text)
     for key in ("directives", "skipped"):
         if key in draft.flags:
-            meeting.add(tomlkit.comment(f"{REVIEW_MARK.removeprefix('# ')} {draft.flags[key]}"))
+            meeting.add(
+                tomlkit.comment(_one_line(f"{REVIEW_MARK.removeprefix('# ')} {draft.flags[key]}"))
+            )
     meeting.add(tomlkit.nl())
     doc.add("meeting", meeting)
     directives = tomlkit.aot()
