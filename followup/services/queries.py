@@ -12,18 +12,32 @@ from sqlalchemy.orm.interfaces import LoaderOption
 from followup.db.models import Assignment, AuditEvent, Directive, FlowInput, Unit
 from followup.domain.errors import NotFoundError
 from followup.domain.text import fold
+from followup.domain.vocabulary import AuditAction
 from followup.services.refs import AssignmentRef
+
+#: Events that record what did not change a directive: a refused link or form, a notice
+#: given up on or queued again. They do not move its version, so a stranger's POST with a
+#: forged link, or a unit's double-click, cannot make a coordinator's open form stale.
+UNCHANGED = (
+    AuditAction.LINK_REFUSED,
+    AuditAction.DIRECTIVE_INPUT_STALE,
+    AuditAction.DIRECTIVE_INPUT_REFUSED,
+    AuditAction.NOTICE_GIVEN_UP,
+    AuditAction.NOTICE_REQUEUED,
+)
 
 
 def directive_version(session: Session, directive_id: int) -> int:
-    """How far a directive's story has gone: the sequence number of its latest audit event.
+    """How far a directive's story has gone: the sequence number of its latest audit event
+    that changed it.
 
     Derived, not stored: every change writes an audit event and the chain numbers them in
     one line, so this moves with every change and two concurrent changes never share it.
     """
     return session.execute(
         select(func.coalesce(func.max(AuditEvent.seq), 0)).where(
-            AuditEvent.directive_id == directive_id
+            AuditEvent.directive_id == directive_id,
+            AuditEvent.action.not_in([a.value for a in UNCHANGED]),
         )
     ).scalar_one()
 

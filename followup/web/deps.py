@@ -3,7 +3,7 @@ service context, the link signer, the CSRF guard and the templates."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
@@ -14,9 +14,14 @@ from followup.orchestration.runs import waking
 from followup.services.context import ServiceContext
 from followup.web.csrf import CsrfGuard
 from followup.web.rendering import Renderer
+from followup.web.throttle import PerMinute
 
 #: Room for the form fields around an evidence file.
 FORM_OVERHEAD = 256 * 1024
+#: Refused POSTs with no genuine link (forged, cut short, none) audited per minute, at most:
+#: a stranger looping over addresses would otherwise write the chain as fast as it can ask.
+#: The rest are logged, as refused page views are.
+FORGED_AUDIT_PER_MINUTE = 30
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,7 @@ class WebDeps:
     signer: LinkSigner
     csrf: CsrfGuard
     pages: Renderer
+    forged_audits: PerMinute = field(default_factory=lambda: PerMinute(FORGED_AUDIT_PER_MINUTE))
 
     @classmethod
     def build(cls, settings: Settings, ctx: ServiceContext | None = None) -> WebDeps:

@@ -1,14 +1,13 @@
 """A refused link, failed CSRF check, malformed form or refused evidence file gets a clear
 page with a 4xx. A refused POST (someone tried to act) is an audit event
-(AuditAction.LINK_REFUSED); a refused GET or HEAD only opened a page (mail scanners and link
-previews fetch every link, used and expired ones too) and leaves no trace in the chain: it is
-logged, at most `GET_LOG_PER_MINUTE` lines a minute."""
+(AuditAction.LINK_REFUSED), though one with no genuine link only up to
+`deps.FORGED_AUDIT_PER_MINUTE` a minute (then logged); a refused GET or HEAD only opened a page
+(mail scanners and link previews fetch every link, used and expired ones too) and leaves no
+trace in the chain: it is logged, at most `GET_LOG_PER_MINUTE` lines a minute."""
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -20,6 +19,7 @@ from followup.services.read.read_model import AssignmentPage, refusal_target
 from followup.web.deps import WebDeps
 from followup.web.i18n import LINK_REASONS, strings
 from followup.web.rendering import state_label
+from followup.web.throttle import PerMinute
 
 #: The status of a refused link, by reason; 403 for any other.
 LINK_STATUS = {"expired": 410, "replayed": 409, "not_found": 404}
@@ -32,31 +32,25 @@ log = logging.getLogger(__name__)
 _REASONS = {reason.value for reason in LinkRefusal}
 
 
-class _GetLog:
-    """A rate-limited log of refused page views (a scanner can fetch thousands of links)."""
+class _RefusedLog:
+    """A rate-limited log of refusals left out of the audit trail (a scanner can fetch
+    thousands of links)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._minute = -1
-        self._logged = 0
-        self._dropped = 0
+        self._budget = PerMinute(GET_LOG_PER_MINUTE)
 
-    def refused(self, reason: str, path: str) -> None:
-        minute = int(time.monotonic() // 60)
-        with self._lock:
-            if minute != self._minute:
-                self._minute, self._logged = minute, 0
-            if self._logged >= GET_LOG_PER_MINUTE:
-                self._dropped += 1
-                return
-            self._logged += 1
-            dropped, self._dropped = self._dropped, 0
+    def refused(self, reason: str, path: str, *, acting: bool = False) -> None:
+        dropped = self._budget.take()
+        if dropped is None:
+            return
         more = f" (+{dropped} lần trước không ghi)" if dropped else ""
         why = label(LinkRefusal(reason)) if reason in _REASONS else reason
-        log.info("followup: liên kết bị từ chối khi xem trang (%s): %s%s", why, path[:100], more)
+        when = "khi thao tác, không có liên kết thật" if acting else "khi xem trang"
+        log.info("followup: liên kết bị từ chối %s (%s): %s%s", when, why, path[:100], more)
 
 
-_GET_LOG = _GetLog()
+_GET_LOG = _RefusedLog()
+_FORGED_LOG = _RefusedLog()
 
 
 def audit_refusal(
@@ -74,6 +68,9 @@ def audit_refusal(
     an audit event for a refused POST, a log line for a page view."""
     if request.method in ("GET", "HEAD"):
         _GET_LOG.refused(reason, request.url.path)
+        return
+    if claims is None and deps.forged_audits.take() is None:
+        _FORGED_LOG.refused(reason, request.url.path, acting=True)
         return
     target = path_assignment
     if claims is not None and claims.action is not LinkAction.VIEW:
