@@ -1,6 +1,6 @@
 """CSRF protection without sessions: a double-submit cookie, bound to the link.
 
-The confirmation page sets a random cookie (SameSite=Strict, HttpOnly) and puts a signed,
+The confirmation page sets a random cookie (SameSite=Lax, HttpOnly) and puts a signed,
 time-limited token naming that cookie and the link's nonce in its form. A POST acts only if
 the token's signature holds, it is fresh, its cookie value is the cookie the browser sent and
 its nonce is the link's: another site can neither read the cookie nor forge the token.

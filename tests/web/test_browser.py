@@ -40,7 +40,7 @@ def site(database_url: str, clock: object, tmp_path: Path) -> Iterator[ServiceCo
     ctx.close()
 
 
-def assignment_links(ctx: ServiceContext) -> dict[str, str]:
+def assignment_links(ctx: ServiceContext, recipient: str = "vanphong.haitien") -> dict[str, str]:
     from sqlalchemy import select
 
     from followup.db.models import Notice
@@ -48,7 +48,7 @@ def assignment_links(ctx: ServiceContext) -> dict[str, str]:
     with ctx.session_factory() as session:
         body = session.execute(
             select(Notice.body_text).where(
-                Notice.kind == "assignment", Notice.recipient_email.startswith("vanphong.haitien")
+                Notice.kind == "assignment", Notice.recipient_email.startswith(recipient)
             )
         ).scalar_one()
     base = ctx.base_url
@@ -105,3 +105,35 @@ def test_english_and_required_fields(site: ServiceContext, phone: Page) -> None:
     phone.get_by_label("What was done, difficulties, proposals").fill("Nạo vét 1,2 km kênh")
     phone.get_by_role("button", name="Send the progress report").click()
     assert "35%" in phone.get_by_role("status").inner_text()
+
+
+def test_two_links_opened_from_webmail_both_act(site: ServiceContext, chromium: Browser) -> None:
+    """A link clicked in webmail opens in a tab of its own, arriving from another site. The
+    second one opened must not take the first tab's confirmation away from it."""
+    first = assignment_links(site)["acknowledge"]
+    second = assignment_links(site, "vanphong.haixuan")["acknowledge"]
+    context = chromium.new_context()
+    try:
+        context.route(
+            "http://webmail.test/**",
+            lambda route: route.fulfill(
+                content_type="text/html; charset=utf-8",
+                body=f'<a id="mot" href="{first}" target="_blank">1</a>'
+                f'<a id="hai" href="{second}" target="_blank">2</a>',
+            ),
+        )
+        context.set_default_timeout(8000)
+        mail = context.new_page()
+        mail.goto("http://webmail.test/hop-thu")
+        tabs = []
+        for link in ("#mot", "#hai"):
+            with context.expect_page() as opened:
+                mail.click(link)
+            tab = opened.value
+            tab.wait_for_load_state()
+            tabs.append(tab)
+        for tab in tabs:  # the first tab opened is sent first
+            tab.get_by_role("button", name="Xác nhận tiếp nhận").click()
+            assert "Đã ghi nhận" in tab.get_by_role("status").inner_text()
+    finally:
+        context.close()

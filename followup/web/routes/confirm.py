@@ -29,7 +29,11 @@ async def confirm(request: Request, visit: Arrived, deps: Deps) -> Response:
         COOKIE,
         cookie,
         httponly=True,
-        samesite="strict",
+        # Lax, not Strict: a link clicked in webmail arrives from another site, and a Strict
+        # cookie would not come with it, so each link opened would replace the cookie and
+        # the form already open in another tab would be refused. Another site's POST still
+        # comes without it, which is what the check needs.
+        samesite="lax",
         secure=deps.secure_cookie,
         path="/a/",
         max_age=MAX_AGE_SECONDS,
