@@ -219,3 +219,21 @@ def test_a_mistaken_delegation_can_be_ended(loaded: ServiceContext, web: Web) ->
     with pytest.raises(ValidationError, match="không có ủy quyền"):
         execute(loaded, EndDelegation(unit_code="xa-hai-tien", reason="", actor="vp"))
     assert row_counts(loaded) == before
+
+
+def test_a_unit_pages_links_last_no_longer_than_the_link_that_led_there(
+    loaded: ServiceContext, web: Web
+) -> None:
+    """Opened near the end of its view link, the unit's page offers action links that end
+    with it: a forwarded e-mail cannot renew its links for ever by going round the page."""
+    view = web.links("assignment", "xa-hai-tien")["view"]
+    loaded.clock.advance(timedelta(days=29))  # type: ignore[attr-defined]
+    page = web.client.get(view)
+    assert page.status_code == 200
+    action = links_in(page.text)["acknowledge"]
+    signer = loaded.link_signer()
+    led_here = signer.peek(view.split("t=", 1)[1])
+    offered = signer.peek(action.split("t=", 1)[1].split("&")[0])
+    assert led_here is not None
+    assert offered is not None
+    assert offered.expires_at == led_here.expires_at

@@ -45,7 +45,9 @@ def unit_view(
         raise LinkError("other_unit", "unknown unit") from None
     if overview.unit_id != claims.unit_id:
         raise LinkError("other_unit", "another unit")
-    expires = link_expiry(now, deps.settings.link_valid_days)
+    # No longer than the link that led here: else each visit would renew the links, and a
+    # forwarded e-mail would act for ever.
+    expires = min(link_expiry(now, deps.settings.link_valid_days), claims.expires_at)
     items = [
         (item.page, action_links(deps, item, expires, claims.recipient)) for item in overview.items
     ]
