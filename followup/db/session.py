@@ -37,10 +37,32 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            reads = connection.get_execution_options().get(_READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if reads else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+#: The execution option that makes a SQLite transaction a reader's (see `reading`).
+_READ_ONLY = "followup_read_only"
+
+
+def reading(session: Session) -> Session:
+    """Make the session's transaction read one snapshot of the database, and write nothing:
+    a check that reads the trail and then its head must not see a commit land in between
+    (PostgreSQL: REPEATABLE READ; each statement would otherwise see the latest commits).
+    On SQLite a deferred transaction reads a snapshot too (WAL) and takes no lock, so a long
+    check or report does not hold the writers back. Call it before the session's first
+    query."""
+    bind = session.get_bind()
+    options: dict[str, Any] = (
+        {"isolation_level": "REPEATABLE READ"}
+        if bind.dialect.name == "postgresql"
+        else {_READ_ONLY: True}
+    )
+    session.connection(execution_options=options)
+    return session
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from followup.db.audit import GENESIS_HASH, HEAD_ID, event_hash
 from followup.db.models import AuditEvent, AuditHead
+from followup.db.session import reading
 from followup.domain.periods import choose_period
 from followup.services.context import ServiceContext
 from followup.services.reporting.period_report import period_report
@@ -193,3 +195,41 @@ def test_a_consistently_rewritten_chain_is_caught_against_a_hash_kept_earlier(
     bad = run_cli("audit", "verify", "--against", "xyz", url=url)
     assert bad.returncode == 1
     assert "Mã băm 'xyz' không hợp lệ" in bad.stderr
+
+
+def test_a_check_while_the_office_works_finds_nothing_wrong(trail: ServiceContext) -> None:
+    """Units act while `audit verify` reads: the check reads one snapshot, so an event
+    committed between its reading the trail and reading the head is not taken for a deletion."""
+    stop = threading.Event()
+    acted: list[int] = []
+
+    def office() -> None:
+        percent = 30
+        while not stop.is_set():
+            percent = percent % 99 + 1
+            note = f"Tiến độ {percent}%"
+            execute(trail, ReportProgress(target=HT, percent=percent, note=note, actor="xã"))
+            acted.append(percent)
+
+    worker = threading.Thread(target=office)
+    worker.start()
+    try:
+        results = [verify_audit(trail)]
+        while len(results) < 2000 and (len(results) < 60 or len(acted) < 20):
+            results.append(verify_audit(trail))
+    finally:
+        stop.set()
+        worker.join(30)
+    assert len(acted) >= 20  # the office did work while the checks ran
+    assert [r.reason for r in results if not r.ok] == []
+    assert verify_audit(trail).checked == 12 + len(acted)
+
+
+def test_a_long_check_does_not_hold_the_writers(trail: ServiceContext) -> None:
+    """A check reading the trail holds no write lock: a unit acts meanwhile, at once."""
+    with trail.session_factory() as session:
+        reading(session)
+        first = session.execute(select(AuditEvent.seq).order_by(AuditEvent.seq)).first()
+        assert first is not None  # the check's transaction is open, mid-read
+        done = execute(trail, ReportProgress(target=HT, percent=40, note="Tiếp tục", actor="xã"))
+        assert done.result.last_percent == 40

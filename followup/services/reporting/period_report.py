@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from followup.db.models import AssignmentVersion, AuditEvent, Directive, Meeting, Unit
 from followup.db.projection import facts_of
+from followup.db.session import reading
 from followup.domain.clock import local_date
 from followup.domain.periods import Period, choose_period
 from followup.domain.replay import REPLAYED, AssignmentFacts, apply_event
@@ -88,6 +89,7 @@ def period_report(
     chain = chain_mark_before(ctx, period)
     report = PeriodReport(period=period, as_of=as_of, chain=chain)
     with ctx.session_factory() as session:
+        reading(session)  # a year replayed from the trail holds no writer back
         units: dict[str, str] = dict(session.execute(select(Unit.code, Unit.name)).all())
         if from_trail:
             facts, report.events_read = _replay(session, chain.seq, progress=progress, batch=batch)

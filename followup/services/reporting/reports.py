@@ -21,6 +21,7 @@ from followup.db.models import (
     Unit,
 )
 from followup.db.projection import ProjectionCheck
+from followup.db.session import reading
 from followup.domain.clock import local_date, local_date_or_none
 from followup.domain.errors import ValidationError
 from followup.domain.escalation import StepKind
@@ -110,13 +111,13 @@ def verify_audit(ctx: ServiceContext, against: str | None = None) -> VerifyResul
                 "cáo hay thư tổng hợp)."
             )
     with ctx.session_factory() as session:
-        return verify_chain(session, against=against)
+        return verify_chain(reading(session), against=against)
 
 
 def check_projection(ctx: ServiceContext) -> ProjectionCheck:
     """The reports' projection of the trail, compared with the trail version by version."""
     with ctx.session_factory() as session:
-        return projection.verify(session)
+        return projection.verify(reading(session))
 
 
 def rebuild_projection(ctx: ServiceContext) -> int:
