@@ -15,9 +15,24 @@ from followup.domain.text import fold
 from followup.domain.vocabulary import AuditAction
 from followup.services.refs import AssignmentRef
 
+
+def directive_version(session: Session, directive_id: int) -> int:
+    """How far a directive's story has gone: the sequence number of its latest audit event.
+
+    Derived, not stored: every change writes an audit event and the chain numbers them in
+    one line, so this moves with every change and two concurrent changes never share it.
+    """
+    return session.execute(
+        select(func.coalesce(func.max(AuditEvent.seq), 0)).where(
+            AuditEvent.directive_id == directive_id
+        )
+    ).scalar_one()
+
+
 #: Events that record what did not change a directive: a refused link or form, a notice
-#: given up on or queued again. They do not move its version, so a stranger's POST with a
-#: forged link, or a unit's double-click, cannot make a coordinator's open form stale.
+#: given up on or queued again. They are part of its story, but a form given before them
+#: still fits, so a stranger's POST with a forged link, or a unit's double-click, cannot
+#: make a coordinator's open form stale.
 UNCHANGED = (
     AuditAction.LINK_REFUSED,
     AuditAction.DIRECTIVE_INPUT_STALE,
@@ -27,19 +42,20 @@ UNCHANGED = (
 )
 
 
-def directive_version(session: Session, directive_id: int) -> int:
-    """How far a directive's story has gone: the sequence number of its latest audit event
-    that changed it.
-
-    Derived, not stored: every change writes an audit event and the chain numbers them in
-    one line, so this moves with every change and two concurrent changes never share it.
-    """
-    return session.execute(
-        select(func.coalesce(func.max(AuditEvent.seq), 0)).where(
-            AuditEvent.directive_id == directive_id,
-            AuditEvent.action.not_in([a.value for a in UNCHANGED]),
-        )
-    ).scalar_one()
+def changed_since(session: Session, directive_id: int, version: int) -> bool:
+    """Whether anything changed the directive after its story stood at `version`."""
+    return (
+        session.execute(
+            select(AuditEvent.seq)
+            .where(
+                AuditEvent.directive_id == directive_id,
+                AuditEvent.seq > version,
+                AuditEvent.action.not_in([a.value for a in UNCHANGED]),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def consumed_count(session: Session, directive_id: int) -> int:

@@ -31,10 +31,14 @@ def test_refused_posts_leave_a_coordinators_form_current(loaded: ServiceContext,
     post = post_url_of(page.text)
     assert web.client.post(post, data={"csrf": "het.han"}).status_code == 403  # a lost session
     refused(web, "csrf")
-    assert len(web.audit("link.refused")) == 2  # both on the record...
-    assert position(loaded, directive_id)[0] == version  # ...and the directive did not move
+    assert len(web.audit("link.refused")) == 2  # both on the record, in the story...
+    assert position(loaded, directive_id)[0] > version
+    # ...yet they changed nothing: the form given before them still acts.
     form = RunInput("v-test", version, Acknowledge(target=HAI_TIEN, actor="Văn phòng"))
     assert apply_input(loaded, "T-01", form) is InputOutcome.APPLIED
+    # A real change since would have made it stale.
+    later = RunInput("v-test-2", version, Acknowledge(target=HAI_TIEN, actor="Văn phòng"))
+    assert apply_input(loaded, "T-01", later) is InputOutcome.STALE
 
 
 def test_forged_posts_in_a_loop_are_audited_a_few_times_a_minute(web: Web) -> None:

@@ -20,7 +20,12 @@ from followup.db.models import FlowInput
 from followup.domain.errors import FollowupError
 from followup.domain.vocabulary import AuditAction, InputOutcome, label
 from followup.services.context import ServiceContext
-from followup.services.queries import consumed_count, directive_version, get_directive
+from followup.services.queries import (
+    changed_since,
+    consumed_count,
+    directive_version,
+    get_directive,
+)
 from followup.services.refs import AssignmentRef
 from followup.services.write.bus import execute
 from followup.services.write.change import ConsumedInput
@@ -72,12 +77,12 @@ def apply_input(ctx: ServiceContext, directive_code: str, item: RunInput) -> Inp
                 FlowInput.directive_id == directive_id, FlowInput.pause_key == item.key
             )
         ).scalar_one_or_none()
-        current = directive_version(session, directive_id)
+        stale = item.based_on is None or changed_since(session, directive_id, item.based_on)
     if already is not None:
         return InputOutcome.DUPLICATE
     if item.command is None:
         return _record(ctx, directive_id, item, InputOutcome.WAKE, "")
-    if item.based_on != current:
+    if stale:
         detail = (
             f"Thao tác '{label(item.command.name)}' cho đơn vị '{item.unit}' bị bỏ qua: "
             "nhiệm vụ đã thay đổi sau khi biểu mẫu được mở; hãy xem lại tình trạng rồi gửi lại."
