@@ -31,3 +31,26 @@ def test_a_new_directive_names_its_deadline_once() -> None:
     assert "thời hạn" not in line
     same = describe("directive.created", {"due_on": "2021-03-23", "deadline": "23/03/2021"})
     assert same.endswith("hạn: 23/03/2021")
+
+
+def test_a_units_contacts_and_a_repeating_directive_read_as_words() -> None:
+    unit = describe(
+        "unit.created",
+        {
+            "unit": "xa-hai-tien",
+            "name": "UBND xã Hải Tiến",
+            "contacts": [
+                {"role": "officer", "email": "vanphong.haitien@mongcai.local"},
+                {"role": "head", "email": "chutich.haitien@mongcai.local"},
+            ],
+        },
+    )
+    assert "cán bộ phụ trách vanphong.haitien@mongcai.local" in unit
+    assert "{" not in unit
+    assert "officer" not in unit
+    opened = describe(
+        "directive.occurrence_opened",
+        {"directive": "R-01-2021-04", "recurs_from": "R-01", "due_on": "2021-04-30"},
+    )
+    assert "lặp từ nhiệm vụ: R-01" in opened
+    assert "recurs_from" not in opened

@@ -74,6 +74,9 @@ _KEYS_VI = {
     "decision_note": "ghi chú quyết định",
     "previous_due_on": "hạn trước",
     "login": "tên đăng nhập",
+    "email": "e-mail",
+    "occurrence": "kỳ",
+    "recurs_from": "lặp từ nhiệm vụ",
     "account_role": "vai trò",
 }
 #: Keys that say nothing new on a line that already names the directive and unit.
@@ -137,8 +140,10 @@ def _value(key: str, value: object, names: dict[str, str] | None = None) -> str:
         return date.fromisoformat(value).strftime("%d/%m/%Y")
     if isinstance(value, list):
         return ", ".join(_value(key, v) for v in value) or "-"
-    if isinstance(value, dict):
-        return str(value.get("name") or value)
+    if isinstance(value, dict):  # a contact: who they are to the unit, and their name or address
+        who = value.get("name") or value.get("email") or ""
+        role = value.get("role")
+        return f"{_value('role', role) if isinstance(role, str) else ''} {who}".strip() or "-"
     return str(value)
 
 
