@@ -301,13 +301,11 @@ def _fill_from_facts(
 
 
 def _counted_status(fact: AssignmentFacts, period: Period, as_of: date) -> FourWay | None:
-    """The assignment's status at the period's end, if it was in play during the period (given
-    by its end, and not closed or cancelled before it began)."""
-    if period.start is not None:
-        if fact.closed_on is not None and fact.closed_on < period.start:
-            return None
-        if fact.cancelled_on is not None and fact.cancelled_on < period.start:
-            return None
+    """The assignment's status at the period's end, if it counts then: given by its end, not
+    closed before it began, and not withdrawn (cancelled) by its end, since withdrawn work is
+    in none of the four columns."""
+    if period.start is not None and fact.closed_on is not None and fact.closed_on < period.start:
+        return None
     return assignment_status(fact.dates(), as_of)
 
 
