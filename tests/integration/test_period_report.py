@@ -31,6 +31,7 @@ from followup.services.write.commands import (
     Acknowledge,
     ApproveExtension,
     Close,
+    Reassign,
     ReportDone,
     RequestExtension,
 )
@@ -170,6 +171,29 @@ def test_a_months_figures_do_not_move_when_later_work_is_done(
     assert _counts(april, Dimension.UNIT) == {"phong-nn": {LATE: 1}, "xa-hai-xuan": {ON: 1}}
     assert april.overdue == []
     assert april.chain.seq > later.chain.seq
+
+
+@pytest.mark.postgres_matters("sql")
+def test_a_lead_reassigned_later_leaves_the_past_periods_lead_view(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    walk(loaded, clock, date(2021, 3, 31))
+    march = month_period("2021-03")
+    at_the_time = _counts(period_report(loaded, march), Dimension.LEAD)
+    assert at_the_time["xa-hai-xuan"] == {OVER: 1}  # T-02, led by Hải Xuân
+    _at(loaded, clock, date(2021, 4, 2))
+    execute(loaded, Reassign(target=HX, to_unit="xa-hai-tien", reason="Địa bàn", actor="vp"))
+    later = period_report(loaded, march)
+    assert _counts(later, Dimension.LEAD) == at_the_time
+    assert [r.unit_name for r in later.views[Dimension.LEAD]] == [
+        "UBND xã Hải Tiến",
+        "UBND xã Hải Xuân",
+    ]
+    _same(period_report(loaded, march, from_trail=True), later)
+    april = period_report(loaded, month_period("2021-04"))
+    assert "xa-hai-xuan" not in _counts(april, Dimension.LEAD)  # moved from April on
+    assert _counts(april, Dimension.LEAD)["xa-hai-tien"] == {OVER: 2}  # T-01 and now T-02
+    _same(period_report(loaded, month_period("2021-04"), from_trail=True), april)
 
 
 @pytest.mark.postgres_matters("sql")

@@ -24,7 +24,14 @@ from typing import Any
 from sqlalchemy import Subquery, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from followup.db.models import AssignmentVersion, AuditEvent, Directive, Meeting, Unit
+from followup.db.models import (
+    Assignment,
+    AssignmentVersion,
+    AuditEvent,
+    Directive,
+    Meeting,
+    Unit,
+)
 from followup.db.projection import facts_of
 from followup.db.session import reading
 from followup.domain.clock import local_date
@@ -134,12 +141,26 @@ def _counted(period: Period, as_of: date, mark: int) -> Subquery:
     return select(v.id, v.directive_id, v.unit_code, rank.label("rank")).where(*where).subquery()
 
 
-def _view_keys(dimension: Dimension) -> tuple[Any, Any]:
-    """The code and name columns a directive view groups by."""
+def _lead_at(mark: int) -> Subquery:
+    """Each directive's lead unit as the trail stood at `mark`: a lead reassigned later moves
+    its directive in later periods' views, not in the one already reported."""
+    v = AssignmentVersion
+    return (
+        select(Assignment.directive_id, v.unit_code)
+        .join(v, v.assignment_id == Assignment.id)
+        .where(Assignment.is_lead, v.seq_from <= mark, v.seq_to > mark)
+        .subquery()
+    )
+
+
+def _view_keys(dimension: Dimension, lead: Subquery) -> tuple[Any, Any]:
+    """The code and name columns a directive view groups by (a lead unit's name is read
+    from the units afterwards)."""
     if dimension is Dimension.MEETING:
         return Meeting.code, Meeting.title
     if dimension is Dimension.LEAD:
-        return Unit.code, Unit.name
+        code = func.coalesce(lead.c.unit_code, Unit.code)
+        return code, code
     return Directive.field, Directive.field
 
 
@@ -168,22 +189,24 @@ def _fill_from_projection(
         .group_by(counted.c.directive_id)
         .subquery()
     )
+    lead = _lead_at(report.chain.seq)
     for dimension in views:
         if dimension is Dimension.UNIT:
             continue
-        code_column, name_column = _view_keys(dimension)
+        code_column, name_column = _view_keys(dimension, lead)
         query = (
             select(code_column, name_column, per_directive.c.rank, func.count())
             .select_from(per_directive)
             .join(Directive, Directive.id == per_directive.c.directive_id)
             .join(Meeting, Meeting.id == Directive.meeting_id)
             .join(Unit, Unit.id == Directive.lead_unit_id)
+            .outerjoin(lead, lead.c.directive_id == Directive.id)
             .group_by(code_column, name_column, per_directive.c.rank)
         )
         grouped: dict[str, UnitStatus] = {}
         for code, name, rank, count in session.execute(query):
             key = code or ""
-            label = name or NO_FIELD
+            label = units.get(key, key) if dimension is Dimension.LEAD else name or NO_FIELD
             grouped.setdefault(key, UnitStatus(key, label)).counts[RANKED[rank]] += count
         report.views[dimension] = sorted(grouped.values(), key=lambda r: r.unit_code)
     if overdue:
@@ -195,6 +218,21 @@ def _fill_from_projection(
         ).all()
         facts = [facts_of(v) for v in late]
         _add_overdue(ctx, session, report, facts, units)
+
+
+def _leads_in(
+    session: Session, facts: dict[int, AssignmentFacts], directives: dict[int, Any]
+) -> dict[int, str]:
+    """Each directive's lead unit as the replayed facts have it (`_lead_at` for a replay)."""
+    leads = {d: row.lead_code for d, row in directives.items()}
+    for assignment_id, directive_id in session.execute(
+        select(Assignment.id, Assignment.directive_id).where(
+            Assignment.is_lead, Assignment.directive_id.in_(list(directives))
+        )
+    ):
+        if assignment_id in facts:
+            leads[directive_id] = facts[assignment_id].unit
+    return leads
 
 
 def _directive_rows(session: Session, wanted: Iterable[int]) -> dict[int, Any]:
@@ -265,6 +303,7 @@ def _fill_from_facts(
         if (status := _counted_status(fact, report.period, report.as_of)) is not None
     }
     directives = _directive_rows(session, (facts[a].directive_id for a in counted))
+    leads = _leads_in(session, facts, directives)
     if Dimension.UNIT in views:
         by_unit: dict[str, UnitStatus] = {}
         for assignment_id, status in counted.items():
@@ -277,7 +316,7 @@ def _fill_from_facts(
         per_directive.setdefault(facts[assignment_id].directive_id, []).append(status)
     keys: dict[Dimension, Callable[[int], tuple[str, str]]] = {
         Dimension.MEETING: lambda d: (directives[d].meeting_code, directives[d].meeting_title),
-        Dimension.LEAD: lambda d: (directives[d].lead_code, directives[d].lead_name),
+        Dimension.LEAD: lambda d: (leads[d], units.get(leads[d], leads[d])),
         Dimension.FIELD: lambda d: (directives[d].field or "", directives[d].field or NO_FIELD),
     }
     for dimension, key_of in keys.items():
