@@ -8,9 +8,15 @@ inputs the directive has consumed, wakes included.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+from uuid import UUID
 
 from followup.services.context import ServiceContext
 from followup.services.write.run_inputs import position
+
+if TYPE_CHECKING:
+    from prefect.client.orchestration import SyncPrefectClient
+    from prefect.client.schemas.objects import FlowRunInput
 
 _KEY = re.compile(r"^v(\d+)-i(\d+)$")
 RESPONSE = re.compile(r"^suspended-(v\d+-i\d+)-response$")
@@ -29,3 +35,30 @@ def version_of(key: str) -> int | None:
 def expected_pause_key(ctx: ServiceContext, directive_id: int) -> str:
     """The key a run of this directive suspends under right now."""
     return pause_key(*position(ctx, directive_id))
+
+
+#: How many inputs one request asks Prefect's server for (it answers oldest first).
+INPUT_PAGE = 500
+
+
+def every_input(
+    client: SyncPrefectClient,
+    run_id: UUID,
+    prefix: str,
+    *,
+    exclude: set[str] | frozenset[str] = frozenset(),
+    page: int = INPUT_PAGE,
+) -> list[FlowRunInput]:
+    """All of a run's inputs under `prefix` but `exclude`, oldest first, however many: each
+    pass leaves three (the form, its text, the answer), and one page would hide the newest
+    of a run that has waited through hundreds of passes."""
+    found: list[FlowRunInput] = []
+    skip = set(exclude)
+    while True:
+        more = client.filter_flow_run_input(
+            run_id, key_prefix=prefix, limit=page, exclude_keys=skip
+        )
+        found += more
+        if len(more) < page:
+            return found
+        skip |= {item.key for item in more}

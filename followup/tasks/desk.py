@@ -22,7 +22,7 @@ from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCol
 
 from followup.domain.status import FourWay
 from followup.domain.vocabulary import label
-from followup.orchestration.keys import version_of
+from followup.orchestration.keys import every_input, version_of
 from followup.orchestration.lifecycle import ours, run_name, status_tags
 from followup.orchestration.overview import (
     SHORT,
@@ -46,9 +46,7 @@ def previous_pass(run_id: str) -> int:
     """The directive version this run's previous pass suspended at (0 on its first pass):
     the story is told from there."""
     with get_client(sync_client=True) as client:
-        inputs = client.filter_flow_run_input(
-            UUID(run_id), key_prefix="suspended-v", limit=1000, exclude_keys=set()
-        )
+        inputs = every_input(client, UUID(run_id), "suspended-v")
     versions = [
         version_of(match.group(1))
         for item in inputs

@@ -18,7 +18,7 @@ from prefect.client.orchestration import get_client
 from followup.domain.lifecycle import LifecycleStep, plain_letters
 from followup.domain.vocabulary import InputOutcome, label
 from followup.notifications.dispatcher import SmtpConfig, dispatch
-from followup.orchestration.keys import RESPONSE, version_of
+from followup.orchestration.keys import RESPONSE, every_input, version_of
 from followup.orchestration.lifecycle import SUMMARIES
 from followup.orchestration.resume_form import command_from_input
 from followup.services.reporting.reports import DirectiveState
@@ -38,11 +38,11 @@ def unconsumed_inputs(directive_code: str, run_id: str) -> list[tuple[str, objec
     left under an older key when the state moved on would otherwise never be read."""
     seen = consumed_keys(runtime.context(), directive_code)
     with get_client(sync_client=True) as client:
-        inputs = client.filter_flow_run_input(
+        inputs = every_input(
+            client,
             UUID(run_id),
-            key_prefix="suspended-",
-            limit=1000,
-            exclude_keys={f"suspended-{k}-response" for k in seen},
+            "suspended-",
+            exclude={f"suspended-{k}-response" for k in seen},
         )
     found: list[tuple[str, object]] = []
     for item in sorted(inputs, key=lambda i: i.created or 0):

@@ -333,3 +333,30 @@ def test_a_unit_acts_from_its_email_in_a_browser_and_the_run_resumes(
             ).scalar_one()
             assert (a.due_on, a.original_due_on) == (date(2100, 2, 15), date(2099, 12, 31))
     site.close()
+
+
+def test_a_run_that_waited_through_many_passes_reads_every_input(stack: PrefectStack) -> None:
+    """Each pass leaves three inputs on the run; Prefect answers a page at a time, oldest
+    first. The newest (the answer to read, the pass to tell the story from) are read too."""
+    from prefect import flow
+
+    from followup.orchestration.keys import every_input
+    from followup.tasks.desk import previous_pass
+    from tests.prefect_stack import prefect_client
+
+    @flow(name="cho-lau")
+    def waited() -> None:
+        """A run that only holds inputs."""
+
+    keys = [f"suspended-v{n}-i{n}-response" for n in range(1, 121)]
+    with prefect_client() as client:
+        run = client.create_flow_run(waited)
+        try:
+            for key in keys:
+                client.create_flow_run_input(run.id, key, '"x"')
+            assert [i.key for i in every_input(client, run.id, "suspended-", page=50)] == keys
+            rest = every_input(client, run.id, "suspended-", exclude=set(keys[:100]), page=50)
+            assert [i.key for i in rest] == keys[100:]
+            assert previous_pass(str(run.id)) == 120
+        finally:
+            client.delete_flow_run(run.id)
