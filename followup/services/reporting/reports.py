@@ -167,8 +167,12 @@ class DirectiveState:
 
 
 def directive_state(ctx: ServiceContext, directive_code: str) -> DirectiveState:
+    """A directive's units and version read from one snapshot: the run suspends under the
+    version, so a change committed between the two reads must not give a key that says
+    "up to date" over units read before it."""
     today = ctx.today()
     with ctx.session_factory() as session:
+        reading(session)
         directive = get_directive(session, directive_code)
         rows = session.execute(
             select(Assignment, Unit.code, Unit.name)
