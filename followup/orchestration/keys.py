@@ -11,6 +11,8 @@ import re
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from prefect.exceptions import ObjectNotFound
+
 from followup.services.context import ServiceContext
 from followup.services.write.run_inputs import position
 
@@ -62,3 +64,23 @@ def every_input(
         if len(more) < page:
             return found
         skip |= {item.key for item in more}
+
+
+#: How far back `lineage` follows the runs a run replaced.
+LINEAGE_DEPTH = 10
+
+
+def lineage(client: SyncPrefectClient, run_id: UUID) -> list[UUID]:
+    """The run and the runs it replaced, oldest first. A replacement is started with its
+    predecessor named in its idempotency key (`directive:<code>:after:<run id>`, see
+    `runs.start_run`); a predecessor deleted from Prefect ends the line."""
+    line = [run_id]
+    current = client.read_flow_run(run_id)
+    for _ in range(LINEAGE_DEPTH):
+        try:
+            before = UUID((current.idempotency_key or "").rpartition(":after:")[2])
+            current = client.read_flow_run(before)
+        except (ValueError, ObjectNotFound):  # "after:none", another's key, or deleted
+            break
+        line.append(before)
+    return line[::-1]

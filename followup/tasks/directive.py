@@ -18,7 +18,7 @@ from prefect.client.orchestration import get_client
 from followup.domain.lifecycle import LifecycleStep, plain_letters
 from followup.domain.vocabulary import InputOutcome, label
 from followup.notifications.dispatcher import SmtpConfig, dispatch
-from followup.orchestration.keys import RESPONSE, every_input, version_of
+from followup.orchestration.keys import RESPONSE, every_input, lineage, version_of
 from followup.orchestration.lifecycle import SUMMARIES
 from followup.orchestration.resume_form import command_from_input
 from followup.services.reporting.reports import DirectiveState
@@ -34,16 +34,18 @@ INPUT_NAME = plain_letters("Thao tác của điều phối viên")
 
 
 def unconsumed_inputs(directive_code: str, run_id: str) -> list[tuple[str, object]]:
-    """The inputs this run received and has not consumed, oldest first (key, value): an input
-    left under an older key when the state moved on would otherwise never be read."""
+    """The inputs this run, and the runs it replaced, received and the directive has not
+    consumed, oldest first (key, value): an input left under an older key when the state
+    moved on would otherwise never be read, nor one a run received just before its process
+    died (Prefect keeps it on that run, and the run started in its place has its own)."""
     seen = consumed_keys(runtime.context(), directive_code)
+    exclude = {f"suspended-{k}-response" for k in seen}
     with get_client(sync_client=True) as client:
-        inputs = every_input(
-            client,
-            UUID(run_id),
-            "suspended-",
-            exclude={f"suspended-{k}-response" for k in seen},
-        )
+        inputs = [
+            item
+            for run in lineage(client, UUID(run_id))
+            for item in every_input(client, run, "suspended-", exclude=exclude)
+        ]
     found: list[tuple[str, object]] = []
     for item in sorted(inputs, key=lambda i: i.created or 0):
         match = RESPONSE.match(item.key)

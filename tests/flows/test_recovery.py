@@ -3,15 +3,16 @@ heartbeat, and a restarted `followup serve` replaces a killed run by itself."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
 from prefect.client.schemas.objects import StateType
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
-from prefect.states import Running
+from prefect.states import Crashed, Running
 from sqlalchemy import func, select
 
 from followup.db.models import AuditEvent, Notice
@@ -19,11 +20,16 @@ from followup.domain.vocabulary import WakeOutcome
 from followup.orchestration.names import DIRECTIVE
 from followup.orchestration.runs import HEARTBEAT, nudge
 from followup.services.context import ServiceContext
+from followup.services.intake.meeting_files import unit_choice
 from followup.services.queries import get_directive
 from tests.flows.helpers import (
+    CHOICE,
+    UNIT_NAMES,
     new_directive,
     run_id,
     sent_all,
+    start_and_wait,
+    state_of,
     suspended_at_current_key,
     wait_until,
 )
@@ -152,3 +158,31 @@ def test_serve_killed_mid_run_replaces_the_dead_run_itself_once_restarted(
     delivered = [str(m["Message-ID"]) for m in smtp.messages]
     for message_id in message_ids:
         assert delivered.count(message_id) == 1
+
+
+def test_an_answer_left_on_a_run_that_died_is_carried_out_by_the_run_after_it(
+    stack: PrefectStack, ctx: ServiceContext
+) -> None:
+    """The coordinator's answer reached the run (Prefect keeps it on that run), then the
+    run's process died before carrying it out. The run started in its place carries it out:
+    the answer is not lost."""
+    code = new_directive(ctx, "xa-hai-tien")
+    rid = start_and_wait(stack, ctx, code)
+    key = stack.run(rid).state.state_details.pause_key  # type: ignore[union-attr]
+    answer = {
+        "action": CHOICE["acknowledge"],
+        "unit": unit_choice("xa-hai-tien", UNIT_NAMES["xa-hai-tien"]),
+        "actor": "Nguyễn Văn An",
+    }
+    with prefect_client() as client:
+        client.create_flow_run_input(UUID(rid), f"suspended-{key}-response", json.dumps(answer))
+        client.set_flow_run_state(UUID(rid), Crashed(message="tiến trình bị tắt"), force=True)
+    replaced = nudge(ctx, code)
+    assert replaced.outcome == WakeOutcome.STARTED, replaced
+    assert wait_until(lambda: state_of(ctx, code, "xa-hai-tien") == "acknowledged", timeout=90)
+    stack.wait_for_run(run_id(ctx, code), suspended_at_current_key(ctx, code))
+    with ctx.session_factory() as session:
+        actors = session.scalars(
+            select(AuditEvent.actor).where(AuditEvent.action == "assignment.acknowledged")
+        ).all()
+    assert any("Nguyễn Văn An" in actor for actor in actors)
