@@ -23,9 +23,11 @@ import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from followup.desk.bodies import prefect_client, read_body, refuse, replay, with_length
+from followup.desk.forms_opened import FormsOpened
 from followup.desk.rules import OPEN, Access, access_for, deployment_of, is_api, socket_access
 from followup.desk.signin import NOT_SIGNED_IN, Person, Refused, SignIn
 from followup.orchestration.names import DIRECTIVE_FLOW, OPEN_MEETING_FLOW
+from followup.orchestration.resume_form import OPENED_UNDER
 
 log = logging.getLogger("followup.desk")
 
@@ -52,6 +54,7 @@ class DeskGate:
         self.sign_in = sign_in
         self._flows: dict[str, str] = {}  # deployment id -> its flow's name
         self._service_header = _basic_header(sign_in.service_credential)
+        self.forms = FormsOpened()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -76,6 +79,8 @@ class DeskGate:
                 return
             access = access_for(method, path)
             _allowed(caller, access)
+            if method == "GET":
+                self.forms.saw(caller.login, path)
             if _asks_secrets(scope):
                 raise Refused(403, NO_SECRETS)
             if access in (Access.RESUME, Access.START) or path == BLOCKS_FILTER:
@@ -118,8 +123,12 @@ class DeskGate:
             raise Refused(400, "Nội dung gửi lên có trường '__prefect_kind', không nhận.")
         if access is Access.RESUME:
             run_input = values.get("run_input")
-            values["run_input"] = dict(run_input) if isinstance(run_input, dict) else {}
-            values["run_input"][STAMPED] = person.actor
+            answer = dict(run_input) if isinstance(run_input, dict) else {}
+            answer[STAMPED] = person.actor
+            answer.pop(OPENED_UNDER, None)  # the desk's to say, not the sender's
+            if (opened := self.forms.opened(person.login, path)) is not None:
+                answer[OPENED_UNDER] = opened
+            values["run_input"] = answer
             return json.dumps(values, ensure_ascii=False).encode()
         flow = await self._flow_of(deployment_of(path) or "")
         if flow == DIRECTIVE_FLOW:

@@ -14,6 +14,7 @@ from prefect.input import RunInput
 from pydantic import ConfigDict, Field, create_model
 
 from followup.domain.vocabulary import CommandName, label
+from followup.orchestration.keys import version_of
 from followup.services.intake.meeting_files import unit_choice, unit_code_of
 from followup.services.refs import AssignmentRef as Ref
 from followup.services.write.commands import RESUME_FORM_COMMANDS, AssignmentCommand, from_form
@@ -25,6 +26,9 @@ WAKE = "Chỉ cập nhật lại tình trạng"
 CHOICES: dict[str, CommandName] = {label(kind.name): kind.name for kind in RESUME_FORM_COMMANDS}
 _BY_NAME: dict[str, CommandName] = {kind.name.value: kind.name for kind in RESUME_FORM_COMMANDS}
 COORDINATOR = "Điều phối viên (Prefect UI)"
+#: The key of the form its author opened, stamped by the desk (`desk.forms_opened`): the
+#: answer is checked against the state that form showed.
+OPENED_UNDER = "opened_under"
 #: 0–100, blank, or spaces around it; the server refuses anything else before the run wakes.
 PERCENT_PATTERN = r"^\s*(100|[1-9]?[0-9])?\s*%?\s*$"
 
@@ -32,13 +36,18 @@ Choice = Literal[(WAKE, *CHOICES)]  # type: ignore[valid-type]
 
 
 def stamped_actor(schema: dict[str, Any]) -> None:
-    """The form does not show `actor`: with sign-in on, the desk writes the signed-in
-    person's name there (`followup.desk.gate`); without it, the default names the UI. The
-    schema still admits the field (as a pattern property, which the UI does not draw), so
-    Prefect's server accepts the stamped input."""
+    """The form does not show `actor` (nor `opened_under`): with sign-in on, the desk writes
+    the signed-in person's name there (`followup.desk.gate`); without it, the default names
+    the UI. The schema still admits the fields (as pattern properties, which the UI does not
+    draw), so Prefect's server accepts the stamped input."""
     field = schema.get("properties", {}).pop("actor", None)
     if field is not None:
         schema.setdefault("patternProperties", {})["^actor$"] = {"type": "string", "maxLength": 255}
+    if schema.get("properties", {}).pop(OPENED_UNDER, None) is not None:
+        schema.setdefault("patternProperties", {})[f"^{OPENED_UNDER}$"] = {
+            "type": "string",
+            "pattern": r"^(v\d+-i\d+)?$",
+        }
 
 
 def _form_schema(schema: dict[str, Any]) -> None:
@@ -88,6 +97,7 @@ class CoordinatorAction(RunInput):
         description="Chỉ khi chuyển cho đơn vị khác, ví dụ: xa-hai-dong.",
     )
     actor: str = Field(default=COORDINATOR, max_length=255, title="Người thực hiện")
+    opened_under: str = Field(default="", pattern=r"^(v\d+-i\d+)?$", title="Biểu mẫu mở ở lượt")
 
 
 def action_for_units(
@@ -127,6 +137,19 @@ def action_for_units(
         ),
     )
     return model
+
+
+def answered_against(key: str, raw: str | dict[str, Any]) -> int | None:
+    """The directive version an answer filed under `key` was given against: the version of
+    the form its author opened, where the desk says so and it is older, else the key's."""
+    values: dict[str, Any] = {}
+    if isinstance(raw, dict):
+        values = raw
+    elif raw.strip().startswith("{"):
+        values = json.loads(raw)
+    versions = [version_of(key), version_of(str(values.get(OPENED_UNDER) or ""))]
+    known = [v for v in versions if v is not None]
+    return min(known) if known else None
 
 
 def wake_input() -> dict[str, Any]:

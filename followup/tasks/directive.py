@@ -18,9 +18,9 @@ from prefect.client.orchestration import get_client
 from followup.domain.lifecycle import LifecycleStep, plain_letters
 from followup.domain.vocabulary import InputOutcome, label
 from followup.notifications.dispatcher import SmtpConfig, dispatch
-from followup.orchestration.keys import RESPONSE, every_input, lineage, version_of
+from followup.orchestration.keys import RESPONSE, every_input, lineage
 from followup.orchestration.lifecycle import SUMMARIES
-from followup.orchestration.resume_form import command_from_input
+from followup.orchestration.resume_form import answered_against, command_from_input
 from followup.services.reporting.reports import DirectiveState
 from followup.services.write.run_inputs import RunInput, apply_input, consumed_keys, input_detail
 from followup.tasks import runtime
@@ -59,7 +59,9 @@ def apply_coordinator_input(directive_code: str, key: str, values: object) -> In
     """Carry out one input of the resume form (or a wake) through the command bus."""
     raw = values if isinstance(values, str | dict) else {}
     item = RunInput(
-        key=key, based_on=version_of(key), command=command_from_input(directive_code, raw)
+        key=key,
+        based_on=answered_against(key, raw),
+        command=command_from_input(directive_code, raw),
     )
     outcome = apply_input(runtime.context(), directive_code, item)
     logger = get_run_logger()

@@ -26,7 +26,7 @@ from uuid import UUID
 import httpx
 import pytest
 import yaml
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Locator, Page
 from prefect.blocks.system import Secret
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.server.api.server import create_api_app
@@ -38,16 +38,22 @@ from websockets.typing import Subprotocol
 
 from followup.db.models import AuditEvent
 from followup.desk.rules import Access, access_for
-from followup.domain.vocabulary import AuditAction, CommandName, label
+from followup.domain.vocabulary import AuditAction, CommandName, WakeOutcome, label
 from followup.orchestration.meeting_form import OPEN_MEETING, refresh_unit_choices
 from followup.orchestration.names import DIRECTIVE, SWEEP_FLOW
+from followup.orchestration.runs import nudge
 from followup.services.context import ServiceContext
+from followup.services.refs import AssignmentRef
+from followup.services.write.bus import execute
+from followup.services.write.commands import Acknowledge
 from followup.tasks.desk import artifact_key
 from tests.desk.conftest import COORDINATOR, SERVICE, VIEWER, Account
 from tests.flows.helpers import (
+    get_id,
     new_directive,
     run_logs,
     start_and_wait,
+    state_of,
     status_artifact,
     suspended_at_current_key,
     wait_until,
@@ -274,6 +280,11 @@ def _inputs(rid: str) -> int:
 
 
 def _resume(page: Page, choice: str, unit: str) -> None:
+    _fill(page, choice, unit).get_by_role("button", name="Submit").click()
+
+
+def _fill(page: Page, choice: str, unit: str) -> Locator:
+    """Open the Resume dialog and choose an action and a unit; the dialog, not yet sent."""
     page.get_by_role("button", name="Resume").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("button", name="Chỉ cập nhật lại tình trạng").focus()
@@ -284,7 +295,7 @@ def _resume(page: Page, choice: str, unit: str) -> None:
     page.keyboard.press("ArrowDown")
     page.get_by_role("option", name=unit).click()
     assert dialog.get_by_text("Người thực hiện").count() == 0  # nobody types a name
-    dialog.get_by_role("button", name="Submit").click()
+    return dialog
 
 
 def test_the_prompt_refuses_a_wrong_password_and_names_the_coordinator_who_acts(
@@ -338,6 +349,47 @@ def test_the_prompt_refuses_a_wrong_password_and_names_the_coordinator_who_acts(
     story.wait_for()
     story.scroll_into_view_if_needed()
     page.screenshot(path=shots / "desk-story-names-coordinator.png")
+
+
+def test_a_form_sent_after_the_directive_changed_is_not_carried_out(
+    desk: PrefectStack, ctx: ServiceContext, chromium: Browser, shots: Path
+) -> None:
+    """The coordinator opens the Resume form; before they send it, the unit acknowledges
+    and the run waits on a new key. Prefect files the answer under the new key, but the
+    desk says which form it came from: the answer is checked against the state that form
+    showed, refused as out of date, and the next form says why."""
+    code = new_directive(ctx, "xa-hai-tien")
+    rid = start_and_wait(desk, ctx, code)
+    page = _signed_in(chromium, desk, COORDINATOR, shots)
+    page.goto(f"{desk.ui_url}/runs/flow-run/{rid}")
+    page.get_by_text("Resume").first.wait_for()
+    dialog = _fill(page, label(CommandName.CANCEL), "UBND xã Hải Tiến (xa-hai-tien)")
+    dialog.locator(
+        "xpath=//span[contains(@class,'schema-form-property__label') and "
+        "starts-with(normalize-space(),'Ghi chú / lý do')]/ancestor::div[contains(concat(' ',"
+        "@class,' '),' schema-form-property ')][1]"
+    ).locator("input, textarea").first.fill("Không còn cần")
+    execute(ctx, Acknowledge(target=AssignmentRef(code, "xa-hai-tien"), actor="xã"))
+    assert nudge(ctx, code).outcome == WakeOutcome.RESUMED  # as the unit's link would
+    desk.wait_for_run(rid, suspended_at_current_key(ctx, code))  # a new key, a new form
+    dialog.get_by_role("button", name="Submit").click()
+    page.get_by_text("Flow run resumed").first.wait_for()
+
+    def stale() -> list[str]:
+        with ctx.session_factory() as session:
+            return list(
+                session.scalars(
+                    select(AuditEvent.actor).where(
+                        AuditEvent.action == AuditAction.DIRECTIVE_INPUT_STALE.value,
+                        AuditEvent.directive_id == get_id(ctx, code),
+                    )
+                )
+            )
+
+    assert wait_until(lambda: stale() == [AN], timeout=60)
+    desk.wait_for_run(rid, suspended_at_current_key(ctx, code))
+    assert state_of(ctx, code, "xa-hai-tien") == "acknowledged"  # not cancelled
+    assert status_artifact(code)[0].startswith("**⚠ Thao tác không được thực hiện:**")
 
 
 def test_a_viewer_sees_runs_and_artifacts_but_resume_is_refused_and_nothing_written(

@@ -114,3 +114,28 @@ def test_each_action_link_is_one_entry_with_its_command_its_form_and_its_texts(
     assert action in link_actions(next(iter(action.offered_in)))
     assert set(BUILDERS) == set(ACTION_LINKS)
     assert LinkAction.VIEW not in ACTION_LINKS
+
+
+def test_an_answer_is_checked_against_the_form_its_author_opened() -> None:
+    from followup.orchestration.resume_form import answered_against
+
+    assert answered_against("v12-i3", {"action": "x"}) == 12  # no word from the desk
+    assert answered_against("v12-i3", {"opened_under": "v9-i2"}) == 9  # an older form
+    assert answered_against("v12-i3", '{"opened_under": "v9-i2"}') == 9  # stored as text
+    assert answered_against("v12-i3", {"opened_under": "v15-i4"}) == 12  # never a newer one
+    assert answered_against("v12-i3", {"opened_under": "rubbish"}) == 12
+    assert answered_against("review-1", {}) is None
+
+
+def test_the_desk_remembers_the_form_each_person_opened_on_each_run() -> None:
+    from followup.desk.forms_opened import FormsOpened
+
+    run = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
+    forms = FormsOpened(most=2)
+    forms.saw("an", f"/api/flow_runs/{run}/input/suspended-v7-i1-schema")
+    forms.saw("an", f"/api/flow_runs/{run}/input/suspended-v7-i1-description")  # not a form
+    forms.saw("binh", f"/api/flow_runs/{run}/input/suspended-v8-i1-schema")
+    assert forms.opened("an", f"/api/flow_runs/{run}/resume") == "v7-i1"
+    assert forms.opened("binh", f"/api/flow_runs/{run}/resume") == "v8-i1"
+    forms.saw("chi", f"/api/flow_runs/{run}/input/suspended-v9-i1-schema")  # "an" forgotten
+    assert forms.opened("an", f"/api/flow_runs/{run}/resume") is None
