@@ -246,11 +246,17 @@ def repair_cmd() -> None:
     with context(wake=False) as ctx:
         results = repair(ctx, dead_after=settings().run_dead_after)
     counts: dict[WakeOutcome, int] = {}
-    shown = (WakeOutcome.STARTED, WakeOutcome.RESUMED, WakeOutcome.UNREACHABLE)
+    shown = (
+        WakeOutcome.STARTED,
+        WakeOutcome.RESUMED,
+        WakeOutcome.UNREACHABLE,
+        WakeOutcome.FAILING,
+    )
     for r in results:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
         if r.outcome in shown:
-            out.print(f"{r.directive_code}: {label(r.outcome)}", highlight=False)
+            detail = f" ({r.detail})" if r.outcome is WakeOutcome.FAILING and r.detail else ""
+            out.print(f"{r.directive_code}: {label(r.outcome)}{detail}", highlight=False)
     out.print(
         "Tổng: "
         + (

@@ -127,6 +127,7 @@ class WakeOutcome(StrEnum):
     UNREACHABLE = "unreachable"
     NOT_CONFIGURED = "not-configured"
     SKIPPED = "skipped"
+    FAILING = "held-after-failures"
 
 
 class InputOutcome(StrEnum):
@@ -286,6 +287,13 @@ _ENTRIES: list[tuple[Enum, Label]] = [
     (
         WakeOutcome.SKIPPED,
         Label("lượt theo dõi tự cập nhật ở lượt sau", "the run updates on its next pass"),
+    ),
+    (
+        WakeOutcome.FAILING,
+        Label(
+            "lượt theo dõi trên Prefect lỗi nhiều lần liên tiếp, sẽ được thay sau",
+            "the Prefect run keeps failing and will be replaced later",
+        ),
     ),
 ]
 

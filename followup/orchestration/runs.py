@@ -31,9 +31,10 @@ from sqlalchemy import select, update
 
 from followup.config import Settings
 from followup.db.models import Assignment, Directive
+from followup.domain.clock import LOCAL_TZ
 from followup.domain.states import TERMINAL_STATE_VALUES
 from followup.domain.vocabulary import WakeOutcome
-from followup.orchestration.keys import expected_pause_key
+from followup.orchestration.keys import expected_pause_key, lineage
 from followup.orchestration.names import DIRECTIVE
 from followup.orchestration.resume_form import wake_input
 from followup.services.context import ServiceContext
@@ -167,6 +168,10 @@ def nudge(
                 if result.status != SetStateStatus.ACCEPT:
                     return Wake(code, W.BUSY, run_id, str(result.details))
                 return Wake(code, W.RESUMED, run_id)
+            if kind == StateType.FAILED and state is not None:
+                held = _held_after_failures(client, run, now or datetime.now(UTC))
+                if held is not None:
+                    return Wake(code, W.FAILING, run_id, held)
             if kind in _DEAD or (kind == StateType.COMPLETED and open_left):
                 why = f"thay lượt cũ '{run.name}': {_ENDED.get(kind, 'đã kết thúc')}"
                 return start_run(ctx, code, replacing=run_id, why=why)
@@ -192,6 +197,30 @@ def nudge(
     except UNREACHABLE as exc:
         log.warning("followup: Prefect không nhận yêu cầu báo lượt theo dõi %s: %s", code, exc)
         return Wake(code, W.UNREACHABLE, run_id, str(exc).splitlines()[0] if str(exc) else "")
+
+
+#: How long a failed run that itself replaced one is left before it is replaced in turn:
+#: this, doubled for each replacement before it, at most `FAILING_HOLD_MOST`. A run that
+#: fails the same way every time (a bug, a worker that cannot reach the database) is not
+#: replaced at every sweep, each time leaving one more failed run.
+FAILING_HOLD = timedelta(minutes=10)
+FAILING_HOLD_MOST = timedelta(days=1)
+
+
+def _held_after_failures(client: SyncPrefectClient, run: FlowRun, now: datetime) -> str | None:
+    """Why the failed `run` is not replaced yet, or None when it is time (a first failure
+    is replaced at once)."""
+    replaced = len(lineage(client, run.id)) - 1
+    failed_at = run.state.timestamp if run.state and run.state.timestamp else None
+    if replaced == 0 or failed_at is None:
+        return None
+    until = failed_at + min(FAILING_HOLD * 2 ** (replaced - 1), FAILING_HOLD_MOST)
+    if now >= until:
+        return None
+    return (
+        f"lượt '{run.name}' lỗi sau {replaced} lần thay liên tiếp; thay lại sau "
+        f"{until.astimezone(LOCAL_TZ):%H:%M %d/%m/%Y}"
+    )
 
 
 def repair(ctx: ServiceContext, *, dead_after: timedelta | None) -> list[Wake]:

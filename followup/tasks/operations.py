@@ -156,7 +156,12 @@ def run_sweep() -> dict[str, int]:
 
 
 #: What the sweep says about each run it acted on; a run left as it was is only counted.
-_WAKES_TOLD = (WakeOutcome.STARTED, WakeOutcome.RESUMED, WakeOutcome.UNREACHABLE)
+_WAKES_TOLD = (
+    WakeOutcome.STARTED,
+    WakeOutcome.RESUMED,
+    WakeOutcome.UNREACHABLE,
+    WakeOutcome.FAILING,
+)
 #: The sweep's count of runs, by what was done with them.
 _COUNTED = {
     WakeOutcome.STARTED: "bắt đầu lại",
@@ -165,6 +170,7 @@ _COUNTED = {
     WakeOutcome.BUSY: "đang chạy",
     WakeOutcome.FINISHED: "đã kết thúc",
     WakeOutcome.UNREACHABLE: "không liên lạc được Prefect",
+    WakeOutcome.FAILING: "lỗi liên tiếp, chờ thay sau",
 }
 
 
