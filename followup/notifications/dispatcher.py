@@ -97,7 +97,8 @@ class DispatchReport:
     errors: list[str] = field(default_factory=list)
 
 
-#: Tries a notice gets before it may be given up on, however old it is (30 s to 8 min apart).
+#: Tries a notice gets before it may be given up on, however old it is (30 s, then 1, 2 and
+#: 4 minutes apart).
 LEAST_TRIES = 5
 
 
@@ -240,7 +241,14 @@ async def _dispatch(
             return report
         if config.sender_name is None:  # named once, from the units file, before sending
             config = replace(config, sender_name=await asyncio.to_thread(_sender, session_factory))
-        held = Lease(session_factory, clock, batch[0].claim_token, lease, claimed_at + lease)
+        held = Lease(
+            session_factory,
+            clock,
+            batch[0].claim_token,
+            lease,
+            claimed_at + lease,
+            ids={m.id for m in batch},
+        )
         renewing = asyncio.create_task(held.keep())
         try:
             await _send_batch(session_factory, config, clock, batch, held, report, connections)
@@ -314,18 +322,17 @@ async def _send_batch(
     async def worker(connection: _Connection) -> None:
         while not queue.empty():
             message = queue.get_nowait()
-            if not await held.covers(send):  # another may claim it before the send ends
-                log.warning(
-                    "followup: lô thông báo không còn được giữ; thông báo #%s và các thông "
-                    "báo còn lại được gửi khi hết hạn giữ",
-                    message.id,
-                )
-                return
             await marks.reserve()
             accepted = False
             try:
+                if not await held.covers(message.id, send):  # another may hold it by then
+                    log.warning(
+                        "followup: thông báo #%s không còn được giữ; để cho nơi đang giữ nó gửi",
+                        message.id,
+                    )
+                    continue
                 accepted = await _send_one(
-                    session_factory, config, clock, connection, message, report
+                    session_factory, config, clock, connection, message, report, budget=send
                 )
             finally:
                 if not accepted:  # refused, failed or cancelled: nothing waits to be marked
@@ -352,12 +359,16 @@ async def _send_one(
     connection: _Connection,
     message: OutgoingMessage,
     report: DispatchReport,
+    *,
+    budget: timedelta,
 ) -> bool:
-    """Send one notice; True when the server accepted it (the caller marks it sent)."""
+    """Send one notice, cut off after `budget` (its lease covers no more); True when the
+    server accepted it (the caller marks it sent)."""
     # No immediate resend: a connection dropped after the data went out may still have
     # delivered, and a resend would double the notice. The backoff gives a person time too.
     try:
-        await connection.send(message, clock=clock)
+        async with asyncio.timeout(budget.total_seconds()):
+            await connection.send(message, clock=clock)
     except _PermanentError as exc:
         connection.drop()
         await asyncio.to_thread(

@@ -1,11 +1,10 @@
 """A dispatcher's hold on the notices it claimed, so that two dispatchers never send one.
 
 A batch's notices are this dispatcher's until `claimed_until`; after that anyone may claim
-them. So a send may start only while the hold covers the whole of it (connect, send and
-answer, each up to the timeout): `covers` checks that before each send and, if the hold
-runs short, renews it there and then. If the renewal fails, or finds the notices taken,
-the dispatcher stops sending that batch; its notices are sent by whoever claims them when
-the hold has run out, never by two at once.
+them. So a send may start only while the hold on that notice covers the whole of it (a send
+is cut off at `worst_send`): `covers` checks that before each send and, if the hold runs
+short, renews it there and then. If the renewal fails, or finds the notice taken by another
+dispatcher, this one does not send it; it is sent by whoever holds it, never by two at once.
 
 A background task renews the hold a third of the way through each lease, so in the usual
 case the check costs nothing: the lease is twice a send's worst case, and a renewal leaves
@@ -28,7 +27,8 @@ log = logging.getLogger(__name__)
 
 
 def worst_send(timeout: float) -> timedelta:
-    """One message's longest send: connect, send and answer, each up to the timeout."""
+    """The longest one message's send may take: three timeouts (the dispatcher cuts a send
+    off there, whatever each SMTP command's own timeout would allow)."""
     return timedelta(seconds=3 * timeout)
 
 
@@ -41,35 +41,38 @@ def message_lease(timeout: float) -> timedelta:
 
 @dataclass
 class Lease:
-    """The hold on one claimed batch (`token`), known to last until `held_until`."""
+    """The hold on one claimed batch (`token`): the notices still held (`ids`), known to be
+    held until `held_until`."""
 
     session_factory: sessionmaker[Session]
     clock: Clock
     token: str
     span: timedelta
     held_until: datetime
+    ids: set[int] = field(default_factory=set)
     _renewing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    async def renew(self) -> bool:
-        """Extend the hold; False when none of the batch is ours any more."""
+    async def renew(self) -> None:
+        """Extend the hold on the notices still ours (one another dispatcher claimed once
+        the hold ran out is not)."""
         async with self._renewing:
             until = self.clock.now() + self.span
-            held = await asyncio.to_thread(
+            self.ids = await asyncio.to_thread(
                 outbox.renew, self.session_factory, self.token, until=until
             )
-            if held:
-                self.held_until = until
-            return held > 0
+            self.held_until = until
 
-    async def covers(self, send: timedelta) -> bool:
-        """Whether a send starting now ends before the hold does (renewed here if short)."""
-        if self.clock.now() + send <= self.held_until:
+    async def covers(self, message_id: int, send: timedelta) -> bool:
+        """Whether a send of this notice starting now ends before the hold on it does
+        (renewed here if short)."""
+        if message_id in self.ids and self.clock.now() + send <= self.held_until:
             return True
         try:
-            return await self.renew() and self.clock.now() + send <= self.held_until
+            await self.renew()
         except Exception as exc:  # the database is away: the batch waits for its hold to end
             log.warning("followup: không gia hạn được lô thông báo đang gửi: %s", exc)
             return False
+        return message_id in self.ids and self.clock.now() + send <= self.held_until
 
     async def keep(self) -> None:
         """Renew a third of the way through each lease, until cancelled. A failed renewal

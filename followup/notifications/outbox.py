@@ -156,16 +156,18 @@ def claim(
         ]
 
 
-def renew(session_factory: sessionmaker[Session], token: str, *, until: datetime) -> int:
+def renew(session_factory: sessionmaker[Session], token: str, *, until: datetime) -> set[int]:
     """Extend the lease of a batch's notices not yet sent (while its dispatcher is alive
-    and still working on them); returns how many it still holds."""
+    and still working on them); returns the ones it still holds."""
     with session_factory() as session, session.begin():
-        result = session.execute(
-            update(Notice)
-            .where(Notice.claim_token == token, Notice.status == "pending")
-            .values(claimed_until=until)
+        return set(
+            session.execute(
+                update(Notice)
+                .where(Notice.claim_token == token, Notice.status == "pending")
+                .values(claimed_until=until)
+                .returning(Notice.id)
+            ).scalars()
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _owned(message: OutgoingMessage) -> ColumnElement[bool]:

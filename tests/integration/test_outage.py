@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from followup.db.models import AuditEvent, Notice
+from followup.db.models import AuditEvent, Directive, Notice
 from followup.domain.clock import ManualClock
 from followup.domain.vocabulary import AuditAction
 from followup.notifications import outbox
 from followup.notifications.dispatcher import DispatchReport, SmtpConfig, dispatch
-from followup.notifications.lease import Lease, message_lease
+from followup.notifications.lease import Lease, message_lease, worst_send
 from followup.services.context import ServiceContext
 from followup.services.write.bus import execute
 from followup.services.write.commands import RequeueNotices
@@ -171,14 +171,18 @@ def test_a_live_dispatcher_keeps_renewing_its_lease(
     assert len(taken) == 3
 
 
-def test_a_dispatcher_whose_lease_ran_out_sends_no_more(
-    loaded: ServiceContext, clock: ManualClock, smtp_server: SmtpServer
+@pytest.mark.parametrize("takes", ["all", "T-02"])
+def test_a_dispatcher_whose_lease_ran_out_sends_only_what_it_still_holds(
+    loaded: ServiceContext, clock: ManualClock, smtp_server: SmtpServer, takes: str
 ) -> None:
-    """Its renewals did not land (the database was away): once the lease has run out and
-    another dispatcher has claimed the notices, it starts no further send, so none goes
-    out twice."""
+    """Its renewals did not land (the database was away) and the lease ran out: another
+    dispatcher claimed all its notices, or one directive's (a directive's own run sends its
+    notices). The first finishes the send under way and sends only what is still its own,
+    so none goes out twice."""
     smtp_server.handler.hold = threading.Event()
     config = _config(smtp_server, timeout=1.0, concurrency=1)
+    with loaded.session_factory() as session:
+        t02 = session.scalars(select(Directive.id).where(Directive.code == "T-02")).one()
     reports: list[DispatchReport] = []
     first = threading.Thread(
         target=lambda: reports.append(
@@ -190,17 +194,29 @@ def test_a_dispatcher_whose_lease_ran_out_sends_no_more(
         smtp_server.handler.wait_until_stalled(30)  # its first send is under way...
         clock.advance(message_lease(config.timeout) + timedelta(seconds=1))  # ...too long
         taken = outbox.claim(
-            loaded.session_factory, now=clock.now(), limit=20, lease=message_lease(1.0)
+            loaded.session_factory,
+            now=clock.now(),
+            limit=20,
+            lease=message_lease(1.0),
+            directive_id=None if takes == "all" else t02,
         )
     finally:
         smtp_server.handler.hold.set()
         first.join(60)
-    assert len(taken) == 3  # the other dispatcher holds all three now
-    assert [r.sent for r in reports] == [1]  # the send under way ends; no other starts
-    assert len(smtp_server.messages) == 1
+    sent_to = sorted(str(m["To"]) for m in smtp_server.messages)
+    if takes == "all":
+        assert len(taken) == 3
+        assert [r.sent for r in reports] == [1]  # the send under way ends; no other starts
+        assert len(sent_to) == 1
+    else:
+        assert [m.recipient.email for m in taken] == ["vanphong.haixuan@mongcai.local"]
+        assert [r.sent for r in reports] == [2]  # T-01's two, still its own
+        assert not any("haixuan" in to for to in sent_to)
     with loaded.session_factory() as session:
-        tokens = set(session.execute(select(Notice.claim_token)).scalars())
-    assert tokens == {taken[0].claim_token}  # and the first marked none of them as its own
+        held = session.execute(
+            select(Notice.claim_token).where(Notice.id.in_([m.id for m in taken]))
+        ).scalars()
+        assert set(held) == {taken[0].claim_token}  # the other's, not marked by the first
 
 
 def test_a_notice_taken_over_is_not_given_up_by_its_former_dispatcher(
@@ -234,3 +250,31 @@ def test_a_backlog_older_than_the_span_is_not_given_up_on_a_first_try_later(
     again = asyncio.run(dispatch(loaded.session_factory, config, clock=clock))
     assert (again.sent, again.failed) == (3, 0)
     assert _audited(loaded, AuditAction.NOTICE_GIVEN_UP) == 0
+
+
+def test_a_lapsed_lease_covers_only_the_notices_still_held(
+    loaded: ServiceContext, clock: ManualClock
+) -> None:
+    """Another dispatcher claimed one directive's notice once the first's lease ran out:
+    renewed, the first's lease covers its other notices, not that one."""
+    lease = message_lease(1.0)
+    mine = outbox.claim(loaded.session_factory, now=clock.now(), limit=20, lease=lease)
+    held = Lease(
+        loaded.session_factory,
+        clock,
+        mine[0].claim_token,
+        lease,
+        clock.now() + lease,
+        ids={m.id for m in mine},
+    )
+    clock.advance(lease + timedelta(seconds=1))
+    with loaded.session_factory() as session:
+        t02 = session.scalars(select(Directive.id).where(Directive.code == "T-02")).one()
+    [theirs] = outbox.claim(
+        loaded.session_factory, now=clock.now(), limit=20, lease=lease, directive_id=t02
+    )
+
+    async def covered() -> list[bool]:
+        return [await held.covers(m.id, worst_send(1.0)) for m in mine]
+
+    assert asyncio.run(covered()) == [m.id != theirs.id for m in mine]
