@@ -14,8 +14,10 @@ they hold no data, and the sign-in prompt is one of them.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import logging
+import time
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -79,8 +81,8 @@ class DeskGate:
                 return
             access = access_for(method, path)
             _allowed(caller, access)
-            if method == "GET":
-                self.forms.saw(caller.login, path)
+            if method == "GET" and self.forms.is_form(path):
+                send = self._noting_form(send, caller.login, path)
             if _asks_secrets(scope):
                 raise Refused(403, NO_SECRETS)
             if access in (Access.RESUME, Access.START) or path == BLOCKS_FILTER:
@@ -96,6 +98,29 @@ class DeskGate:
             await refuse(send, refused)
             return
         await self.app(self._as_service(scope), receive, send)
+
+    def _noting_form(self, send: Send, login: str, path: str) -> Send:
+        """`send`, noting the form whose schema it passes on (a few kilobytes of JSON)."""
+        body = bytearray()
+        zipped = False
+
+        async def noting(message: Message) -> None:
+            nonlocal zipped
+            if message["type"] == "http.response.start":
+                zipped = (b"content-encoding", b"gzip") in [
+                    (k.lower(), v.lower()) for k, v in message.get("headers", [])
+                ]
+            elif message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    try:  # Prefect's server compresses a schema of more than a kilobyte
+                        schema = gzip.decompress(body) if zipped else bytes(body)
+                    except (OSError, EOFError):
+                        schema = b""
+                    self.forms.saw(login, path, schema, time.monotonic())
+            await send(message)
+
+        return noting
 
     async def _caller(self, scope: Scope, credential: str | None) -> Person | None:
         """None for the service; the person otherwise; `Refused` for anyone else. An address
@@ -126,7 +151,7 @@ class DeskGate:
             answer = dict(run_input) if isinstance(run_input, dict) else {}
             answer[STAMPED] = person.actor
             answer.pop(OPENED_UNDER, None)  # the desk's to say, not the sender's
-            if (opened := self.forms.opened(person.login, path)) is not None:
+            if (opened := self.forms.answered(person.login, path, time.monotonic())) is not None:
                 answer[OPENED_UNDER] = opened
             values["run_input"] = answer
             return json.dumps(values, ensure_ascii=False).encode()

@@ -128,14 +128,26 @@ def test_an_answer_is_checked_against_the_form_its_author_opened() -> None:
 
 
 def test_the_desk_remembers_the_form_each_person_opened_on_each_run() -> None:
-    from followup.desk.forms_opened import FormsOpened
+    from followup.desk.forms_opened import FORGET_AFTER_SECONDS, FormsOpened
 
     run = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
+    form = b'{"patternProperties": {"^opened_under$": {"type": "string"}}}'
+    resume = f"/api/flow_runs/{run}/resume"
+
+    def schema(key: str) -> str:
+        return f"/api/flow_runs/{run}/input/suspended-{key}-schema"
+
     forms = FormsOpened(most=2)
-    forms.saw("an", f"/api/flow_runs/{run}/input/suspended-v7-i1-schema")
-    forms.saw("an", f"/api/flow_runs/{run}/input/suspended-v7-i1-description")  # not a form
-    forms.saw("binh", f"/api/flow_runs/{run}/input/suspended-v8-i1-schema")
-    assert forms.opened("an", f"/api/flow_runs/{run}/resume") == "v7-i1"
-    assert forms.opened("binh", f"/api/flow_runs/{run}/resume") == "v8-i1"
-    forms.saw("chi", f"/api/flow_runs/{run}/input/suspended-v9-i1-schema")  # "an" forgotten
-    assert forms.opened("an", f"/api/flow_runs/{run}/resume") is None
+    forms.saw("an", schema("v7-i1"), form, 0.0)
+    forms.saw("an", f"/api/flow_runs/{run}/input/suspended-v7-i1-description", form, 0.0)
+    forms.saw("an", schema("v9-i2"), form, 5.0)  # a second tab: the older form is kept
+    forms.saw("binh", schema("v8-i1"), b'{"patternProperties": {"^actor$": {}}}', 0.0)
+    assert forms.answered("an", resume, 10.0) == "v7-i1"
+    assert forms.answered("an", resume, 11.0) is None  # forgotten with the answer
+    assert forms.answered("binh", resume, 10.0) is None  # a form with no room for the stamp
+    forms.saw("an", schema("v9-i2"), form, 20.0)
+    assert forms.answered("an", resume, 20.0 + FORGET_AFTER_SECONDS) is None  # left too long
+    for person in ("an", "binh", "chi"):
+        forms.saw(person, schema("v9-i2"), form, 30.0)
+    assert forms.answered("an", resume, 31.0) is None  # the oldest of more than `most`
+    assert forms.answered("chi", resume, 31.0) == "v9-i2"
