@@ -142,11 +142,14 @@ def action_for_units(
 def answered_against(key: str, raw: str | dict[str, Any]) -> int | None:
     """The directive version an answer filed under `key` was given against: the version of
     the form its author opened, where the desk says so and it is older, else the key's."""
-    values: dict[str, Any] = {}
-    if isinstance(raw, dict):
-        values = raw
-    elif raw.strip().startswith("{"):
-        values = json.loads(raw)
+    values: Any = raw
+    if isinstance(raw, str):
+        try:
+            values = json.loads(raw)
+        except ValueError:  # not ours to refuse here: the command is read on its own
+            values = {}
+    if not isinstance(values, dict):
+        values = {}
     versions = [version_of(key), version_of(str(values.get(OPENED_UNDER) or ""))]
     known = [v for v in versions if v is not None]
     return min(known) if known else None

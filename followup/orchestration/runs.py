@@ -15,6 +15,7 @@ from uuid import UUID
 
 import httpx
 from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.deployments import run_deployment
@@ -199,8 +200,8 @@ def nudge(
         return Wake(code, W.UNREACHABLE, run_id, str(exc).splitlines()[0] if str(exc) else "")
 
 
-#: How long a failed run that itself replaced one is left before it is replaced in turn:
-#: this, doubled for each replacement before it, at most `FAILING_HOLD_MOST`. A run that
+#: How long a failed run that replaced a failed one is left before it is replaced in turn:
+#: this, doubled for each failed run before it in a row, at most `FAILING_HOLD_MOST`. A run that
 #: fails the same way every time (a bug, a worker that cannot reach the database) is not
 #: replaced at every sweep, each time leaving one more failed run.
 FAILING_HOLD = timedelta(minutes=10)
@@ -210,7 +211,18 @@ FAILING_HOLD_MOST = timedelta(days=1)
 def _held_after_failures(client: SyncPrefectClient, run: FlowRun, now: datetime) -> str | None:
     """Why the failed `run` is not replaced yet, or None when it is time (a first failure
     is replaced at once)."""
-    replaced = len(lineage(client, run.id)) - 1
+    earlier = lineage(client, run.id)[:-1]
+    states = {
+        r.id: r.state.type if r.state else None
+        for r in client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=earlier))
+        )
+    }
+    replaced = 0  # the failed runs just before this one, in a row
+    for earlier_id in reversed(earlier):
+        if states.get(earlier_id) != StateType.FAILED:
+            break
+        replaced += 1
     failed_at = run.state.timestamp if run.state and run.state.timestamp else None
     if replaced == 0 or failed_at is None:
         return None
@@ -218,7 +230,7 @@ def _held_after_failures(client: SyncPrefectClient, run: FlowRun, now: datetime)
     if now >= until:
         return None
     return (
-        f"lượt '{run.name}' lỗi sau {replaced} lần thay liên tiếp; thay lại sau "
+        f"lượt '{run.name}' lỗi lần thứ {replaced + 1} liên tiếp; thay lại sau "
         f"{until.astimezone(LOCAL_TZ):%H:%M %d/%m/%Y}"
     )
 

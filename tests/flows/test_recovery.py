@@ -191,9 +191,10 @@ def test_an_answer_left_on_a_run_that_died_is_carried_out_by_the_run_after_it(
 def test_a_run_that_keeps_failing_is_replaced_less_and_less_often(
     stack: PrefectStack, ctx: ServiceContext
 ) -> None:
-    """A run that failed once is replaced at once; one that failed after replacing another
-    is left a while first (10 minutes, doubling), so a run that fails the same way every time
-    does not leave one more failed run at every sweep."""
+    """A run that failed once is replaced at once, even after replacing a run that crashed;
+    one that failed after a failed one is left a while first (10 minutes, doubling), so a
+    run that fails the same way every time does not leave one more failed run at every
+    sweep."""
     once, twice = new_directive(ctx, "xa-hai-tien"), new_directive(ctx, "xa-hai-xuan")
     with prefect_client() as client:
         deployment = client.read_deployment_by_name(DIRECTIVE).id
@@ -209,14 +210,17 @@ def test_a_run_that_keeps_failing_is_replaced_less_and_less_often(
                 get_directive(session, code).flow_run_id = str(run.id)
             return str(run.id)
 
-        failed(once, "none")
+        crashed = client.create_flow_run_from_deployment(
+            deployment, parameters={"directive_code": once}, state=Crashed()
+        )
+        failed(once, str(crashed.id))
         last = failed(twice, failed(twice, "none"))
     failed_at = stack.run(last).state.timestamp  # type: ignore[union-attr]
     assert failed_at is not None
     assert nudge(ctx, once, now=failed_at).outcome == WakeOutcome.STARTED
     held = nudge(ctx, twice, now=failed_at + timedelta(minutes=5))
     assert held.outcome == WakeOutcome.FAILING, held
-    assert "lỗi sau 1 lần thay liên tiếp; thay lại sau" in held.detail
+    assert "lỗi lần thứ 2 liên tiếp; thay lại sau" in held.detail
     assert run_id(ctx, twice) == last  # left as it is, for now
     again = nudge(ctx, twice, now=failed_at + timedelta(minutes=11))
     assert again.outcome == WakeOutcome.STARTED, again

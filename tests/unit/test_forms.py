@@ -125,6 +125,8 @@ def test_an_answer_is_checked_against_the_form_its_author_opened() -> None:
     assert answered_against("v12-i3", {"opened_under": "v15-i4"}) == 12  # never a newer one
     assert answered_against("v12-i3", {"opened_under": "rubbish"}) == 12
     assert answered_against("review-1", {}) is None
+    assert answered_against("v12-i3", "{not json") == 12
+    assert answered_against("v12-i3", '["a list"]') == 12
 
 
 def test_the_desk_remembers_the_form_each_person_opened_on_each_run() -> None:
