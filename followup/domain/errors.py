@@ -22,3 +22,7 @@ class ValidationError(FollowupError):
 
 class NotFoundError(FollowupError):
     """A reference (unit, directive, assignment) that names nothing we know."""
+
+
+class StaleInputError(FollowupError):
+    """A coordinator's answer given against a state of the directive that has since changed."""

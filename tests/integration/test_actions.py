@@ -213,3 +213,26 @@ def test_assigning_a_supporting_unit_later(loaded: ServiceContext) -> None:
         )
     assert len(actions_logged) == 4
     assert [n.kind for n in _notices(loaded)].count("assignment") == 4
+
+
+def test_an_answer_is_checked_again_in_its_own_transaction(loaded: ServiceContext) -> None:
+    """A change landing after the run's first look at an answer is still caught: the check
+    runs again with the assignment locked, and the answer writes nothing."""
+    from followup.domain.errors import StaleInputError
+    from followup.services.queries import get_directive
+    from followup.services.write.change import ConsumedInput
+    from followup.services.write.run_inputs import position
+
+    with loaded.session_factory() as session:
+        directive_id = get_directive(session, "T-01").id
+    version, _ = position(loaded, directive_id)
+    execute(loaded, Acknowledge(target=HT, actor="xã"))  # lands after the first look
+    before = row_counts(loaded)
+    late = ConsumedInput("v-late", "progress", directive_id, based_on=version)
+    with pytest.raises(StaleInputError):
+        execute(loaded, ReportProgress(target=HT, percent=5, note="a", actor="vp"), receipt=late)
+    assert row_counts(loaded) == before
+    fresh = ConsumedInput(
+        "v-fresh", "progress", directive_id, based_on=position(loaded, directive_id)[0]
+    )
+    execute(loaded, ReportProgress(target=HT, percent=5, note="a", actor="vp"), receipt=fresh)

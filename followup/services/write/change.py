@@ -25,14 +25,14 @@ from followup.db.models import (
 )
 from followup.db.session import UnitOfWork
 from followup.domain.clock import local_date
-from followup.domain.errors import ValidationError
+from followup.domain.errors import StaleInputError, ValidationError
 from followup.domain.policy import Role
 from followup.domain.states import AssignmentState
 from followup.domain.text import nfc
 from followup.domain.vocabulary import AuditAction, NoticeKind
 from followup.services.context import ServiceContext
 from followup.services.notices import notify
-from followup.services.queries import directive_version, lock_assignment
+from followup.services.queries import changed_since, directive_version, lock_assignment
 from followup.services.refs import AssignmentRef, EvidenceFile
 from followup.services.tracking import move, reschedule
 from followup.services.write.results import AssignmentView, Receipt
@@ -86,8 +86,13 @@ class ConsumedInput:
     pause_key: str
     action: str
     directive_id: int
+    #: The directive version the answer was given against: checked here, in the action's
+    #: own transaction with the assignment locked, so no change lands between check and act.
+    based_on: int | None = None
 
     def write(self, session: Session, assignment_id: int, now: datetime) -> None:
+        if self.based_on is not None and changed_since(session, self.directive_id, self.based_on):
+            raise StaleInputError("nhiệm vụ đã thay đổi sau khi biểu mẫu được mở")
         session.add(
             FlowInput(
                 directive_id=self.directive_id,

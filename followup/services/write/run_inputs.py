@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from followup.db.models import FlowInput
-from followup.domain.errors import FollowupError
+from followup.domain.errors import FollowupError, StaleInputError
 from followup.domain.vocabulary import AuditAction, InputOutcome, label
 from followup.services.context import ServiceContext
 from followup.services.queries import (
@@ -82,18 +82,25 @@ def apply_input(ctx: ServiceContext, directive_code: str, item: RunInput) -> Inp
         return InputOutcome.DUPLICATE
     if item.command is None:
         return _record(ctx, directive_id, item, InputOutcome.WAKE, "")
+    stale_detail = (
+        f"Thao tác '{label(item.command.name)}' cho đơn vị '{item.unit}' bị bỏ qua: "
+        "nhiệm vụ đã thay đổi sau khi biểu mẫu được mở; hãy xem lại tình trạng rồi gửi lại."
+    )
     if stale:
-        detail = (
-            f"Thao tác '{label(item.command.name)}' cho đơn vị '{item.unit}' bị bỏ qua: "
-            "nhiệm vụ đã thay đổi sau khi biểu mẫu được mở; hãy xem lại tình trạng rồi gửi lại."
-        )
-        return _record(ctx, directive_id, item, InputOutcome.STALE, detail)
-    receipt = ConsumedInput(pause_key=item.key, action=item.action, directive_id=directive_id)
+        return _record(ctx, directive_id, item, InputOutcome.STALE, stale_detail)
+    receipt = ConsumedInput(
+        pause_key=item.key,
+        action=item.action,
+        directive_id=directive_id,
+        based_on=item.based_on,
+    )
     try:
         # The run itself reconciles next: no need to wake it.
         execute(ctx, item.command, receipt=receipt, wake=False)
     except IntegrityError:
         return InputOutcome.DUPLICATE  # another run of the flow applied it a moment ago
+    except StaleInputError:  # a change landed after the first look: checked again, locked
+        return _record(ctx, directive_id, item, InputOutcome.STALE, stale_detail)
     except FollowupError as exc:
         return _record(ctx, directive_id, item, InputOutcome.REFUSED, str(exc))
     return InputOutcome.APPLIED
