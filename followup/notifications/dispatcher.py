@@ -11,10 +11,11 @@ lease while the batch goes on, so the notices of a dispatcher that died are take
 within one lease (two sends' worst case), and one whose renewals fail stops sending.
 
 Connections stay open from one batch to the next, and the notices the server accepted are
-marked sent in group commits (`_SentMarks`): at most `unmarked_limit` accepted notices per
-dispatcher wait for their commit, so a crash at the worst moment (after the server's 250,
-before our commit) makes the next dispatcher send at most that many again (each with the
-same Message-ID, which lets a mail system drop the copy) once their lease has run out.
+marked sent in group commits (`sent_marks.SentMarks`): at most `unmarked_limit` accepted
+notices per dispatcher wait for their commit, so a crash at the worst moment (after the
+server's 250, before our commit) makes the next dispatcher send at most that many again
+(each with the same Message-ID, which lets a mail system drop the copy) once their lease
+has run out.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import asyncio
 import logging
 import ssl
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import aiosmtplib
@@ -38,6 +39,7 @@ from followup.notifications import outbox
 from followup.notifications.lease import Lease, message_lease, worst_send
 from followup.notifications.message import build_message
 from followup.notifications.outbox import OutgoingMessage
+from followup.notifications.sent_marks import SentMarks
 
 log = logging.getLogger(__name__)
 
@@ -264,43 +266,6 @@ def _sender(session_factory: sessionmaker[Session]) -> str:
     return f"Theo dõi nhiệm vụ - {name}"
 
 
-class _SentMarks:
-    """Marks accepted notices sent in group commits. A worker takes room before it sends
-    (`reserve`): at most `limit` accepted notices wait for their commit, the most a crash can
-    make the next dispatcher send again. The first worker to find no commit under way
-    commits everything accepted until nothing waits; the others go on sending."""
-
-    def __init__(self, session_factory: sessionmaker[Session], limit: int) -> None:
-        self._factory = session_factory
-        self._room = asyncio.Semaphore(max(limit, 1))
-        self._waiting: list[tuple[OutgoingMessage, datetime]] = []
-        self._lock = asyncio.Lock()
-
-    async def reserve(self) -> None:
-        await self._room.acquire()
-
-    def release(self) -> None:
-        """The reserved notice was not accepted (it is marked failed or retrying)."""
-        self._room.release()
-
-    async def add(self, message: OutgoingMessage, at: datetime) -> None:
-        self._waiting.append((message, at))
-        if not self._lock.locked():  # else the commit under way takes it before it ends
-            await self.commit()
-
-    async def commit(self) -> None:
-        async with self._lock:
-            while self._waiting:
-                sent, self._waiting = self._waiting, []
-                try:
-                    await asyncio.to_thread(outbox.mark_sent_many, self._factory, sent)
-                except BaseException:
-                    self._waiting[:0] = sent  # still to mark: the batch's last commit retries
-                    raise
-                for _ in sent:
-                    self._room.release()
-
-
 async def _send_batch(
     session_factory: sessionmaker[Session],
     config: SmtpConfig,
@@ -313,7 +278,7 @@ async def _send_batch(
     queue: asyncio.Queue[OutgoingMessage] = asyncio.Queue()
     for message in batch:
         queue.put_nowait(message)
-    marks = _SentMarks(session_factory, config.unmarked_limit)
+    marks = SentMarks(session_factory, config.unmarked_limit)
     while len(connections) < min(config.concurrency, len(batch)):
         connections.append(_Connection(config))
 
