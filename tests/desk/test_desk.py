@@ -390,6 +390,10 @@ def test_a_form_sent_after_the_directive_changed_is_not_carried_out(
     desk.wait_for_run(rid, suspended_at_current_key(ctx, code))
     assert state_of(ctx, code, "xa-hai-tien") == "acknowledged"  # not cancelled
     assert status_artifact(code)[0].startswith("**⚠ Thao tác không được thực hiện:**")
+    page.goto(f"{desk.ui_url}/runs/flow-run/{rid}")
+    page.get_by_role("button", name="Resume").click()  # the next form says why
+    page.get_by_role("dialog").get_by_text("biểu mẫu được mở").first.wait_for()
+    page.screenshot(path=shots / "desk-answer-out-of-date.png")
 
 
 def test_a_viewer_sees_runs_and_artifacts_but_resume_is_refused_and_nothing_written(
