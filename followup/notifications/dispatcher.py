@@ -291,6 +291,8 @@ async def _send_batch(
             accepted = False
             try:
                 if not await held.covers(message.id, send):  # another may hold it by then
+                    if held.unreachable:  # the rest wait for their hold to end, then anyone
+                        return
                     log.warning(
                         "followup: thông báo #%s không còn được giữ; để cho nơi đang giữ nó gửi",
                         message.id,

@@ -50,6 +50,8 @@ class Lease:
     span: timedelta
     held_until: datetime
     ids: set[int] = field(default_factory=set)
+    #: The last renewal failed (the database is away): no further send of the batch starts.
+    unreachable: bool = False
     _renewing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def renew(self) -> None:
@@ -71,7 +73,9 @@ class Lease:
             await self.renew()
         except Exception as exc:  # the database is away: the batch waits for its hold to end
             log.warning("followup: không gia hạn được lô thông báo đang gửi: %s", exc)
+            self.unreachable = True
             return False
+        self.unreachable = False
         return message_id in self.ids and self.clock.now() + send <= self.held_until
 
     async def keep(self) -> None:

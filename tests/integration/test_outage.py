@@ -9,6 +9,7 @@ import asyncio
 import threading
 from collections import Counter
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -278,3 +279,16 @@ def test_a_lapsed_lease_covers_only_the_notices_still_held(
         return [await held.covers(m.id, worst_send(1.0)) for m in mine]
 
     assert asyncio.run(covered()) == [m.id != theirs.id for m in mine]
+
+
+def test_a_lease_that_cannot_be_renewed_stops_the_batch(
+    loaded: ServiceContext, clock: ManualClock, tmp_path: Path
+) -> None:
+    """The database is away when the hold runs short: no send starts, and the dispatcher
+    stops trying notice after notice (each try could wait out a lock)."""
+    from followup.db.session import make_engine, make_session_factory
+
+    away = make_session_factory(make_engine(f"sqlite:///{tmp_path}/gone/followup.db"))
+    held = Lease(away, clock, "token", message_lease(1.0), clock.now(), ids={1, 2})
+    assert asyncio.run(held.covers(1, worst_send(1.0))) is False
+    assert held.unreachable
