@@ -197,8 +197,12 @@ def wait_for_mail(stack: PrefectStack, code: str, to: str, timeout: float = 60) 
 
 
 def pause_description(rid: str, key: str) -> str:
+    """The text above a suspended run's form. Prefect stores it just after the form's
+    schema, which is what `suspended_at_current_key` waits for: wait for it too."""
+    stored = f"suspended-{key}-description"
+    assert wait_until(lambda: _has_input(UUID(rid), stored), timeout=30), stored
     with prefect_client() as client:
-        value = client.read_flow_run_input(UUID(rid), f"suspended-{key}-description")
+        value = client.read_flow_run_input(UUID(rid), stored)
     return str(json.loads(value)) if value.startswith('"') else value
 
 
