@@ -18,7 +18,7 @@ from followup.services.write.run_inputs import position
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient
-    from prefect.client.schemas.objects import FlowRunInput
+    from prefect.client.schemas.objects import FlowRun, FlowRunInput
 
 _KEY = re.compile(r"^v(\d+)-i(\d+)$")
 RESPONSE = re.compile(r"^suspended-(v\d+-i\d+)-response$")
@@ -70,17 +70,15 @@ def every_input(
 LINEAGE_DEPTH = 10
 
 
-def lineage(client: SyncPrefectClient, run_id: UUID) -> list[UUID]:
+def lineage(client: SyncPrefectClient, run_id: UUID) -> list[FlowRun]:
     """The run and the runs it replaced, oldest first. A replacement is started with its
     predecessor named in its idempotency key (`directive:<code>:after:<run id>`, see
     `runs.start_run`); a predecessor deleted from Prefect ends the line."""
-    line = [run_id]
-    current = client.read_flow_run(run_id)
+    line = [client.read_flow_run(run_id)]
     for _ in range(LINEAGE_DEPTH):
         try:
-            before = UUID((current.idempotency_key or "").rpartition(":after:")[2])
-            current = client.read_flow_run(before)
+            before = UUID((line[-1].idempotency_key or "").rpartition(":after:")[2])
+            line.append(client.read_flow_run(before))
         except (ValueError, ObjectNotFound):  # "after:none", another's key, or deleted
             break
-        line.append(before)
     return line[::-1]

@@ -15,7 +15,6 @@ from uuid import UUID
 
 import httpx
 from prefect.client.orchestration import SyncPrefectClient, get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.deployments import run_deployment
@@ -211,16 +210,9 @@ FAILING_HOLD_MOST = timedelta(days=1)
 def _held_after_failures(client: SyncPrefectClient, run: FlowRun, now: datetime) -> str | None:
     """Why the failed `run` is not replaced yet, or None when it is time (a first failure
     is replaced at once)."""
-    earlier = lineage(client, run.id)[:-1]
-    states = {
-        r.id: r.state.type if r.state else None
-        for r in client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=earlier))
-        )
-    }
     replaced = 0  # the failed runs just before this one, in a row
-    for earlier_id in reversed(earlier):
-        if states.get(earlier_id) != StateType.FAILED:
+    for earlier in reversed(lineage(client, run.id)[:-1]):
+        if earlier.state is None or earlier.state.type != StateType.FAILED:
             break
         replaced += 1
     failed_at = run.state.timestamp if run.state and run.state.timestamp else None

@@ -44,7 +44,7 @@ def unconsumed_inputs(directive_code: str, run_id: str) -> list[tuple[str, objec
         inputs = [
             item
             for run in lineage(client, UUID(run_id))
-            for item in every_input(client, run, "suspended-", exclude=exclude)
+            for item in every_input(client, run.id, "suspended-", exclude=exclude)
         ]
     found: list[tuple[str, object]] = []
     for item in sorted(inputs, key=lambda i: i.created or 0):
